@@ -1,0 +1,1 @@
+"""CCUS-style registry back office."""

@@ -1,0 +1,132 @@
+"""Settings for every process of the back office, read from the environment.
+
+With nothing set, the embedded stack under ``CCUS_HOME`` (default ``./.ccus``) is used and its
+ports derive from ``CCUS_PORT_BASE``. Setting ``DATABASE_URL``, ``S3_ENDPOINT_URL`` (+ keys and
+bucket), ``PREFECT_API_URL`` or ``SMTP_URL`` points the same code at those servers instead, and the
+launcher then starts none of its own for that service.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    home: Path = Field(default=Path(".ccus"), alias="CCUS_HOME")
+    port_base: int = Field(default=15400, alias="CCUS_PORT_BASE")
+
+    # External servers: when set, the launcher starts nothing for that service.
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    prefect_database_url: str | None = Field(default=None, alias="PREFECT_SERVER_DATABASE_CONNECTION_URL")
+    s3_endpoint_url: str | None = Field(default=None, alias="S3_ENDPOINT_URL")
+    aws_access_key_id: str = Field(default="ccus-local-access", alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: str = Field(default="ccus-local-secret-key", alias="AWS_SECRET_ACCESS_KEY")
+    aws_region: str = Field(default="us-east-1", alias="AWS_DEFAULT_REGION")
+    s3_bucket: str = Field(default="ccus-documents", alias="S3_BUCKET")
+    prefect_api_url: str | None = Field(default=None, alias="PREFECT_API_URL")
+    smtp_url: str | None = Field(default=None, alias="SMTP_URL")
+
+    # The web app (review UI + internet-channel API).
+    web_host: str = Field(default="127.0.0.1", alias="CCUS_WEB_HOST")
+    web_port: int | None = Field(default=None, alias="CCUS_WEB_PORT")
+    portal_login_url: str = Field(default="https://portal.ccus.example.jp/login", alias="CCUS_LOGIN_URL")
+    mail_from: str = Field(default="noreply@ccus.example.jp", alias="CCUS_MAIL_FROM")
+
+    # Limits for attachments on the internet channel.
+    max_attachment_bytes: int = Field(default=20 * 1024 * 1024, alias="CCUS_MAX_ATTACHMENT_BYTES")
+    max_image_pixels: int = Field(default=60_000_000, alias="CCUS_MAX_IMAGE_PIXELS")
+
+    # Ports of the embedded stack (derived from port_base so two stacks can run side by side).
+    @property
+    def pg_port(self) -> int:
+        return self.port_base
+
+    @property
+    def s3_port(self) -> int:
+        return self.port_base + 1
+
+    @property
+    def prefect_port(self) -> int:
+        return self.port_base + 2
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port_base + 3
+
+    @property
+    def web_port_effective(self) -> int:
+        return self.web_port if self.web_port is not None else self.port_base + 4
+
+    @property
+    def weed_port_base(self) -> int:
+        """First of the ten ports reserved for SeaweedFS's internal servers."""
+        return self.port_base + 10
+
+    # Effective endpoints.
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"postgresql+psycopg://postgres@127.0.0.1:{self.pg_port}/ccus"
+
+    @property
+    def prefect_db_url(self) -> str:
+        return (
+            self.prefect_database_url
+            or f"postgresql+asyncpg://postgres@127.0.0.1:{self.pg_port}/prefect"
+        )
+
+    @property
+    def s3_url(self) -> str:
+        return self.s3_endpoint_url or f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def prefect_api(self) -> str:
+        return self.prefect_api_url or f"http://127.0.0.1:{self.prefect_port}/api"
+
+    @property
+    def smtp(self) -> str:
+        return self.smtp_url or f"smtp://127.0.0.1:{self.smtp_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port_effective}"
+
+    # Local folders of the embedded stack.
+    @property
+    def home_abs(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home_abs / "pgdata"
+
+    @property
+    def s3_dir(self) -> Path:
+        return self.home_abs / "seaweedfs"
+
+    @property
+    def maildir(self) -> Path:
+        """Where the local SMTP server keeps what it receives (a Maildir)."""
+        return self.home_abs / "mail"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home_abs / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home_abs / "run"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()
