@@ -1,0 +1,24 @@
+"""Alembic environment: runs migrations against the configured database."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from ccus.models.tables import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            # Serialise concurrent migrators (two processes starting at once).
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")
+            context.run_migrations()
+
+
+run_migrations_online()

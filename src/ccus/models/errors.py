@@ -1,0 +1,84 @@
+"""Field-level errors for applicants, in Japanese, with the path of the field at fault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+
+@dataclass(frozen=True)
+class FieldError:
+    path: str
+    message: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "code": self.code, "message": self.message}
+
+
+class ApplicationInvalid(Exception):
+    """The application cannot be accepted as sent; nothing was stored."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+_MESSAGES: dict[str, str] = {
+    "missing": "必須項目です。",
+    "extra_forbidden": "この項目は受け付けられません（不明な項目）。",
+    "string_type": "文字列で入力してください。",
+    "string_too_short": "入力してください。",
+    "string_too_long": "文字数が上限（{max_length}文字）を超えています。",
+    "int_type": "整数で入力してください。",
+    "int_parsing": "整数で入力してください。",
+    "greater_than_equal": "{ge}以上の値を入力してください。",
+    "less_than_equal": "{le}以下の値を入力してください。",
+    "literal_error": "次のいずれかを指定してください：{expected}",
+    "date_type": "日付（YYYY-MM-DD）で入力してください。",
+    "date_parsing": "日付（YYYY-MM-DD）で入力してください。",
+    "date_from_datetime_parsing": "日付（YYYY-MM-DD）で入力してください。",
+    "list_type": "配列で入力してください。",
+    "too_short": "{min_length}件以上入力してください。",
+    "too_long": "{max_length}件以下にしてください。",
+    "model_type": "オブジェクトで入力してください。",
+    "dict_type": "オブジェクトで入力してください。",
+    "bool_type": "true または false を指定してください。",
+    "value_error": "{error}",
+}
+
+
+def message_for(kind: str, ctx: dict[str, Any] | None) -> str:
+    """The Japanese message for a pydantic error type."""
+    template = _MESSAGES.get(kind, "入力内容が正しくありません。")
+    try:
+        return template.format(**(ctx or {}))
+    except (KeyError, IndexError):
+        return "入力内容が正しくありません。"
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def from_validation_error(exc: ValidationError, prefix: str = "application") -> list[FieldError]:
+    out: list[FieldError] = []
+    for err in exc.errors(include_url=False):
+        kind = err["type"]
+        ctx = dict(err.get("ctx") or {})
+        loc = tuple(err["loc"])
+        if kind == "value_error":
+            text = str(ctx.get("error", err["msg"]))
+            # Model-level validators name their field as "path|message".
+            if "|" in text:
+                field, text = text.split("|", 1)
+                loc = loc + tuple(field.split("."))
+            if "valid email address" in text:
+                text = "メールアドレスの形式が正しくありません。"
+            message = text
+        else:
+            message = message_for(kind, ctx)
+        out.append(FieldError(path=_path((prefix, *loc)), message=message, code=kind))
+    return out

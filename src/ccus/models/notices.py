@@ -1,0 +1,257 @@
+"""Texts of the e-mails the registry sends, as ``(subject, body)`` pairs. Pure functions.
+
+Rules kept here, in one place:
+
+* IDs and the initial password always travel in **separate** e-mails (operator's guide p.1: 「メールを
+  2通に分けてお送りしています」). The ID notice never receives the password and the password notice
+  never receives an ID, so neither can leak into the other.
+* **Decision: the security code (セキュリティコード) is never sent by e-mail.** The operator's guide
+  says it is also e-mailed; here it is printed only on the crimped postcard (business) or on the
+  back of the card (worker), so that an intercepted mailbox alone is not enough for the first
+  login (initial password + security code). The business password notice therefore only says
+  *where* the code is: ``security_code_hint`` describes the postcard (e.g. ``"4月10日発送の圧着は
+  がき"``); a hint that is itself a 4-digit code is refused.
+* Every notice quotes the application number (申請番号), which applicants give on the phone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Final
+
+__all__ = [
+    "SYSTEM_NAME",
+    "business_id_notice",
+    "business_password_notice",
+    "honorific_for",
+    "rejection_notice",
+    "return_for_correction_notice",
+    "worker_id_notice",
+    "worker_password_notice",
+]
+
+SYSTEM_NAME: Final = "建設キャリアアップシステム"
+_SUBJECT_PREFIX: Final = f"【{SYSTEM_NAME}】"
+_DEFAULT_POSTCARD_HINT: Final = "別途郵送する圧着はがき"
+
+_SIGNATURE: Final = f"""\
+――――――――――――――――――――――――――――――
+{SYSTEM_NAME} 運営事務局
+※本メールは送信専用のアドレスからお送りしています。ご返信いただいてもお答えできません。
+※お問い合わせの際は、申請番号をお知らせください。
+※本メールにお心当たりのない場合は、お手数ですが破棄してくださいますようお願いいたします。
+――――――――――――――――――――――――――――――"""
+
+# Words that mark an organisation; addressed with 御中 instead of 様. Single-kanji suffixes only
+# count at the end of the name (阿部 太郎 is a person, 大林組 and 総務部 are not).
+_ORGANISATION_WORDS: Final = (
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "(株)",
+    "(有)",
+    "(同)",
+    "法人",
+    "組合",
+    "協会",
+    "事務所",
+    "工務店",
+    "建設",
+    "工業",
+    "支店",
+    "営業所",
+)
+_ORGANISATION_SUFFIXES: Final = ("組", "部", "課", "店", "所", "社")
+_HONORIFICS: Final = ("御中", "様", "殿")
+
+
+def honorific_for(name: str) -> str:
+    """御中 for an organisation, 様 for a person, '' when ``name`` already carries one."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    if text.endswith(_HONORIFICS):
+        return ""
+    if any(word in text for word in _ORGANISATION_WORDS) or text.endswith(_ORGANISATION_SUFFIXES):
+        return "御中"
+    return "様"
+
+
+def _addressee(name: str) -> str:
+    honorific = honorific_for(name)
+    return f"{name.strip()} {honorific}" if honorific else name.strip()
+
+
+def _subject(title: str, application_number: str) -> str:
+    return f"{_SUBJECT_PREFIX}{title}（申請番号：{application_number}）"
+
+
+def _body(*paragraphs: str) -> str:
+    return "\n\n".join(p.rstrip("\n") for p in (*paragraphs, _SIGNATURE)) + "\n"
+
+
+def _require(value: str, what: str) -> str:
+    if not value or not value.strip():
+        raise ValueError(f"{what} must not be empty")
+    return value.strip()
+
+
+def business_id_notice(
+    trade_name: str,
+    business_id: str,
+    admin_ids: Sequence[str],
+    application_number: str,
+    login_url: str,
+) -> tuple[str, str]:
+    """First of the two issuance e-mails to a business: its IDs, never the password."""
+    _require(business_id, "business_id")
+    ids = [_require(a, "admin id") for a in admin_ids]
+    if not ids:
+        raise ValueError("at least one 管理者ID is required")
+    admin_lines = "\n".join(
+        f"　管理者ID{i}：{a}" + ("（登録責任者）" if i == 1 else "") for i, a in enumerate(ids, 1)
+    )
+    subject = _subject("事業者ID発行のお知らせ", application_number)
+    body = _body(
+        _addressee(trade_name),
+        f"このたびは{SYSTEM_NAME}への事業者情報登録をお申し込みいただき、誠にありがとうございます。\n"
+        "審査およびお支払いの確認が完了し、事業者情報の登録が完了しましたので、"
+        "事業者IDおよび管理者IDをお知らせいたします。",
+        f"■申請番号：{application_number}\n"
+        f"■事業者名：{trade_name.strip()}\n"
+        f"■事業者ID：{business_id.strip()}\n"
+        f"■管理者ID：\n{admin_lines}\n"
+        f"■ログインURL：{login_url}",
+        "【ご注意】\n"
+        "・初期パスワードは、セキュリティ確保のため本メールとは別のメールでお送りしております。\n"
+        "・初回ログイン時に必要な4桁のセキュリティコードは、メールではお送りしておりません。"
+        "別途郵送する圧着はがきに記載しておりますので、お手元に届きましたらご確認ください。\n"
+        "・初回ログイン時には、初期パスワードの変更が必要です。\n"
+        f"・これらの情報は{SYSTEM_NAME}のご利用に必要となりますので、ご担当者さまにて大切に保管してください。",
+    )
+    return subject, body
+
+
+def _check_hint(security_code_hint: str) -> str:
+    hint = security_code_hint.strip() or _DEFAULT_POSTCARD_HINT
+    if re.fullmatch(r"\d{4}", unicodedata.normalize("NFKC", hint)):
+        raise ValueError("security_code_hint must say where the code is, not be the code")
+    return hint
+
+
+def business_password_notice(
+    trade_name: str,
+    initial_password: str,
+    security_code_hint: str,
+    application_number: str,
+    login_url: str,
+) -> tuple[str, str]:
+    """Second issuance e-mail to a business: the initial password, never an ID or the code.
+
+    ``security_code_hint`` names the postcard that carries the security code
+    (e.g. ``"4月10日発送の圧着はがき"``; empty means 「別途郵送する圧着はがき」).
+    """
+    password = _require(initial_password, "initial_password")
+    hint = _check_hint(security_code_hint)
+    subject = _subject("初期パスワードのお知らせ", application_number)
+    body = _body(
+        _addressee(trade_name),
+        f"{SYSTEM_NAME}の事業者情報登録が完了しましたので、初期パスワードをお知らせいたします。\n"
+        "事業者IDは、別のメール（件名「事業者ID発行のお知らせ」）でお送りしております。",
+        f"■申請番号：{application_number}\n■初期パスワード：{password}\n■ログインURL：{login_url}",
+        "【初回ログインについて】\n"
+        "・初回ログイン時には、初期パスワードを必ず変更していただきます。"
+        "ログイン後に表示されるパスワード変更画面で新しいパスワードを入力してください。\n"
+        "・パスワード変更の際に、4桁のセキュリティコードの入力が必要です。\n"
+        f"・セキュリティコードは本メールには記載しておりません。{hint}に記載しておりますので、"
+        "お手元に届いてから初回ログインを行ってください。\n"
+        "・新しく設定したパスワードは、お忘れにならないよう大切に管理してください。",
+    )
+    return subject, body
+
+
+def worker_id_notice(
+    name: str,
+    worker_id: str,
+    application_number: str,
+    login_url: str,
+) -> tuple[str, str]:
+    """First issuance e-mail to a skilled worker: the 技能者ID, never the password."""
+    _require(worker_id, "worker_id")
+    subject = _subject("技能者ID発行のお知らせ", application_number)
+    body = _body(
+        _addressee(name),
+        f"このたびは{SYSTEM_NAME}への技能者情報登録をお申し込みいただき、誠にありがとうございます。\n"
+        "技能者情報の登録が完了しましたので、技能者IDをお知らせいたします。",
+        f"■申請番号：{application_number}\n■技能者ID：{worker_id.strip()}\n■ログインURL：{login_url}",
+        "【ご注意】\n"
+        "・初期パスワードは、セキュリティ確保のため本メールとは別のメールでお送りしております。\n"
+        "・建設キャリアアップカードは、登録された住所あてに郵送いたします。\n"
+        "・初回ログイン時に必要な4桁のセキュリティコードは、カードの裏面に記載しております。",
+    )
+    return subject, body
+
+
+def worker_password_notice(
+    name: str,
+    initial_password: str,
+    application_number: str,
+    login_url: str,
+) -> tuple[str, str]:
+    """Second issuance e-mail to a skilled worker: the initial password, never the ID."""
+    password = _require(initial_password, "initial_password")
+    subject = _subject("初期パスワードのお知らせ", application_number)
+    body = _body(
+        _addressee(name),
+        f"{SYSTEM_NAME}の技能者情報登録が完了しましたので、初期パスワードをお知らせいたします。\n"
+        "技能者IDは、別のメール（件名「技能者ID発行のお知らせ」）でお送りしております。",
+        f"■申請番号：{application_number}\n■初期パスワード：{password}\n■ログインURL：{login_url}",
+        "【初回ログインについて】\n"
+        "・初回ログイン時には、初期パスワードを必ず変更していただきます。\n"
+        "・パスワード変更の際に、4桁のセキュリティコードの入力が必要です。"
+        "セキュリティコードは、郵送する建設キャリアアップカードの裏面に記載しております"
+        "（本メールには記載しておりません）。\n"
+        "・新しく設定したパスワードは、お忘れにならないよう大切に管理してください。",
+    )
+    return subject, body
+
+
+def return_for_correction_notice(
+    name: str,
+    application_number: str,
+    reasons: Sequence[str],
+) -> tuple[str, str]:
+    """不備のお知らせ (差戻し): what to fix; the same application resumes when answered."""
+    items = [r.strip() for r in reasons if r.strip()]
+    if not items:
+        raise ValueError("a return for correction needs at least one reason")
+    listed = "\n".join(f"　{i}. {r}" for i, r in enumerate(items, 1))
+    subject = _subject("申請内容の不備に関するお知らせ", application_number)
+    body = _body(
+        _addressee(name),
+        f"{SYSTEM_NAME}へのお申し込みにつきまして、審査の結果、下記の点に不備がございましたので、"
+        "お手数ですが内容のご確認とご対応をお願いいたします。",
+        f"■申請番号：{application_number}\n■不備の内容：\n{listed}",
+        "【ご対応について】\n"
+        "・上記の点を修正または書類を追加のうえ、同じ申請番号で再提出してください。"
+        "新たにお申し込みいただく必要はございません。\n"
+        "・再提出を確認しましたら、審査を再開いたします。\n"
+        "・ご不明な点がございましたら、申請番号を添えてお問い合わせください。",
+    )
+    return subject, body
+
+
+def rejection_notice(name: str, application_number: str, reason: str) -> tuple[str, str]:
+    """Final refusal of an application, with the reason."""
+    why = _require(reason, "reason")
+    subject = _subject("審査結果のお知らせ", application_number)
+    body = _body(
+        _addressee(name),
+        f"{SYSTEM_NAME}へのお申し込みにつきまして、慎重に審査いたしました結果、"
+        "誠に恐縮ながら、今回は登録をお受けすることができませんでした。",
+        f"■申請番号：{application_number}\n■理由：{why}",
+        "ご期待に沿えず申し訳ございません。ご不明な点がございましたら、申請番号を添えてお問い合わせください。",
+    )
+    return subject, body

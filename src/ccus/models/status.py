@@ -1,0 +1,78 @@
+"""The case state machine (申請の状態遷移): every allowed transition, in one place.
+
+Pure: no I/O. ``check_transition`` is the only gate; services call it before writing a new status
+and the stage log records every transition it allowed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    RECEIVED = "received"  # 受付
+    DOCUMENTS_STORED = "documents_stored"  # 書類保存済
+    EXTRACTED = "extracted"  # OCR・読取済
+    VALIDATED = "validated"  # 検証済
+    CONSENT_CHECKED = "consent_checked"  # 同意確認済 (proxy only)
+    AWAITING_REVIEW = "awaiting_review"  # 審査待ち
+    RETURNED = "returned"  # 差戻し中
+    REJECTED = "rejected"  # 却下
+    APPROVED = "approved"  # 承認
+    ISSUING = "issuing"  # 発行処理中
+    REGISTERED = "registered"  # 登録完了
+    NEEDS_OPERATOR = "needs_operator"  # 要オペレーター対応
+
+
+TERMINAL = frozenset({Status.REJECTED, Status.REGISTERED})
+
+_ALLOWED: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.DOCUMENTS_STORED, Status.NEEDS_OPERATOR}),
+    Status.DOCUMENTS_STORED: frozenset({Status.EXTRACTED, Status.NEEDS_OPERATOR}),
+    Status.EXTRACTED: frozenset({Status.VALIDATED, Status.NEEDS_OPERATOR}),
+    Status.VALIDATED: frozenset({Status.CONSENT_CHECKED, Status.NEEDS_OPERATOR}),
+    Status.CONSENT_CHECKED: frozenset({Status.AWAITING_REVIEW, Status.NEEDS_OPERATOR}),
+    Status.AWAITING_REVIEW: frozenset({Status.APPROVED, Status.RETURNED, Status.REJECTED}),
+    Status.RETURNED: frozenset({Status.DOCUMENTS_STORED, Status.REJECTED}),
+    Status.APPROVED: frozenset({Status.ISSUING}),
+    Status.ISSUING: frozenset({Status.REGISTERED, Status.NEEDS_OPERATOR}),
+    Status.NEEDS_OPERATOR: frozenset(
+        {
+            Status.DOCUMENTS_STORED,
+            Status.EXTRACTED,
+            Status.VALIDATED,
+            Status.CONSENT_CHECKED,
+            Status.ISSUING,
+            Status.REJECTED,
+        }
+    ),
+    Status.REJECTED: frozenset(),
+    Status.REGISTERED: frozenset(),
+}
+
+# The automatic pipeline: the stage each status is drained into by the intake flow.
+PIPELINE_NEXT: dict[Status, Status] = {
+    Status.DOCUMENTS_STORED: Status.EXTRACTED,
+    Status.EXTRACTED: Status.VALIDATED,
+    Status.VALIDATED: Status.CONSENT_CHECKED,
+    Status.CONSENT_CHECKED: Status.AWAITING_REVIEW,
+}
+
+
+class TransitionError(ValueError):
+    """A transition that the state machine does not allow."""
+
+    def __init__(self, current: Status, target: Status) -> None:
+        super().__init__(f"transition {current.value} -> {target.value} is not allowed")
+        self.current = current
+        self.target = target
+
+
+def allowed_targets(current: Status) -> frozenset[Status]:
+    return _ALLOWED[current]
+
+
+def check_transition(current: Status | str, target: Status | str) -> None:
+    cur, tgt = Status(current), Status(target)
+    if tgt not in _ALLOWED[cur]:
+        raise TransitionError(cur, tgt)

@@ -1,0 +1,50 @@
+"""Moving a case between stages: the state machine gate, the stage log and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ccus.models.status import Status, check_transition
+from ccus.models.tables import Application, AuditLog, StageLog
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+def advance(
+    session: Session, app: Application, to: Status, *, actor: str, reason: str | None = None
+) -> StageLog:
+    """Move ``app`` to ``to`` if the state machine allows it, and log the transition."""
+    check_transition(app.status, to)
+    entry = StageLog(application_id=app.id, from_status=app.status, to_status=to.value, actor=actor, reason=reason)
+    session.add(entry)
+    app.status = to.value
+    app.updated_at = func.now()
+    app.claimed_by = None
+    app.claimed_until = None
+    app.attempts = 0
+    app.last_error = None
+    session.flush()
+    return entry
+
+
+def audit(session: Session, *, actor: str, action: str, application_id: int | None, **detail: Any) -> None:
+    session.add(AuditLog(actor=actor, action=action, application_id=application_id, detail=detail))
+
+
+def by_number(session: Session, application_number: str, *, lock: bool = False) -> Application:
+    stmt = select(Application).where(Application.application_number == application_number)
+    if lock:
+        stmt = stmt.with_for_update()
+    app = session.scalars(stmt).one_or_none()
+    if app is None:
+        raise CaseNotFound(application_number)
+    return app
+
+
+def history(session: Session, app_id: int) -> list[StageLog]:
+    return list(session.scalars(select(StageLog).where(StageLog.application_id == app_id).order_by(StageLog.id)))
