@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from reportlab.lib.colors import Color, black
-from reportlab.lib.units import mm
+from reportlab.lib.units import mm as _reportlab_mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -52,6 +52,7 @@ __all__ = [
     "render_postcard_batch",
 ]
 
+mm: Final[float] = float(_reportlab_mm)  # points per millimetre
 PAGE_WIDTH_MM: Final = 100.0
 PAGE_HEIGHT_MM: Final = 148.0
 PAGE_SIZE: Final = (PAGE_WIDTH_MM * mm, PAGE_HEIGHT_MM * mm)
@@ -154,7 +155,7 @@ def _text(c: Canvas, x_mm: float, top_mm: float, text: str, size: float, font: s
 
 
 def _width_mm(text: str, size: float, font: str = FONT) -> float:
-    return pdfmetrics.stringWidth(text, font, size) / mm
+    return float(pdfmetrics.stringWidth(text, font, size)) / mm
 
 
 _NO_LINE_START: Final = frozenset("、。，．）」』】〕)],.:;!?ー・々ぁぃぅぇぉっゃゅょァィゥェォッャュョ")
@@ -340,23 +341,28 @@ def _inner_side(c: Canvas, card: PostcardContent) -> None:
     row("事業者名", card.trade_name.strip(), _fit_size(card.trade_name.strip(), 10, width - label_w, 7.5))
     row("事業者ID", card.business_id, 11, MONO)
 
-    # 管理者ID: one per line, two columns when there are many; the rest in the portal.
+    # 管理者ID: one per line (up to 6), else two columns in a smaller size (up to 12); the rest
+    # are in the portal. The block never exceeds 6 rows, so the notes always fit on the card.
     ids = list(card.admin_ids)
     _text(c, left, top, "管理者ID", 7.5)
-    shown_max, columns = (6, 1) if len(ids) <= 6 else (20, 2)
-    shown = ids[:shown_max]
+    if len(ids) <= 6:
+        shown, columns, id_size, pitch = ids, 1, 8.5, 4.0
+    else:
+        shown, columns, id_size, pitch = ids[:12], 2, 7.0, 3.6
     rows_needed = (len(shown) + columns - 1) // columns
     col_w = (width - label_w) / columns
     for i, admin in enumerate(shown):
         col, r = divmod(i, rows_needed)
         x = left + label_w + col * col_w
-        _text(c, x, top + r * 4.0, f"{i + 1}.", 6.5)
-        _text(c, x + 4.0, top + r * 4.0, admin, 8.5, MONO)
+        _text(c, x, top + r * pitch, f"{i + 1}.", 6.0)
+        _text(c, x + 4.5, top + r * pitch, admin, id_size, MONO)
         if i == 0 and columns == 1:
-            _text(c, x + 4.0 + _width_mm(admin, 8.5, MONO) + 1.0, top + r * 4.0, "（登録責任者）", 6.5)
-    top += rows_needed * 4.0
+            x_note = x + 4.5 + _width_mm(admin, id_size, MONO) + 1.0
+            _text(c, x_note, top + r * pitch, "（登録責任者）", 6.5)
+    top += rows_needed * pitch
     if len(ids) > len(shown):
-        _text(c, left + label_w, top, f"ほか{len(ids) - len(shown)}件は事業者ポータルでご確認ください。", 6.5)
+        rest = f"ほか{len(ids) - len(shown)}件は事業者ポータルでご確認ください。"
+        _text(c, left + label_w, top, rest, 6.5)
         top += 3.5
     top += 1.2
     c.setLineWidth(0.15 * mm)
@@ -371,8 +377,10 @@ def _inner_side(c: Canvas, card: PostcardContent) -> None:
 
     notes = (
         "ご注意",
-        "・初回ログイン時に、初期パスワードの変更が必要です。ログイン後に表示される"
-        "パスワード変更画面で、新しいパスワードを設定してください。",
+        (
+            "・初回ログイン時に、初期パスワードの変更が必要です。ログイン後に表示される"
+            "パスワード変更画面で、新しいパスワードを設定してください。"
+        ),
         "・パスワード変更の際に、このはがきに記載の4桁のセキュリティコードの入力が必要です。",
         "・セキュリティコードはこのはがきにのみ記載しています（メールではお送りしていません）。",
         "・事業者ID・初期パスワードは、登録メールアドレスにも2通に分けてお送りしています。",
@@ -391,9 +399,7 @@ def _inner_side(c: Canvas, card: PostcardContent) -> None:
 # Public API
 
 
-def render_postcard_batch(
-    postcards: Sequence[PostcardContent], *, sender: Sender = DEFAULT_SENDER
-) -> bytes:
+def render_postcard_batch(postcards: Sequence[PostcardContent], *, sender: Sender = DEFAULT_SENDER) -> bytes:
     """One PDF for a print batch: for each postcard its address side, then its inner side."""
     if not postcards:
         raise ValueError("a print batch needs at least one postcard")

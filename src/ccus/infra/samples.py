@@ -17,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import random
 import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 Color = tuple[int, int, int]
 BLACK: Color = (20, 20, 20)
@@ -54,13 +55,18 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(font_path()), size)
 
 
-def wareki(d: date) -> str:
-    """``date(1985, 4, 1)`` → ``昭和60年4月1日`` (year one written 元年)."""
+def _era_year(d: date) -> str:
+    """``date(1985, 4, 1)`` → ``昭和60年`` (year one written 元年)."""
     for start, name in _ERAS:
         if d >= start:
             year = d.year - start.year + 1
-            return f"{name}{'元' if year == 1 else year}年{d.month}月{d.day}日"
-    return f"{d.year}年{d.month}月{d.day}日"
+            return f"{name}{'元' if year == 1 else year}年"
+    return f"{d.year}年"
+
+
+def wareki(d: date) -> str:
+    """``date(1985, 4, 1)`` → ``昭和60年4月1日``, the way Japanese documents print dates."""
+    return f"{_era_year(d)}{d.month}月{d.day}日"
 
 
 def _digits(seed: str, n: int) -> str:
@@ -121,6 +127,21 @@ def _fake_qr(draw: ImageDraw.ImageDraw, x: int, y: int, size: int, data: str) ->
         draw.rectangle((fx + 2 * m, fy + 2 * m, fx + 5 * m - 1, fy + 5 * m - 1), fill=BLACK)
 
 
+def scanned_jpeg(data: bytes, skew_degrees: float = 0.8, seed: int = 0) -> bytes:
+    """``data`` (any sample image) as a flatbed scan returns it: slightly skewed, unevenly lit,
+    soft, grainy and JPEG-compressed. Deterministic for the same ``seed``."""
+    page = Image.open(io.BytesIO(data)).convert("RGB")
+    page = page.rotate(skew_degrees, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
+    w, h = page.size
+    light = Image.linear_gradient("L").rotate(90).resize((w, h)).point(lambda v: 255 - v // 4)
+    page = ImageChops.multiply(page, Image.merge("RGB", [light] * 3)).filter(ImageFilter.GaussianBlur(0.8))
+    grain = Image.frombytes("L", (w, h), random.Random(seed).randbytes(w * h)).point(lambda v: 224 + v // 8)
+    page = ImageChops.multiply(page, Image.merge("RGB", [grain] * 3))
+    buf = io.BytesIO()
+    page.save(buf, "JPEG", quality=55)
+    return buf.getvalue()
+
+
 # --- 顔写真 ----------------------------------------------------------------------------------------
 
 def _face_image(variant: int = 0) -> Image.Image:
@@ -170,8 +191,8 @@ def identity_document_jpeg(name: str, birth_date: date, address: str) -> bytes:
     d.line((30, 162, 970, 162), fill=(150, 170, 150), width=2)
     d.text((40, 184), f"交付  {wareki(issued)}  {_digits(seed + 'iss', 5)}", font=f_small, fill=BLACK)
     d.rectangle((30, 230, 690, 280), fill=(120, 170, 220))  # colour band of the expiry line
-    d.text((44, 238), f"{expires.year}年({wareki(expires)[:4]}){expires.month:02d}月{expires.day:02d}日まで有効",
-           font=_font(30), fill=BLACK)
+    valid = f"{expires.year}年({_era_year(expires)}){expires.month:02d}月{expires.day:02d}日まで有効"
+    d.text((44, 238), valid, font=_font(30), fill=BLACK)
     d.text((40, 306), "免許の条件等  眼鏡等", font=f_small, fill=BLACK)
     d.text((40, 370), f"第 {_digits(seed, 12)} 号", font=_font(32), fill=BLACK)
     d.text((40, 440), "二・小・原  普通", font=f_small, fill=BLACK)
@@ -343,7 +364,8 @@ def registry_extract_pdf(
     c.setFont(_PDF_FONT, 18)
     c.drawCentredString(width / 2, height - 70, "履歴事項全部証明書")
     c.setFont(_PDF_FONT, 10)
-    c.drawRightString(width - 50, height - 95, f"{_legal_affairs_bureau(address)}  整理番号 ア{_digits(trade_name, 6)}")
+    bureau = _legal_affairs_bureau(address)
+    c.drawRightString(width - 50, height - 95, f"{bureau}  整理番号 ア{_digits(trade_name, 6)}")
     y = height - 120
     for label, lines in _registry_rows(trade_name, corporate_number, address, representative,
                                         established_on, capital_yen):
@@ -357,9 +379,10 @@ def registry_extract_pdf(
             c.drawString(180, y - 18 - 16 * i, line)
         y -= row_h
     c.setFont(_PDF_FONT, 10)
-    c.drawString(50, y - 30, "これは登記簿に記録されている閉鎖されていない事項の全部であることを証明した書面である。")
+    c.drawString(50, y - 30, "これは登記簿に記録されている閉鎖されていない事項の全部であることを"
+                             "証明した書面である。")
     c.drawString(50, y - 55, wareki(issued_on))
-    c.drawString(300, y - 55, f"{_legal_affairs_bureau(address)}  登記官  法務 一郎")
+    c.drawString(300, y - 55, f"{bureau}  登記官  法務 一郎")
     c.drawString(50, y - 85, "＊ 下線のあるものは抹消事項であることを示す。")
     c.showPage()
     c.save()

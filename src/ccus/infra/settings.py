@@ -16,7 +16,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+    # No populate_by_name: with env_prefix "" it also reads each field's *name* from the
+    # environment, so HOME (always set) became ``home`` and the stack landed in $HOME. Construct
+    # with aliases (Settings(CCUS_HOME=…)) or use model_copy(update={"home": …}).
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
     home: Path = Field(default=Path(".ccus"), alias="CCUS_HOME")
     port_base: int = Field(default=15400, alias="CCUS_PORT_BASE")

@@ -10,7 +10,7 @@ Rules kept here, in one place:
   back of the card (worker), so that an intercepted mailbox alone is not enough for the first
   login (initial password + security code). The business password notice therefore only says
   *where* the code is: ``security_code_hint`` describes the postcard (e.g. ``"4月10日発送の圧着は
-  がき"``); a hint that is itself a 4-digit code is refused.
+  がき"``); a hint holding a lone 4-digit number (a year like 2025年 is fine) is refused.
 * Every notice quotes the application number (申請番号), which applicants give on the phone.
 """
 
@@ -134,9 +134,14 @@ def business_id_notice(
     return subject, body
 
 
+_HINT_SUFFIX: Final = re.compile(r"に?(記載|掲載)(されています|しています|しております|あり)?[。.]?$")
+
+
 def _check_hint(security_code_hint: str) -> str:
-    hint = security_code_hint.strip() or _DEFAULT_POSTCARD_HINT
-    if re.fullmatch(r"\d{4}", unicodedata.normalize("NFKC", hint)):
+    """The carrier of the code, as a noun phrase: 「圧着はがきに記載」 → 「圧着はがき」."""
+    hint = _HINT_SUFFIX.sub("", security_code_hint.strip()).strip() or _DEFAULT_POSTCARD_HINT
+    # A lone 4-digit number (other than a year, 2025年) could be the code itself: refuse it.
+    if re.search(r"(?<!\d)\d{4}(?![\d年])", unicodedata.normalize("NFKC", hint)):
         raise ValueError("security_code_hint must say where the code is, not be the code")
     return hint
 
@@ -151,7 +156,8 @@ def business_password_notice(
     """Second issuance e-mail to a business: the initial password, never an ID or the code.
 
     ``security_code_hint`` names the postcard that carries the security code
-    (e.g. ``"4月10日発送の圧着はがき"``; empty means 「別途郵送する圧着はがき」).
+    (e.g. ``"4月10日発送の圧着はがき"``; a trailing 「に記載」 is dropped; empty means
+    「別途郵送する圧着はがき」).
     """
     password = _require(initial_password, "initial_password")
     hint = _check_hint(security_code_hint)

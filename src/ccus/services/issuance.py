@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ccus.infra import s3
+from ccus.infra import faults, s3
 from ccus.infra.db import unit_of_work
 from ccus.infra.postcard_pdf import PostcardContent, render_postcard_batch
 from ccus.infra.security import hash_secret, new_initial_password, new_security_code
@@ -264,8 +264,10 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
                 subject, body = notices.worker_password_notice(name, password, app_number, login)
             mail.enqueue(session, effect_key=pw_key, application_id=app.id, to_addr=to_addr, subject=subject,
                          template="password_notice", body=None)
+    faults.point("issuance.secrets_stored")
     if body is not None:
         mail.send_once(pw_key, body=body)
+    faults.point("issuance.password_mail_sent")
     with unit_of_work() as session:
         cred = session.scalars(select(Credential).where(Credential.subject_id == issued.registry_id)
                                .with_for_update()).one()
@@ -299,8 +301,11 @@ def issue(app_id: int, today: date) -> None:
     with unit_of_work() as session:
         kind = _app(session, app_id).kind
     issued = ensure_business(app_id, today) if kind == Kind.BUSINESS_REGISTRATION.value else ensure_worker(app_id, today)
+    faults.point("issuance.ids_allocated")
     send_id_mail(app_id, issued)
+    faults.point("issuance.id_mail_sent")
     deliver_secrets(app_id, issued)
+    faults.point("issuance.secrets_delivered")
     finish(app_id)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ccus.infra import smtp
+from ccus.infra import faults, smtp
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Outbox
 
@@ -54,6 +54,7 @@ def send_once(effect_key: str, *, body: str | None = None) -> bool:
         row.status = "sending"
         row.attempts += 1
     smtp.send(msg)
+    faults.point("mail.accepted_not_recorded")
     with unit_of_work() as session:
         row = session.scalars(select(Outbox).where(Outbox.effect_key == effect_key).with_for_update()).one()
         row.status = "sent"

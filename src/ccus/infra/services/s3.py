@@ -7,9 +7,18 @@ explicitly, so two stacks with different ``CCUS_PORT_BASE`` run side by side.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from ccus.infra.services.base import ServiceError, ServiceSpec, child_env, ensure_running, venv_executable
+from ccus.infra.services.base import (
+    AFTER_STOP,
+    ServiceError,
+    ServiceSpec,
+    child_env,
+    ensure_running,
+    venv_executable,
+)
 from ccus.infra.settings import Settings
 
 # Offsets from settings.weed_port_base (10 ports reserved: +0 … +9).
@@ -118,6 +127,18 @@ def s3_spec(settings: Settings) -> ServiceSpec:
         describe=f"{settings.s3_url} bucket {settings.s3_bucket}",
         after_ready=lambda: check_wrong_keys_refused(settings),
     )
+
+
+def _remove_sockets(settings: Settings) -> None:
+    """weed leaves ``/tmp/seaweedfs-<kind>-<port>.sock`` files behind; remove those of our ports."""
+    ports = set(weed_ports(settings).values())
+    for path in Path(tempfile.gettempdir()).glob("seaweedfs-*.sock"):
+        port = path.stem.rsplit("-", 1)[-1]
+        if port.isdigit() and int(port) in ports:
+            path.unlink(missing_ok=True)
+
+
+AFTER_STOP["s3"] = _remove_sockets
 
 
 def start_s3(settings: Settings) -> int | None:

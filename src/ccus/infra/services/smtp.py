@@ -19,7 +19,9 @@ def smtp_healthy(settings: Settings) -> bool:
 
 
 def smtp_spec(settings: Settings) -> ServiceSpec:
-    settings.maildir.mkdir(parents=True, exist_ok=True)
+    # A Maildir's tmp/, new/, cur/: the handler creates them only when the folder itself is missing.
+    for sub in ("tmp", "new", "cur"):
+        (settings.maildir / sub).mkdir(parents=True, exist_ok=True)
     argv = [
         sys.executable, "-m", "aiosmtpd",
         "-n",  # do not setuid to nobody
@@ -55,11 +57,15 @@ def read_maildir(settings: Settings) -> list[EmailMessage]:
     for sub in ("new", "cur"):
         folder = settings.maildir / sub
         if folder.is_dir():
-            files.extend(p for p in folder.iterdir() if p.is_file())
-    files.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+            files.extend((p.stat().st_mtime_ns, p.name, p) for p in folder.iterdir() if p.is_file())
+    files.sort()
     messages: list[EmailMessage] = []
-    for path in files:
-        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    for _, _, path in files:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # moved from new/ to cur/ meanwhile
+            continue
+        msg = email.message_from_bytes(data, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
         messages.append(msg)
     return messages

@@ -1,0 +1,189 @@
+"""The command line: ``ccus up | down | status | migrate | demo | token | run | deploy``.
+
+Every command first points this process at the stack (embedded or external) through the
+environment, before Prefect is imported, so flows run against that stack's Prefect server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ccus.infra.settings import Settings, get_settings
+
+app = typer.Typer(help="建設キャリアアップシステム back office", no_args_is_help=True)
+token_app = typer.Typer(help="Staff API tokens")
+run_app = typer.Typer(help="Run a flow once, in this process, against the stack's Prefect server")
+app.add_typer(token_app, name="token")
+app.add_typer(run_app, name="run")
+console = Console()
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env() -> Settings:
+    """Export the stack's endpoints for Prefect and child processes; return the settings as read
+    before (so the stack still knows which services are its own to start and stop)."""
+    from ccus.infra.services.env import service_env
+
+    settings = get_settings()
+    os.environ.update(service_env(settings))
+    return settings
+
+
+def _start(services: list[str]) -> tuple[Settings, set[str]]:
+    from ccus.infra.db import migrate
+    from ccus.infra.stack import stack_status, start_stack
+
+    settings = _env()
+    before = {n for n, s in stack_status(settings).items() if s.startswith("running")}
+    start_stack(settings, services=services)
+    with console.status("migrating the database …"):
+        migrate()
+    return settings, before
+
+
+@app.command()
+def up(detach: Annotated[bool, typer.Option(help="Return once everything is up")] = False) -> None:
+    """Start PostgreSQL, S3, SMTP, the Prefect server and worker, and the web app; deploy the flows."""
+    settings, _ = _start(["postgres", "s3", "smtp", "prefect", "worker", "web"])
+    deploy()
+    console.print(f"[bold green]up[/]: web {settings.web_url} (API docs {settings.web_url}/docs), "
+                  f"Prefect {settings.prefect_api}, mail in {settings.maildir}")
+    if detach:
+        return
+    console.print("Ctrl-C (or `ccus down` elsewhere) stops everything.")
+    stop = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    from ccus.infra.stack import stack_status
+
+    while not stop and any(s.startswith("running") for s in stack_status(settings).values()):
+        time.sleep(1)
+    down()
+
+
+@app.command()
+def down() -> None:
+    """Stop every service of the embedded stack, cleanly."""
+    from ccus.infra.stack import stop_stack
+
+    settings = _env()
+    with console.status("stopping …"):
+        stop_stack(settings)
+    console.print("[bold]down[/]")
+
+
+@app.command()
+def status() -> None:
+    """Show each service and where it listens."""
+    from ccus.infra.stack import stack_status
+
+    for name, state in stack_status(_env()).items():
+        console.print(f"{name:<9} {state}")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration."""
+    from ccus.infra.db import migrate as run_migrations
+
+    _env()
+    run_migrations()
+    console.print("schema up to date")
+
+
+@app.command()
+def deploy() -> None:
+    """Register the deployments of prefect.yaml (with their schedules) on the Prefect server."""
+    from ccus.infra.services.prefect_server import ensure_work_pool
+
+    settings = _env()
+    ensure_work_pool(settings)
+    with console.status("registering deployments …"):
+        subprocess.run(
+            [str(Path(sys.executable).with_name("prefect")), "--no-prompt", "deploy", "--all"],
+            cwd=PROJECT_ROOT, check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+        )
+    console.print("deployments registered")
+
+
+@app.command()
+def demo(keep_running: Annotated[bool, typer.Option(help="Leave the stack running afterwards")] = False) -> None:
+    """Sample business, worker and proxy-worker applications from intake to issued IDs."""
+    settings, before = _start(["postgres", "s3", "smtp", "prefect", "web"])
+    from ccus import demo as demo_run
+
+    try:
+        with console.status("running the sample applications through the pipeline …"):
+            rows = demo_run.run(settings.web_url)
+        table = Table(title="Cases", show_lines=True)
+        for col in ("申請番号", "kind", "status", "issued ID", "admin IDs / card", "postcard / card order", "mails"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            table.add_row(r.application_number, r.kind, r.status, r.registry_id, r.admin_ids, r.printed, r.mails)
+        console.print(table)
+        console.print(f"Mail received by the local SMTP server: {settings.maildir}/new")
+        console.print(f"Postcard PDFs: bucket {settings.s3_bucket} at {settings.s3_url} "
+                      "(`ccus fetch s3://…` copies one to a file)")
+        if any(r.status != "registered" for r in rows):
+            raise typer.Exit(1)
+    finally:
+        if not keep_running and not before:
+            from ccus.infra.stack import stop_stack
+
+            stop_stack(settings)
+
+
+@app.command()
+def fetch(uri: str, out: Path) -> None:
+    """Copy a stored object (s3://bucket/key, as printed by the demo) to a local file."""
+    from ccus.infra import s3
+
+    settings = _env()
+    prefix = f"s3://{settings.s3_bucket}/"
+    if not uri.startswith(prefix):
+        raise typer.BadParameter(f"expected {prefix}…")
+    out.write_bytes(s3.get_bytes(uri[len(prefix):]))
+    console.print(f"wrote {out}")
+
+
+@token_app.command("add")
+def token_add(actor: str, role: Annotated[str, typer.Option()] = "reviewer") -> None:
+    """Create a bearer token for a staff member (printed once; stored hashed)."""
+    from ccus.services.staff import issue_token
+
+    _env()
+    console.print(issue_token(actor, role))
+
+
+@run_app.command("pipeline")
+def run_pipeline(batch_size: int = 50) -> None:
+    """Drain intake → awaiting review once."""
+    _env()
+    from ccus.flows.pipeline import process_pipeline
+
+    console.print(process_pipeline(batch_size=batch_size))
+
+
+@run_app.command("issuance")
+def run_issuance() -> None:
+    """Issue every approved case once."""
+    _env()
+    from ccus.flows.issuance import issue_approved
+
+    console.print(f"issued {issue_approved()}")

@@ -1,0 +1,111 @@
+"""``ccus demo``: sample applications through the whole slice on the running stack.
+
+A business, a worker and a proxy worker registration go in through the HTTP API, through the
+pipeline flow, are approved through the reviewers' API, and are issued by the issuance flow. The
+requests carry fixed Idempotency-Keys: a second run finds the same cases and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from ccus import sample_applications as samples
+from ccus.flows.issuance import issue_approved
+from ccus.flows.pipeline import process_pipeline
+from ccus.infra import s3
+from ccus.infra.db import unit_of_work
+from ccus.models.status import Status
+from ccus.models.tables import AdminId, Application, Business, Card, Outbox, PrintJob, Worker
+from ccus.services.staff import issue_token
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    application_number: str
+    kind: str
+    status: str
+    registry_id: str
+    admin_ids: str
+    printed: str
+    mails: str
+
+
+def _submit(client: httpx.Client, sample: samples.SampleApplication, key: str) -> str:
+    fields, files = samples.multipart(sample)
+    r = client.post("/api/v1/applications", data=fields, files=files, headers={"Idempotency-Key": key})
+    if r.status_code not in (200, 201):
+        raise RuntimeError(f"submission {key} refused: {r.status_code} {r.text}")
+    return str(r.json()["application_number"])
+
+
+def _approve_waiting(client: httpx.Client, token: str, numbers: list[str]) -> None:
+    for number in numbers:
+        state = client.get(f"/api/v1/applications/{number}").json()["status"]
+        if state != Status.AWAITING_REVIEW.value:
+            continue
+        r = client.post(f"/api/v1/review/applications/{number}/decision",
+                        json={"decision": "approve", "reason": "デモ：書類確認済み"},
+                        headers={"Authorization": f"Bearer {token}"})
+        if r.status_code != 200:
+            raise RuntimeError(f"approval of {number} refused: {r.status_code} {r.text}")
+
+
+def _through(client: httpx.Client, token: str, numbers: list[str]) -> None:
+    process_pipeline()
+    _approve_waiting(client, token, numbers)
+    issue_approved()
+
+
+def _business_id(number: str) -> tuple[str, str]:
+    with unit_of_work() as session:
+        row = session.execute(select(Business.business_id, Business.trade_name).join(
+            Application, Application.id == Business.application_id).where(
+            Application.application_number == number)).one()
+        return row[0], row[1]
+
+
+def run(base_url: str) -> list[CaseRow]:
+    token = issue_token("demo-reviewer", "reviewer")
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        biz_no = _submit(client, samples.business(), "demo-business-1")
+        _through(client, token, [biz_no])
+        business_id, trade_name = _business_id(biz_no)
+        numbers = [
+            biz_no,
+            _submit(client, samples.worker(employer_business_id=business_id), "demo-worker-1"),
+            _submit(client, samples.proxy_worker(filer_business_id=business_id, filer_name=trade_name),
+                    "demo-proxy-worker-1"),
+        ]
+        _through(client, token, numbers[1:])
+    return table(numbers)
+
+
+def table(numbers: list[str]) -> list[CaseRow]:
+    rows = []
+    with unit_of_work() as session:
+        for number in numbers:
+            app = session.scalars(select(Application).where(Application.application_number == number)).one()
+            rows.append(_row(session, app))
+    return rows
+
+
+def _row(session: Any, app: Application) -> CaseRow:
+    rid, admins = "", ""
+    biz = session.scalars(select(Business).where(Business.application_id == app.id)).one_or_none()
+    if biz is not None:
+        rid = biz.business_id
+        admins = ", ".join(session.scalars(select(AdminId.admin_id).where(AdminId.business_pk == biz.id)
+                                           .order_by(AdminId.seq)))
+    wkr = session.scalars(select(Worker).where(Worker.application_id == app.id)).one_or_none()
+    if wkr is not None:
+        rid = wkr.worker_id
+        card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
+        admins = f"card L{card.level} {card.colour} until {card.expires_on}"
+    jobs = [s3.uri(j.s3_key) for j in session.scalars(select(PrintJob).where(PrintJob.application_id == app.id))]
+    mails = [f"{m.template}→{m.to_addr} [{m.status}] {m.message_id}"
+             for m in session.scalars(select(Outbox).where(Outbox.application_id == app.id).order_by(Outbox.id))]
+    return CaseRow(app.application_number, app.kind, app.status, rid, admins, "\n".join(jobs), "\n".join(mails))

@@ -1,0 +1,200 @@
+"""Shared fixtures.
+
+``stack`` starts the real embedded stack (PostgreSQL, SeaweedFS S3, SMTP, Prefect server) once per
+test session, in a temporary CCUS_HOME and on ports of its own, and only when a test asks for it:
+unit tests never pay for it. Nothing here imports Prefect at module level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from ccus.infra.settings import Settings
+
+STACK_SERVICES = ("postgres", "s3", "smtp", "prefect")
+
+
+def _stack_ports(base: int) -> list[int]:
+    # port_base … +19 (PostgreSQL, S3, Prefect, SMTP, web, worker health, SeaweedFS internals) and
+    # SeaweedFS's admin gRPC, which weed pins at admin port + 10000 (see ccus.infra.services.s3).
+    return [*range(base, base + 20), base + 17 + 10000]
+
+
+def _free_port_base() -> int:
+    """A port base away from the default 15400 whose ports are all free.
+
+    16000 … 21970: every port (admin gRPC included, ≤ 31987) stays below the kernel's ephemeral
+    range (32768+), so an outgoing connection can never take one of them mid-session.
+    """
+    from ccus.infra.services.base import port_free
+
+    for attempt in range(200):
+        base = 16000 + ((os.getpid() + attempt) % 200) * 30
+        if all(port_free(port) for port in _stack_ports(base)):
+            return base
+    raise RuntimeError("no free port range for the test stack")
+
+
+def _drain_prefect_clients() -> None:
+    """Sends this process's buffered Prefect logs and events before the server goes away."""
+    if "prefect" not in sys.modules:
+        return
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(RuntimeError):  # never started
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings of a running embedded stack; ``os.environ`` points at it for the whole session."""
+    from ccus.infra.settings import Settings, reset_settings
+    from ccus.infra.stack import service_env, start_stack, stop_stack
+
+    home = tmp_path_factory.mktemp("ccus-home")
+    # Always the embedded servers, whatever DATABASE_URL / PREFECT_API_URL … the shell has.
+    settings = Settings(
+        CCUS_HOME=home,
+        CCUS_PORT_BASE=_free_port_base(),
+        DATABASE_URL=None,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=None,
+        S3_ENDPOINT_URL=None,
+        PREFECT_API_URL=None,
+        SMTP_URL=None,
+    )
+    saved_env = dict(os.environ)
+    try:
+        with contextlib.ExitStack() as cleanup:
+            start_stack(settings, services=STACK_SERVICES, progress=True)
+            os.environ.update(service_env(settings))
+            os.environ["CCUS_HOME"] = str(settings.home_abs)
+            os.environ["CCUS_PORT_BASE"] = str(settings.port_base)
+            reset_settings()
+            if "prefect" in sys.modules:
+                # Prefect read its settings at import, before PREFECT_API_URL was set above.
+                from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+
+                cleanup.enter_context(
+                    temporary_settings(
+                        {PREFECT_API_URL: settings.prefect_api, PREFECT_HOME: settings.home_abs / "prefect"}
+                    )
+                )
+            yield settings
+            _drain_prefect_clients()
+    finally:
+        stop_stack(settings)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        reset_settings()
+
+
+def _drain_prefect_clients() -> None:
+    """Sends this process's buffered Prefect logs and events before the server goes away."""
+    if "prefect" not in sys.modules:
+        return
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(RuntimeError):  # never started
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
+
+
+@pytest.fixture(scope="session")
+def db(stack: Settings) -> Settings:
+    """The running stack with the schema migrated to head."""
+    from ccus.infra.db import migrate
+
+    migrate()
+    return stack
+
+
+def _drain_prefect_clients() -> None:
+    """Sends this process's buffered Prefect logs and events before the server goes away."""
+    if "prefect" not in sys.modules:
+        return
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(RuntimeError):  # never started
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
+
+
+@pytest.fixture(scope="session")
+def api(db: Settings) -> Iterator[object]:
+    """The web app in-process (FastAPI TestClient) against the real stack."""
+    from fastapi.testclient import TestClient
+
+    from ccus.review_ui.app import create_app
+
+    with TestClient(create_app()) as client:
+        yield client
+
+
+def _drain_prefect_clients() -> None:
+    """Sends this process's buffered Prefect logs and events before the server goes away."""
+    if "prefect" not in sys.modules:
+        return
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(RuntimeError):  # never started
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
+
+
+@pytest.fixture(scope="session")
+def reviewer_token(db: Settings) -> str:
+    from ccus.services.staff import issue_token
+
+    return issue_token("test-reviewer", "reviewer")

@@ -1,0 +1,163 @@
+"""The whole slice on the real stack: internet intake → Prefect pipeline flow → review through the
+API → Prefect issuance flow → IDs, hashed credentials, two mails over SMTP, postcard PDF in S3."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from typing import Any
+
+import pdfplumber
+import pytest
+from sqlalchemy import func, select
+
+from ccus import sample_applications as samples
+from ccus.infra import s3
+from ccus.infra.db import unit_of_work
+from ccus.infra.security import verify_secret
+from ccus.infra.services.smtp import read_maildir
+from ccus.models.identifiers import registry_id_from_serial, registry_id_is_valid
+from ccus.models.tables import AdminId, Application, Business, Card, Credential, Outbox, PrintJob, Worker
+from tests.support.factories import corporate_number, person
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+def submit(api: Any, sample: samples.SampleApplication) -> str:
+    fields, files = samples.multipart(sample)
+    r = api.post("/api/v1/applications", data=fields, files=files)
+    assert r.status_code == 201, r.text
+    return str(r.json()["application_number"])
+
+
+def status(api: Any, number: str) -> str:
+    return str(api.get(f"/api/v1/applications/{number}").json()["status"])
+
+
+def decide(api: Any, token: str, number: str, decision: str = "approve", reason: str | None = None) -> Any:
+    return api.post(f"/api/v1/review/applications/{number}/decision",
+                    json={"decision": decision, "reason": reason},
+                    headers={"Authorization": f"Bearer {token}"})
+
+
+def run_pipeline() -> None:
+    from ccus.flows.pipeline import process_pipeline
+
+    process_pipeline()
+
+
+def run_issuance(today: date | None = None) -> int:
+    from ccus.flows.issuance import issue_approved
+
+    return issue_approved(today=today)
+
+
+def mails_to(settings: Any, addr: str) -> list[Any]:
+    return [m for m in read_maildir(settings) if m["To"] == addr]
+
+
+def register_business(api: Any, token: str, email: str) -> tuple[str, str]:
+    number = submit(api, samples.business(corporate_number=corporate_number(), email=email,
+                                          trade_name=f"株式会社テスト{email.split('@')[0]}"))
+    run_pipeline()
+    assert status(api, number) == "awaiting_review"
+    assert decide(api, token, number).status_code == 200
+    run_issuance()
+    assert status(api, number) == "registered"
+    with unit_of_work() as session:
+        biz = session.execute(select(Business).join(Application, Application.id == Business.application_id)
+                              .where(Application.application_number == number)).scalar_one()
+        return number, biz.business_id
+
+
+def test_business_is_issued_ids_credentials_two_mails_and_a_postcard(api: Any, reviewer_token: str, db: Any) -> None:
+    email = "biz-e2e@example.jp"
+    number, business_id = register_business(api, reviewer_token, email)
+    assert registry_id_is_valid(business_id)
+    with unit_of_work() as session:
+        biz = session.scalars(select(Business).where(Business.business_id == business_id)).one()
+        admin_ids = list(session.scalars(select(AdminId.admin_id).where(AdminId.business_pk == biz.id)
+                                         .order_by(AdminId.seq)))
+        cred = session.scalars(select(Credential).where(Credential.subject_id == business_id)).one()
+        job = session.scalars(select(PrintJob).where(PrintJob.effect_key == f"{number}:postcard")).one()
+    assert admin_ids[0] == business_id and len(admin_ids) == 2
+    assert all(registry_id_is_valid(a) for a in admin_ids)
+    assert cred.password_hash.startswith("$argon2") and cred.delivered_at is not None
+
+    got = mails_to(db, email)
+    assert len(got) == 2
+    id_mail = next(m for m in got if business_id in m.get_content())
+    pw_mail = next(m for m in got if m is not id_mail)
+    assert number in id_mail.get_content() and number in pw_mail.get_content()
+    password = re.search(r"[A-Za-z0-9]{12}", pw_mail.get_content().split("パスワード", 1)[1]).group(0)
+    assert verify_secret(cred.password_hash, password)
+    assert password not in id_mail.get_content()
+
+    pdf = s3.get_bytes(job.s3_key)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        text = "".join(p.extract_text() or "" for p in doc.pages)
+    assert business_id in text and password in text
+    codes = re.findall(r"(?<!\d)\d{4}(?!\d)", text)
+    assert any(verify_secret(cred.security_code_hash, c) for c in codes)
+
+
+def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, reviewer_token: str, db: Any) -> None:
+    _, business_id = register_business(api, reviewer_token, "employer-e2e@example.jp")
+    name, kana, born = person()
+    w = submit(api, samples.worker(name=name, kana=kana, birth_date=born, employer_business_id=business_id,
+                                   email="worker-e2e@example.jp"))
+    pname, pkana, pborn = person()
+    p = submit(api, samples.proxy_worker(filer_business_id=business_id, filer_name="株式会社テストemployer-e2e",
+                                         name=pname, kana=pkana, birth_date=pborn))
+    run_pipeline()
+    assert status(api, w) == status(api, p) == "awaiting_review"
+    for n in (w, p):
+        assert decide(api, reviewer_token, n).status_code == 200
+    run_issuance(today=date(2026, 11, 24))
+    assert status(api, w) == status(api, p) == "registered"
+    with unit_of_work() as session:
+        for n, born_on in ((w, born), (p, pborn)):
+            app = session.scalars(select(Application).where(Application.application_number == n)).one()
+            worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one()
+            card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
+            assert registry_id_is_valid(worker.worker_id)
+            assert (card.level, card.colour) == (1, "white")
+            assert card.expires_on == date(2036, 11, 23)
+            job = session.scalars(select(PrintJob).where(PrintJob.effect_key == f"{n}:card_order")).one()
+            assert worker.worker_id in s3.get_bytes(job.s3_key).decode()
+    # The proxy worker has no email: the filing business receives the notices.
+    assert len(mails_to(db, "worker-e2e@example.jp")) == 2
+
+
+def test_proxy_without_registered_filer_cannot_be_approved(api: Any, reviewer_token: str) -> None:
+    name, kana, born = person()
+    unknown_business = next(r for r in map(registry_id_from_serial, range(987654, 987700)) if r)
+    n = submit(api, samples.proxy_worker(filer_business_id=unknown_business, filer_name="未登録建設",
+                                         name=name, kana=kana, birth_date=born))
+    run_pipeline()
+    assert status(api, n) == "awaiting_review"
+    r = decide(api, reviewer_token, n)
+    assert r.status_code == 409
+    assert "代行申請者" in r.json()["detail"]["message"]
+    assert status(api, n) == "awaiting_review"
+
+
+def test_second_issuance_run_duplicates_nothing(api: Any, reviewer_token: str, db: Any) -> None:
+    register_business(api, reviewer_token, "rerun-e2e@example.jp")
+
+    def counts() -> tuple[int, ...]:
+        with unit_of_work() as session:
+            return tuple(session.scalar(select(func.count()).select_from(t)) or 0
+                         for t in (Business, AdminId, Worker, Credential, Outbox, PrintJob, Card))
+
+    before, mail_before = counts(), len(read_maildir(db))
+    run_issuance()
+    run_pipeline()
+    assert counts() == before
+    assert len(read_maildir(db)) == mail_before
+
+
+def test_review_requires_a_reviewer_token(api: Any) -> None:
+    r = api.post("/api/v1/review/applications/26-0000001-0/decision", json={"decision": "approve"})
+    assert r.status_code == 401

@@ -1,0 +1,26 @@
+"""Unique, valid test data: every test makes parties of its own on the shared session database."""
+
+from __future__ import annotations
+
+import os
+import random
+from datetime import date
+
+_rng = random.Random(os.getpid())
+
+_KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ"
+_KANJI = "山田川本中村小林高橋佐藤鈴木伊渡辺松井石原森"
+
+
+def corporate_number() -> str:
+    """A fresh 法人番号 with a correct check digit."""
+    base = f"{_rng.randrange(10**11, 10**12):012d}"
+    total = sum(int(d) * (1 if n % 2 == 1 else 2) for n, d in enumerate(reversed(base), start=1))
+    return f"{9 - total % 9}{base}"
+
+
+def person() -> tuple[str, str, date]:
+    kanji = "".join(_rng.choice(_KANJI) for _ in range(2)) + " " + "".join(_rng.choice(_KANJI) for _ in range(2))
+    kana = "".join(_rng.choice(_KANA) for _ in range(3)) + " " + "".join(_rng.choice(_KANA) for _ in range(3))
+    born = date(1960 + _rng.randrange(40), 1 + _rng.randrange(12), 1 + _rng.randrange(28))
+    return kanji, kana, born
