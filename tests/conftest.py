@@ -107,28 +107,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         reset_settings()
 
 
-def _drain_prefect_clients() -> None:
-    """Sends this process's buffered Prefect logs and events before the server goes away."""
-    if "prefect" not in sys.modules:
-        return
-    import inspect
-
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-    from prefect.utilities.asyncutils import run_coro_as_sync
-
-    async def drain() -> None:
-        with contextlib.suppress(RuntimeError):  # never started
-            result = APILogWorker.instance().drain()
-            if inspect.isawaitable(result):
-                await result
-        result = EventsWorker.drain_all()
-        if inspect.isawaitable(result):
-            await result
-
-    run_coro_as_sync(drain())
-
-
 @pytest.fixture(scope="session")
 def db(stack: Settings) -> Settings:
     """The running stack with the schema migrated to head."""
@@ -136,28 +114,6 @@ def db(stack: Settings) -> Settings:
 
     migrate()
     return stack
-
-
-def _drain_prefect_clients() -> None:
-    """Sends this process's buffered Prefect logs and events before the server goes away."""
-    if "prefect" not in sys.modules:
-        return
-    import inspect
-
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-    from prefect.utilities.asyncutils import run_coro_as_sync
-
-    async def drain() -> None:
-        with contextlib.suppress(RuntimeError):  # never started
-            result = APILogWorker.instance().drain()
-            if inspect.isawaitable(result):
-                await result
-        result = EventsWorker.drain_all()
-        if inspect.isawaitable(result):
-            await result
-
-    run_coro_as_sync(drain())
 
 
 @pytest.fixture(scope="session")
@@ -169,28 +125,6 @@ def api(db: Settings) -> Iterator[object]:
 
     with TestClient(create_app()) as client:
         yield client
-
-
-def _drain_prefect_clients() -> None:
-    """Sends this process's buffered Prefect logs and events before the server goes away."""
-    if "prefect" not in sys.modules:
-        return
-    import inspect
-
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-    from prefect.utilities.asyncutils import run_coro_as_sync
-
-    async def drain() -> None:
-        with contextlib.suppress(RuntimeError):  # never started
-            result = APILogWorker.instance().drain()
-            if inspect.isawaitable(result):
-                await result
-        result = EventsWorker.drain_all()
-        if inspect.isawaitable(result):
-            await result
-
-    run_coro_as_sync(drain())
 
 
 @pytest.fixture(scope="session")

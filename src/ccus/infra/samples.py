@@ -10,6 +10,7 @@ has a stable SHA-256 (the document store is content-addressed).
 - :func:`registry_extract_pdf`: 履歴事項全部証明書 (commercial registry extract) with a text layer.
 - :func:`consent_form_png`: 代行申請同意書 (proxy application consent form), signed and sealed.
 - :func:`insurance_card_jpeg`: 健康保険被保険者証 copy, masked (マスキング) or not.
+- :func:`scanned_jpeg`: any of the images above as it comes off a flatbed scanner (mail channel).
 """
 
 from __future__ import annotations
@@ -125,21 +126,6 @@ def _fake_qr(draw: ImageDraw.ImageDraw, x: int, y: int, size: int, data: str) ->
         draw.rectangle((fx, fy, fx + 7 * m - 1, fy + 7 * m - 1), fill="white")
         draw.rectangle((fx, fy, fx + 7 * m - 1, fy + 7 * m - 1), outline=BLACK, width=m)
         draw.rectangle((fx + 2 * m, fy + 2 * m, fx + 5 * m - 1, fy + 5 * m - 1), fill=BLACK)
-
-
-def scanned_jpeg(data: bytes, skew_degrees: float = 0.8, seed: int = 0) -> bytes:
-    """``data`` (any sample image) as a flatbed scan returns it: slightly skewed, unevenly lit,
-    soft, grainy and JPEG-compressed. Deterministic for the same ``seed``."""
-    page = Image.open(io.BytesIO(data)).convert("RGB")
-    page = page.rotate(skew_degrees, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
-    w, h = page.size
-    light = Image.linear_gradient("L").rotate(90).resize((w, h)).point(lambda v: 255 - v // 4)
-    page = ImageChops.multiply(page, Image.merge("RGB", [light] * 3)).filter(ImageFilter.GaussianBlur(0.8))
-    grain = Image.frombytes("L", (w, h), random.Random(seed).randbytes(w * h)).point(lambda v: 224 + v // 8)
-    page = ImageChops.multiply(page, Image.merge("RGB", [grain] * 3))
-    buf = io.BytesIO()
-    page.save(buf, "JPEG", quality=55)
-    return buf.getvalue()
 
 
 # --- 顔写真 ----------------------------------------------------------------------------------------
@@ -386,4 +372,21 @@ def registry_extract_pdf(
     c.drawString(50, y - 85, "＊ 下線のあるものは抹消事項であることを示す。")
     c.showPage()
     c.save()
+    return buf.getvalue()
+
+
+# --- scans -------------------------------------------------------------------------------------
+
+def scanned_jpeg(data: bytes, skew_degrees: float = 0.8, seed: int = 0) -> bytes:
+    """``data`` (any sample image) as a flatbed scan returns it: slightly skewed, unevenly lit,
+    soft, grainy and JPEG-compressed. Deterministic for the same ``seed``."""
+    page = Image.open(io.BytesIO(data)).convert("RGB")
+    page = page.rotate(skew_degrees, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
+    w, h = page.size
+    light = Image.linear_gradient("L").rotate(90).resize((w, h)).point(lambda v: 255 - v // 4)
+    page = ImageChops.multiply(page, Image.merge("RGB", [light] * 3)).filter(ImageFilter.GaussianBlur(0.8))
+    grain = Image.frombytes("L", (w, h), random.Random(seed).randbytes(w * h)).point(lambda v: 224 + v // 8)
+    page = ImageChops.multiply(page, Image.merge("RGB", [grain] * 3))
+    buf = io.BytesIO()
+    page.save(buf, "JPEG", quality=55)
     return buf.getvalue()

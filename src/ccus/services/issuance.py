@@ -237,6 +237,10 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
         return
     if pw_mail == "sending":
         raise DeliveryUncertain(f"{app_number}: password mail interrupted mid-send")
+    if pw_mail == "sent":
+        # The secrets have left with the mail (and the postcard of the same generation): keep them.
+        _mark_delivered(app_id, issued.registry_id)
+        return
     password, code = new_initial_password(), new_security_code()
     pw_key = f"{app_number}:mail:password"
     with unit_of_work() as session:
@@ -268,13 +272,17 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
     if body is not None:
         mail.send_once(pw_key, body=body)
     faults.point("issuance.password_mail_sent")
+    del password, code
+    _mark_delivered(app_id, issued.registry_id)
+
+
+def _mark_delivered(app_id: int, subject_id: str) -> None:
     with unit_of_work() as session:
-        cred = session.scalars(select(Credential).where(Credential.subject_id == issued.registry_id)
+        cred = session.scalars(select(Credential).where(Credential.subject_id == subject_id)
                                .with_for_update()).one()
         cred.delivered_at = func.now()
         audit(session, actor=ACTOR, action="credentials.delivered", application_id=app_id,
-              subject_id=issued.registry_id, generation=cred.generation)
-    del password, code
+              subject_id=subject_id, generation=cred.generation)
 
 
 def finish(app_id: int) -> None:

@@ -238,23 +238,40 @@ def ensure_running(settings: Settings, spec: ServiceSpec) -> tuple[int, bool]:
     return pid, reused
 
 
+def _exited(proc: psutil.Process) -> bool:
+    """True once ``proc`` is gone or a zombie with no thread left (Go's weed leaves its main
+    thread a zombie while other threads still finish exiting)."""
+    try:
+        if proc.status() != psutil.STATUS_ZOMBIE:
+            return not proc.is_running()
+    except psutil.Error:
+        return True
+    try:
+        return len(os.listdir(f"/proc/{proc.pid}/task")) <= 1
+    except OSError:  # no /proc (not Linux) or already reaped
+        return True
+
+
 def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
-    """Waits until ``proc`` has exited (a zombie counts: init may take seconds to reap it)."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """Waits until ``proc`` has exited: reaps it if it is our child, else polls (init reaps it)."""
+    try:
+        own_child = proc.ppid() == os.getpid()
+    except psutil.Error:
+        return True
+    if own_child:
         try:
-            proc.wait(0)  # reaps it if it is our own child
-            return True
+            proc.wait(timeout)
         except psutil.TimeoutExpired:
-            if not _alive(proc):  # exited; reap it if it is ours, else init will
-                with contextlib.suppress(psutil.Error):
-                    proc.wait(0)
-                return True
+            return False
         except psutil.Error:
-            return True
+            pass
+        return True
+    deadline = time.monotonic() + timeout
+    while not _exited(proc):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
+    return True
 
 
 def stop_pid(pid: int, sig: int = signal.SIGTERM, grace: float = 15.0) -> None:
