@@ -42,31 +42,10 @@ def _free_port_base() -> int:
     raise RuntimeError("no free port range for the test stack")
 
 
-def _drain_prefect_clients() -> None:
-    """Sends this process's buffered Prefect logs and events before the server goes away."""
-    if "prefect" not in sys.modules:
-        return
-    import inspect
-
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-    from prefect.utilities.asyncutils import run_coro_as_sync
-
-    async def drain() -> None:
-        with contextlib.suppress(RuntimeError):  # never started
-            result = APILogWorker.instance().drain()
-            if inspect.isawaitable(result):
-                await result
-        result = EventsWorker.drain_all()
-        if inspect.isawaitable(result):
-            await result
-
-    run_coro_as_sync(drain())
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of a running embedded stack; ``os.environ`` points at it for the whole session."""
+    from ccus.infra.orchestrator import flush_prefect
     from ccus.infra.settings import Settings, reset_settings
     from ccus.infra.stack import service_env, start_stack, stop_stack
 
@@ -99,7 +78,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
                     )
                 )
             yield settings
-            _drain_prefect_clients()
+            flush_prefect()
     finally:
         stop_stack(settings)
         os.environ.clear()

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ccus.infra.settings import Settings, get_settings
@@ -25,7 +26,7 @@ token_app = typer.Typer(help="Staff API tokens")
 run_app = typer.Typer(help="Run a flow once, in this process, against the stack's Prefect server")
 app.add_typer(token_app, name="token")
 app.add_typer(run_app, name="run")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,24 +126,30 @@ def deploy() -> None:
 @app.command()
 def demo(keep_running: Annotated[bool, typer.Option(help="Leave the stack running afterwards")] = False) -> None:
     """Sample business, worker and proxy-worker applications from intake to issued IDs."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     settings, before = _start(["postgres", "s3", "smtp", "prefect", "web"])
     from ccus import demo as demo_run
+    from ccus.infra.orchestrator import flush_prefect
 
     try:
         with console.status("running the sample applications through the pipeline …"):
             rows = demo_run.run(settings.web_url)
-        table = Table(title="Cases", show_lines=True)
-        for col in ("申請番号", "kind", "status", "issued ID", "admin IDs / card", "postcard / card order", "mails"):
-            table.add_column(col, overflow="fold")
+        table = Table(title="Cases")
+        for col in ("申請番号", "kind", "status", "issued ID", "admin IDs / card"):
+            table.add_column(col, no_wrap=True)
         for r in rows:
-            table.add_row(r.application_number, r.kind, r.status, r.registry_id, r.admin_ids, r.printed, r.mails)
+            table.add_row(r.application_number, r.kind, r.status, r.registry_id, r.admin_ids)
         console.print(table)
-        console.print(f"Mail received by the local SMTP server: {settings.maildir}/new")
-        console.print(f"Postcard PDFs: bucket {settings.s3_bucket} at {settings.s3_url} "
-                      "(`ccus fetch s3://…` copies one to a file)")
+        for r in rows:
+            console.print(f"[bold]{r.application_number}[/]")
+            for line in (r.printed + "\n" + r.mails).strip().splitlines():
+                console.print(f"  {escape(line)}", soft_wrap=True)
+        console.print(f"Mail received by the local SMTP server (Maildir): {settings.maildir / 'new'}")
+        console.print("Copy a postcard PDF to a file: uv run ccus fetch s3://… postcard.pdf", soft_wrap=True)
         if any(r.status != "registered" for r in rows):
             raise typer.Exit(1)
     finally:
+        flush_prefect()
         if not keep_running and not before:
             from ccus.infra.stack import stop_stack
 

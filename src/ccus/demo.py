@@ -104,8 +104,9 @@ def _row(session: Any, app: Application) -> CaseRow:
     if wkr is not None:
         rid = wkr.worker_id
         card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
-        admins = f"card L{card.level} {card.colour} until {card.expires_on}"
-    jobs = [s3.uri(j.s3_key) for j in session.scalars(select(PrintJob).where(PrintJob.application_id == app.id))]
-    mails = [f"{m.template}→{m.to_addr} [{m.status}] {m.message_id}"
+        admins = f"card L{card.level} {card.colour}, valid to {card.expires_on}"
+    jobs = [f"{j.kind}: {s3.uri(j.s3_key)}"
+            for j in session.scalars(select(PrintJob).where(PrintJob.application_id == app.id))]
+    mails = [f"mail {m.template} → {m.to_addr} [{m.status}] Message-ID {m.message_id}"
              for m in session.scalars(select(Outbox).where(Outbox.application_id == app.id).order_by(Outbox.id))]
     return CaseRow(app.application_number, app.kind, app.status, rid, admins, "\n".join(jobs), "\n".join(mails))

@@ -6,7 +6,10 @@ latency optimisation: when Prefect cannot be reached, the case waits for the nex
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import logging
+import sys
 
 log = logging.getLogger(__name__)
 
@@ -22,3 +25,23 @@ def trigger(deployment: str) -> None:
     except Exception as exc:  # the scheduled drain will pick the case up
         log.info("could not trigger %s now (%s); the scheduled run will pick it up", deployment,
                  type(exc).__name__)
+
+
+def flush_prefect() -> None:
+    """Send this process's buffered Prefect logs and events before the server goes away."""
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(RuntimeError):  # never started
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())

@@ -225,7 +225,7 @@ def upgrade() -> None:
     # ### end Alembic commands ###
 
     # The shared serial of 14-digit registry IDs.
-    op.execute("CREATE SEQUENCE IF NOT EXISTS registry_id_serial START 1000001")
+    op.execute("CREATE SEQUENCE IF NOT EXISTS registry_id_serial START 1000000000001")
     # The audit log is append-only: the database itself refuses UPDATE, DELETE and TRUNCATE.
     op.execute("""
         CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
