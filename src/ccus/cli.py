@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,9 +26,6 @@ run_app = typer.Typer(help="Run a flow once, in this process, against the stack'
 app.add_typer(token_app, name="token")
 app.add_typer(run_app, name="run")
 console = Console(width=None if sys.stdout.isatty() else 160)
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
 
 def _env() -> Settings:
     """Export the stack's endpoints for Prefect and child processes; return the settings as read
@@ -115,11 +111,10 @@ def deploy() -> None:
 
     settings = _env()
     ensure_work_pool(settings)
+    from ccus.infra.orchestrator import deploy_all
+
     with console.status("registering deployments …"):
-        subprocess.run(
-            [str(Path(sys.executable).with_name("prefect")), "--no-prompt", "deploy", "--all"],
-            cwd=PROJECT_ROOT, check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL,
-        )
+        deploy_all()
     console.print("deployments registered")
 
 

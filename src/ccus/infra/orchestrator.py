@@ -9,7 +9,10 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +48,14 @@ def flush_prefect() -> None:
             await result
 
     run_coro_as_sync(drain())
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+def deploy_all() -> None:
+    """Register the deployments of prefect.yaml (with their schedules) on the current Prefect API."""
+    subprocess.run(
+        [str(Path(sys.executable).with_name("prefect")), "--no-prompt", "deploy", "--all"],
+        cwd=PROJECT_ROOT, check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+    )

@@ -133,7 +133,8 @@ def validation_flags(app: Application, docs: dict[str, list[Document]]) -> list[
         extract_docs = docs.get(DocumentRole.REGISTRY_EXTRACT.value, [])
         if d.get("corporate_number") and extract_docs:
             text = "\n".join(x.ocr_text or "" for x in extract_docs)
-            if not text_contains(text, d["corporate_number"]):
+            # The extract prints the 12-digit 会社法人等番号: the 法人番号 without its check digit.
+            if not (text_contains(text, d["corporate_number"]) or text_contains(text, d["corporate_number"][1:])):
                 flags.append(Flag("corporate_number_not_in_extract", "warn",
                                   "登記事項証明書に申請の法人番号が見当たりません。", "application.corporate_number"))
             if not text_contains(text, d["trade_name"]):

@@ -1,0 +1,47 @@
+"""The deployments of prefect.yaml, run the way production runs them: a process worker picks up the
+flow run that the web app triggers after intake, and the one it triggers after approval."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ccus import sample_applications as samples
+from tests.e2e.test_slice import decide, status, submit
+from tests.support.factories import corporate_number
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+@pytest.fixture(scope="module")
+def worker(db: Any) -> Iterator[None]:
+    from ccus.infra.orchestrator import deploy_all
+    from ccus.infra.services.base import stop_service
+    from ccus.infra.services.prefect_server import ensure_work_pool, start_worker
+
+    ensure_work_pool(db)
+    deploy_all()
+    start_worker(db)
+    try:
+        yield
+    finally:
+        stop_service(db, "worker")
+
+
+def wait_for(api: Any, number: str, wanted: str, timeout: float = 240) -> str:
+    deadline = time.monotonic() + timeout
+    while (current := status(api, number)) != wanted and time.monotonic() < deadline:
+        time.sleep(2)
+    return current
+
+
+def test_worker_runs_the_triggered_pipeline_and_issuance_deployments(
+    api: Any, reviewer_token: str, worker: None
+) -> None:
+    number = submit(api, samples.business(corporate_number=corporate_number(), email="deploy-e2e@example.jp"))
+    assert wait_for(api, number, "awaiting_review") == "awaiting_review"
+    assert decide(api, reviewer_token, number).status_code == 200
+    assert wait_for(api, number, "registered") == "registered"
