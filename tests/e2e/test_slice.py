@@ -107,7 +107,8 @@ def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, review
     name, kana, born = person()
     w = submit(api, samples.worker(name=name, kana=kana, birth_date=born, employer_business_id=business_id,
                                    email="worker-e2e@example.jp"))
-    pname, pkana, pborn = person()
+    pname, pkana, _ = person()
+    pborn = date(1964, 5, 1)  # 62 at issuance: a 15-year card
     p = submit(api, samples.proxy_worker(filer_business_id=business_id, filer_name="株式会社テストemployer-e2e",
                                          name=pname, kana=pkana, birth_date=pborn))
     run_pipeline()
@@ -117,13 +118,13 @@ def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, review
     run_issuance(today=date(2026, 11, 24))
     assert status(api, w) == status(api, p) == "registered"
     with unit_of_work() as session:
-        for n, born_on in ((w, born), (p, pborn)):
+        for n, expiry in ((w, date(2036, 11, 23)), (p, date(2041, 11, 23))):
             app = session.scalars(select(Application).where(Application.application_number == n)).one()
             worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one()
             card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
             assert registry_id_is_valid(worker.worker_id)
             assert (card.level, card.colour) == (1, "white")
-            assert card.expires_on == date(2036, 11, 23)
+            assert card.expires_on == expiry
             job = session.scalars(select(PrintJob).where(PrintJob.effect_key == f"{n}:card_order")).one()
             assert worker.worker_id in s3.get_bytes(job.s3_key).decode()
     # The proxy worker has no email: the filing business receives the notices.
@@ -161,3 +162,31 @@ def test_second_issuance_run_duplicates_nothing(api: Any, reviewer_token: str, d
 def test_review_requires_a_reviewer_token(api: Any) -> None:
     r = api.post("/api/v1/review/applications/26-0000001-0/decision", json={"decision": "approve"})
     assert r.status_code == 401
+
+
+def test_return_and_reject_need_a_reason_and_notify_the_applicant(api: Any, reviewer_token: str, db: Any) -> None:
+    from ccus.flows.mail import deliver_pending_mail
+
+    returned = submit(api, samples.business(corporate_number=corporate_number(), email="return-e2e@example.jp"))
+    rejected = submit(api, samples.business(corporate_number=corporate_number(), email="reject-e2e@example.jp"))
+    run_pipeline()
+    refused = decide(api, reviewer_token, returned, "return")
+    assert refused.status_code == 409 and refused.json()["detail"]["code"] == "reason_required"
+    assert decide(api, reviewer_token, returned, "return", "登記事項証明書の発行日が3か月を超えています").status_code == 200
+    assert decide(api, reviewer_token, rejected, "reject", "重複申請のため").status_code == 200
+    deliver_pending_mail()
+    assert (status(api, returned), status(api, rejected)) == ("returned", "rejected")
+    [ret_mail] = mails_to(db, "return-e2e@example.jp")
+    assert returned in ret_mail.get_content() and "3か月" in ret_mail.get_content()
+    [rej_mail] = mails_to(db, "reject-e2e@example.jp")
+    assert "重複申請のため" in rej_mail.get_content()
+    deliver_pending_mail()
+    assert len(mails_to(db, "return-e2e@example.jp")) == 1
+
+
+def test_openapi_documents_the_application_endpoints(api: Any) -> None:
+    spec = api.get("/openapi.json").json()
+    assert "/api/v1/applications" in spec["paths"]
+    body = spec["paths"]["/api/v1/applications"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert {"application", "identity_document", "worker_consent"} <= set(body["schema"]["properties"])
+    assert api.get("/docs").status_code == 200

@@ -20,7 +20,8 @@ def corporate_number() -> str:
 
 
 def person() -> tuple[str, str, date]:
+    """A fresh person (name, reading, birth date), aged between 26 and 56 in 2026."""
     kanji = "".join(_rng.choice(_KANJI) for _ in range(2)) + " " + "".join(_rng.choice(_KANJI) for _ in range(2))
     kana = "".join(_rng.choice(_KANA) for _ in range(3)) + " " + "".join(_rng.choice(_KANA) for _ in range(3))
-    born = date(1960 + _rng.randrange(40), 1 + _rng.randrange(12), 1 + _rng.randrange(28))
+    born = date(1970 + _rng.randrange(30), 1 + _rng.randrange(12), 1 + _rng.randrange(28))
     return kanji, kana, born

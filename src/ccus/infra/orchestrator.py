@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 PIPELINE_DEPLOYMENT = "process-pipeline/process-pipeline"
 ISSUANCE_DEPLOYMENT = "issue-approved/issue-approved"
+MAIL_DEPLOYMENT = "deliver-mail/deliver-mail"
 
 
 def trigger(deployment: str) -> None:
