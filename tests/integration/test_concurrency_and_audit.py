@@ -11,11 +11,11 @@ from sqlalchemy.exc import DBAPIError
 
 from ccus import sample_applications as samples
 from ccus.infra.db import unit_of_work
+from ccus.models.application_types import Channel
 from ccus.models.status import Status
 from ccus.models.tables import Application
 from ccus.services import claims
 from ccus.services.intake import submit
-from ccus.models.application_types import Channel
 from ccus.services.review import Decision, DecisionRefused, decide
 from tests.support.factories import corporate_number
 

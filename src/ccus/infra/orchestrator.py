@@ -26,7 +26,7 @@ def trigger(deployment: str) -> None:
         from prefect.deployments import run_deployment
 
         run_deployment(deployment, timeout=0)
-    except Exception as exc:  # the scheduled drain will pick the case up
+    except Exception as exc:  # noqa: BLE001 - the scheduled drain will pick the case up
         log.info("could not trigger %s now (%s); the scheduled run will pick it up", deployment,
                  type(exc).__name__)
 
@@ -41,12 +41,12 @@ def flush_prefect() -> None:
 
     async def drain() -> None:
         with contextlib.suppress(RuntimeError):  # never started
-            result = APILogWorker.instance().drain()
-            if inspect.isawaitable(result):
-                await result
-        result = EventsWorker.drain_all()
-        if inspect.isawaitable(result):
-            await result
+            logs_drained = APILogWorker.instance().drain()
+            if inspect.isawaitable(logs_drained):
+                await logs_drained
+        events_drained = EventsWorker.drain_all()
+        if inspect.isawaitable(events_drained):
+            await events_drained
 
     run_coro_as_sync(drain())
 

@@ -22,7 +22,7 @@ from ccus.infra import s3
 from ccus.infra.attachments import AttachmentError, AttachmentInfo, inspect_attachment
 from ccus.infra.db import unit_of_work
 from ccus.infra.settings import get_settings
-from ccus.models.application_types import Channel, DocumentRole, Kind, ROLE_LABELS_JA, required_documents
+from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
 from ccus.models.declared import DECLARED_MODELS, ProxyWorkerRegistration
 from ccus.models.errors import ApplicationInvalid, FieldError, from_validation_error
 from ccus.models.identifiers import application_number
@@ -57,7 +57,9 @@ def _validate(kind_value: str, declared: Any, channel: Channel) -> tuple[Kind, d
         kind = Kind(kind_value)
     except ValueError:
         allowed = "、".join(k.value for k in Kind)
-        raise ApplicationInvalid([FieldError("kind", f"申請種別が正しくありません。次のいずれか：{allowed}", "literal_error")])
+        raise ApplicationInvalid(
+            [FieldError("kind", f"申請種別が正しくありません。次のいずれか：{allowed}", "literal_error")]
+        ) from None
     if not isinstance(declared, dict):
         raise ApplicationInvalid([FieldError("application", "申請内容はオブジェクトで指定してください。", "dict_type")])
     try:

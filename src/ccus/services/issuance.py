@@ -126,10 +126,10 @@ def ensure_worker(app_id: int, today: date) -> Issued:
                     select(Business).where(Business.business_id == d["employer_business_id"])).one_or_none()
             if employer is not None:
                 session.add(Affiliation(worker_pk=worker.id, business_pk=employer.id, since=today))
-            has_id_doc = d.get("identity_document_type") != "none" and session.scalar(
+            has_id_doc = d.get("identity_document_type") != "none" and session.execute(
                 select(func.count()).select_from(Document).where(
                     Document.application_id == app.id, Document.role == DocumentRole.IDENTITY_DOCUMENT.value)
-            ) > 0
+            ).scalar_one() > 0
             session.add(Card(worker_pk=worker.id, application_id=app.id, level=1, colour="white",
                              issued_on=today, expires_on=card_expiry(today, birth, bool(has_id_doc))))
             audit(session, actor=ACTOR, action="worker_id.issued", application_id=app.id,
@@ -185,13 +185,13 @@ def _store_secrets(session: Session, subject_id: str, kind: str, password: str, 
         subject_id=subject_id, subject_kind=kind, password_hash=hash_secret(password),
         security_code_hash=hash_secret(code), generation=1,
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["subject_id"],
         set_={"password_hash": stmt.excluded.password_hash, "security_code_hash": stmt.excluded.security_code_hash,
               "generation": Credential.generation + 1},
         where=Credential.delivered_at.is_(None),
     ).returning(Credential.generation)
-    generation = session.execute(stmt).scalar_one_or_none()
+    generation = session.execute(upsert).scalar_one_or_none()
     if generation is None:
         raise RuntimeError(f"credential {subject_id} already delivered")
     return int(generation)

@@ -19,7 +19,7 @@ from ccus.infra import s3
 from ccus.infra.attachments import page_images, pdf_text_layer
 from ccus.infra.db import unit_of_work
 from ccus.infra.ocr import ocr_many
-from ccus.models.application_types import Channel, DocumentRole, Kind, ROLE_LABELS_JA, required_documents
+from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
 from ccus.models.evidence import Flag, date_in_text, low_confidence, text_contains
 from ccus.models.persons import person_key
 from ccus.models.status import Status
@@ -44,7 +44,7 @@ def _each(ids: list[int], stage: str, fn: Callable[[Session, Application], None]
                     continue
                 fn(session, app)
             done += 1
-        except Exception as exc:  # one bad case must not stop the batch
+        except Exception as exc:  # noqa: BLE001 - one bad case must not stop the batch
             log.warning("stage %s failed for case id %s: %s", stage, app_id, type(exc).__name__)
             release_with_error(app_id, f"{stage}: {type(exc).__name__}: {exc}")
     return done
@@ -76,7 +76,7 @@ def extract(ids: list[int], actor: str) -> int:
                     break
                 images.append(img)
                 owners.append(doc.id)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - recorded on the case, which is retried
             failed[doc.application_id] = f"{doc.role}: {type(exc).__name__}: {exc}"
     if images:
         for owner, result in zip(owners, ocr_many(images, lang="jpn+eng", psm=3), strict=True):

@@ -31,7 +31,7 @@ def issue_batch(ids: list[int], today: date) -> int:
             done += 1
         except issuance.DeliveryUncertain as exc:
             issuance.to_operator(app_id, str(exc))
-        except Exception as exc:  # the case stays claimable and is retried; others go on
+        except Exception as exc:  # noqa: BLE001 - the case stays claimable and is retried; others go on
             log.warning("issuance failed for case id %s: %s", app_id, type(exc).__name__)
             claims.release_with_error(app_id, f"issuance: {type(exc).__name__}: {exc}")
     return done

@@ -85,8 +85,9 @@ def log_tail(path: Path, lines: int = 40) -> str:
 
 
 def _alive(proc: psutil.Process) -> bool:
+    # psutil ships no type information (its calls are Any to mypy): bool() states the result type.
     try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+        return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 
@@ -141,7 +142,8 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 def http_ok(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return 200 <= resp.status < 300
+            status: int = resp.status  # typeshed types urlopen()'s result as Any
+            return 200 <= status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
 
@@ -160,9 +162,8 @@ def spawn(settings: Settings, spec: ServiceSpec) -> int:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         out.write(f"\n=== {stamp} starting {spec.name}: {' '.join(map(str, spec.argv))}\n".encode())
         out.flush()
-        kwargs: dict[str, object] = {}
-        if spec.user and os.geteuid() == 0:
-            kwargs["user"] = spec.user
+        # user=None (Popen's default) keeps the current user.
+        user = spec.user if spec.user and os.geteuid() == 0 else None
         proc = subprocess.Popen(
             list(map(str, spec.argv)),
             stdin=subprocess.DEVNULL,
@@ -172,7 +173,7 @@ def spawn(settings: Settings, spec: ServiceSpec) -> int:
             env=dict(spec.env) if spec.env is not None else None,
             start_new_session=True,
             close_fds=True,
-            **kwargs,  # type: ignore[arg-type]
+            user=user,
         )
     write_pid(settings, spec.name, proc.pid)
     return proc.pid

@@ -7,6 +7,7 @@ import email.policy
 import smtplib
 import sys
 from email.message import EmailMessage
+from pathlib import Path
 
 from ccus.infra.services.base import ServiceSpec, child_env, ensure_running
 from ccus.infra.settings import Settings
@@ -53,7 +54,7 @@ def read_maildir(settings: Settings) -> list[EmailMessage]:
 
     The server adds ``X-Peer``, ``X-MailFrom`` and ``X-RcptTo`` headers (the SMTP envelope).
     """
-    files = []
+    files: list[tuple[int, str, Path]] = []
     for sub in ("new", "cur"):
         folder = settings.maildir / sub
         if folder.is_dir():

@@ -63,7 +63,7 @@ def _parse_envelope(raw: Any) -> tuple[str, Any]:
         envelope = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ApplicationInvalid([FieldError(
-            "application", f"JSONの形式が正しくありません（{exc.lineno}行目 {exc.colno}文字目）。", "json_invalid")])
+            "application", f"JSONの形式が正しくありません（{exc.lineno}行目 {exc.colno}文字目）。", "json_invalid")]) from None
     if not isinstance(envelope, dict):
         raise ApplicationInvalid([FieldError("application", "申請内容はオブジェクトで指定してください。", "dict_type")])
     unknown = sorted(set(envelope) - {"kind", "data"})
@@ -93,7 +93,7 @@ async def submit_application(
                                                            "message": "送信データが大きすぎます。"}]})
     try:
         form = await request.form(max_files=MAX_FILES, max_fields=10, max_part_size=1024 * 1024)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the client's malformed body
         return invalid([FieldError("body", f"multipart形式のデータを読み取れません（{type(exc).__name__}）。", "multipart")])
     try:
         kind, data = _parse_envelope(form.get("application"))
