@@ -16,9 +16,11 @@ class Status(StrEnum):
     VALIDATED = "validated"  # 検証済
     CONSENT_CHECKED = "consent_checked"  # 同意確認済 (proxy only)
     AWAITING_REVIEW = "awaiting_review"  # 審査待ち
+    AWAITING_SECOND_APPROVAL = "awaiting_second_approval"  # 二次承認待ち (four-eyes)
     RETURNED = "returned"  # 差戻し中
     REJECTED = "rejected"  # 却下
     APPROVED = "approved"  # 承認
+    AWAITING_PAYMENT = "awaiting_payment"  # 入金待ち
     ISSUING = "issuing"  # 発行処理中
     REGISTERED = "registered"  # 登録完了
     NEEDS_OPERATOR = "needs_operator"  # 要オペレーター対応
@@ -32,9 +34,14 @@ _ALLOWED: dict[Status, frozenset[Status]] = {
     Status.EXTRACTED: frozenset({Status.VALIDATED, Status.NEEDS_OPERATOR}),
     Status.VALIDATED: frozenset({Status.CONSENT_CHECKED, Status.NEEDS_OPERATOR}),
     Status.CONSENT_CHECKED: frozenset({Status.AWAITING_REVIEW, Status.NEEDS_OPERATOR}),
-    Status.AWAITING_REVIEW: frozenset({Status.APPROVED, Status.RETURNED, Status.REJECTED}),
+    Status.AWAITING_REVIEW: frozenset(
+        {Status.APPROVED, Status.AWAITING_SECOND_APPROVAL, Status.RETURNED, Status.REJECTED}
+    ),
+    Status.AWAITING_SECOND_APPROVAL: frozenset({Status.APPROVED, Status.RETURNED, Status.REJECTED}),
     Status.RETURNED: frozenset({Status.DOCUMENTS_STORED, Status.REJECTED}),
-    Status.APPROVED: frozenset({Status.ISSUING}),
+    # Approved cases with a fee wait for payment; fee-free ones (一人親方) go straight to issuance.
+    Status.APPROVED: frozenset({Status.AWAITING_PAYMENT, Status.ISSUING}),
+    Status.AWAITING_PAYMENT: frozenset({Status.ISSUING, Status.NEEDS_OPERATOR}),
     Status.ISSUING: frozenset({Status.REGISTERED, Status.NEEDS_OPERATOR}),
     Status.NEEDS_OPERATOR: frozenset(
         {
