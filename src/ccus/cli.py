@@ -22,9 +22,13 @@ from ccus.infra.settings import Settings, get_settings
 
 app = typer.Typer(help="建設キャリアアップシステム back office", no_args_is_help=True)
 token_app = typer.Typer(help="Staff API tokens")
+payments_app = typer.Typer(help="Payments (入金)")
 run_app = typer.Typer(help="Run a flow once, in this process, against the stack's Prefect server")
 app.add_typer(token_app, name="token")
 app.add_typer(run_app, name="run")
+user_app = typer.Typer(help="Staff accounts of the review screens")
+app.add_typer(user_app, name="user")
+app.add_typer(payments_app, name="payments")
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 def _env() -> Settings:
@@ -171,6 +175,40 @@ def token_add(actor: str, role: Annotated[str, typer.Option()] = "reviewer") -> 
 
     _env()
     console.print(issue_token(actor, role))
+
+
+@payments_app.command("import")
+def payments_import(file: Path) -> None:
+    """Read a payment file (CSV: 申請番号, amount, date); exact payments move their cases to issuance."""
+    from ccus.services.payments import import_payments
+
+    _env()
+    report = import_payments(file.read_bytes())
+    console.print(f"{file.name}: {report.lines} line(s), {report.already_imported} already imported, "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())))
+    for problem in report.problems:
+        console.print(f"  [yellow]![/] {escape(problem)}")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="reviewer | supervisor | clerk | admin")] = "reviewer",
+    name: Annotated[str | None, typer.Option(help="Display name (氏名)")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="CCUS_USER_PASSWORD", help="Asked for when not given")] = "",
+) -> None:
+    """Create a staff account for the review screens, or reset its role and password."""
+    from ccus.infra.db import migrate as run_migrations
+    from ccus.services.accounts import AccountError, add_user
+
+    _env()
+    run_migrations()
+    try:
+        add_user(username, role, password, name)
+    except AccountError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console.print(f"user {escape(username)} ({role}) saved")
 
 
 @run_app.command("pipeline")

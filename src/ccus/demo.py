@@ -18,8 +18,10 @@ from ccus.flows.issuance import issue_approved
 from ccus.flows.pipeline import process_pipeline
 from ccus.infra import s3
 from ccus.infra.db import unit_of_work
+from ccus.models.billing_tables import Charge, PrintBatch
 from ccus.models.status import Status
 from ccus.models.tables import AdminId, Application, Business, Card, Outbox, PrintJob, Worker
+from ccus.services.payments import import_payments
 from ccus.services.staff import issue_token
 
 
@@ -54,9 +56,22 @@ def _approve_waiting(client: httpx.Client, token: str, numbers: list[str]) -> No
             raise RuntimeError(f"approval of {number} refused: {r.status_code} {r.text}")
 
 
+def _pay(numbers: list[str]) -> None:
+    """The bank's payment file for the charged cases, imported as `ccus payments import` does."""
+    with unit_of_work() as session:
+        rows = session.execute(select(Application.application_number, Charge.amount)
+                               .join(Charge, Charge.application_id == Application.id)
+                               .where(Application.application_number.in_(numbers), Charge.status == "open"))
+        lines = [f"{n},{amount},2026-11-24" for n, amount in rows]
+    if lines:
+        import_payments(("申請番号,金額,入金日\n" + "\n".join(lines) + "\n").encode())
+
+
 def _through(client: httpx.Client, token: str, numbers: list[str]) -> None:
     process_pipeline()
     _approve_waiting(client, token, numbers)
+    issue_approved()  # charges the approved cases: they now wait for payment
+    _pay(numbers)
     issue_approved()
 
 
@@ -105,8 +120,9 @@ def _row(session: Any, app: Application) -> CaseRow:
         rid = wkr.worker_id
         card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
         admins = f"card L{card.level} {card.colour}, valid to {card.expires_on}"
-    jobs = [f"{j.kind}: {s3.uri(j.s3_key)}"
-            for j in session.scalars(select(PrintJob).where(PrintJob.application_id == app.id))]
+    jobs = [f"{kind} in print batch {number}: {s3.uri(key)}" for kind, number, key in session.execute(
+        select(PrintJob.kind, PrintBatch.batch_number, PrintBatch.s3_key)
+        .join(PrintBatch, PrintBatch.id == PrintJob.batch_id).where(PrintJob.application_id == app.id))]
     mails = [f"mail {m.template} → {m.to_addr} [{m.status}] Message-ID {m.message_id}"
              for m in session.scalars(select(Outbox).where(Outbox.application_id == app.id).order_by(Outbox.id))]
     return CaseRow(app.application_number, app.kind, app.status, rid, admins, "\n".join(jobs), "\n".join(mails))

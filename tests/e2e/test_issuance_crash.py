@@ -19,8 +19,8 @@ from ccus.infra.faults import EXIT_CODE
 from ccus.infra.security import verify_secret
 from ccus.infra.services.smtp import read_maildir
 from ccus.models.tables import AdminId, Application, Business, Credential, Outbox, PrintJob
-from ccus.services import issuance
-from tests.e2e.test_slice import decide, run_pipeline, status, submit
+from ccus.services import issuance, mail, payments
+from tests.e2e.test_slice import decide, pay, run_pipeline, status, submit
 from tests.support.factories import corporate_number
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -32,9 +32,18 @@ def _approved_business(api: Any, token: str, email: str) -> tuple[str, int]:
     number = submit(api, samples.business(corporate_number=corporate_number(), email=email))
     run_pipeline()
     assert decide(api, token, number).status_code == 200
+    payments.charge_approved(_id(number))
+    pay(number)
+    mail.deliver_pending()  # the payment request
+    assert status(api, number) == "issuing"
     with unit_of_work() as session:
         app_id = session.scalars(select(Application.id).where(Application.application_number == number)).one()
     return number, app_id
+
+
+def _id(number: str) -> int:
+    with unit_of_work() as session:
+        return session.scalars(select(Application.id).where(Application.application_number == number)).one()
 
 
 def _crash_at(point: str, app_id: int) -> None:
@@ -68,10 +77,11 @@ def test_killed_issuance_rerun_produces_each_effect_exactly_once(
         cred = session.scalars(select(Credential).where(Credential.subject_id == biz.business_id)).one()
         outbox = {o.template: o.status for o in session.scalars(select(Outbox).where(Outbox.application_id == app_id))}
         jobs = session.scalar(select(func.count()).select_from(PrintJob).where(PrintJob.application_id == app_id))
-    assert outbox == {"id_notice": "sent", "password_notice": "sent"}
-    assert jobs == 1
+        job_status = session.scalars(select(PrintJob.status).where(PrintJob.application_id == app_id)).one()
+    assert outbox == {"payment_request": "sent", "id_notice": "sent", "password_notice": "sent"}
+    assert jobs == 1 and job_status == "final"  # ready for exactly one print batch
     got = [m for m in read_maildir(db) if m["To"] == email]
-    assert len(got) == 2, [m["Subject"] for m in got]
+    assert len(got) == 3, [m["Subject"] for m in got]
     pw_mail = next(m for m in got if "パスワード" in m["Subject"])
     password = re.search(r"[A-Za-z0-9]{12}", pw_mail.get_content().split("パスワード", 1)[1]).group(0)
     # The password that reached the applicant is the one the registry will accept.
@@ -94,4 +104,4 @@ def test_crash_between_smtp_accept_and_record_of_password_mail_goes_to_an_operat
 
     issue_approved(today=TODAY)
     assert status(api, number) == "needs_operator"
-    assert len([m for m in read_maildir(db) if m["To"] == email]) == 2
+    assert len([m for m in read_maildir(db) if m["To"] == email]) == 3

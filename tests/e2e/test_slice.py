@@ -17,8 +17,10 @@ from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.infra.security import verify_secret
 from ccus.infra.services.smtp import read_maildir
+from ccus.models.billing_tables import Charge, PrintBatch
 from ccus.models.identifiers import registry_id_from_serial, registry_id_is_valid
 from ccus.models.tables import AdminId, Application, Business, Card, Credential, Outbox, PrintJob, Worker
+from ccus.services.payments import import_payments
 from tests.support.factories import corporate_number, person
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -53,6 +55,34 @@ def run_issuance(today: date | None = None) -> int:
     return issue_approved(today=today)
 
 
+def charge(number: str) -> int:
+    """The open charge of a case (after the issuance flow has charged it)."""
+    with unit_of_work() as session:
+        return session.execute(select(Charge.amount).join(Application, Application.id == Charge.application_id)
+                               .where(Application.application_number == number)).scalar_one()
+
+
+def pay(*numbers: str, amounts: dict[str, int] | None = None) -> Any:
+    lines = [f"{n},{(amounts or {}).get(n, charge(n))},2026-11-24" for n in numbers]
+    return import_payments(("申請番号,金額,入金日\n" + "\n".join(lines) + "\n").encode())
+
+
+def approve_pay_issue(api: Any, token: str, *numbers: str, today: date | None = None) -> None:
+    for n in numbers:
+        assert decide(api, token, n).status_code == 200
+    run_issuance(today)
+    assert all(status(api, n) == "awaiting_payment" for n in numbers)
+    pay(*numbers)
+    run_issuance(today)
+
+
+def session_get_batch(batch_id: int | None) -> PrintBatch:
+    with unit_of_work() as session:
+        batch = session.get(PrintBatch, batch_id)
+        assert batch is not None
+        return batch
+
+
 def mails_to(settings: Any, addr: str) -> list[Any]:
     return [m for m in read_maildir(settings) if m["To"] == addr]
 
@@ -62,8 +92,7 @@ def register_business(api: Any, token: str, email: str) -> tuple[str, str]:
                                           trade_name=f"株式会社テスト{email.split('@')[0]}"))
     run_pipeline()
     assert status(api, number) == "awaiting_review"
-    assert decide(api, token, number).status_code == 200
-    run_issuance()
+    approve_pay_issue(api, token, number)
     assert status(api, number) == "registered"
     with unit_of_work() as session:
         biz = session.execute(select(Business).join(Application, Application.id == Business.application_id)
@@ -86,15 +115,17 @@ def test_business_is_issued_ids_credentials_two_mails_and_a_postcard(api: Any, r
     assert cred.password_hash.startswith("$argon2") and cred.delivered_at is not None
 
     got = mails_to(db, email)
-    assert len(got) == 2
+    assert len(got) == 3  # payment request, ID notice, password notice
     id_mail = next(m for m in got if business_id in m.get_content())
-    pw_mail = next(m for m in got if m is not id_mail)
+    pw_mail = next(m for m in got if "パスワード" in m["Subject"] and m is not id_mail)
     assert number in id_mail.get_content() and number in pw_mail.get_content()
     password = re.search(r"[A-Za-z0-9]{12}", pw_mail.get_content().split("パスワード", 1)[1]).group(0)
     assert verify_secret(cred.password_hash, password)
     assert password not in id_mail.get_content()
 
-    pdf = s3.get_bytes(job.s3_key)
+    assert job.status == "purged" and not s3.exists(job.s3_key)  # the per-case copy with secrets is gone
+    batch = session_get_batch(job.batch_id)
+    pdf = s3.get_bytes(batch.s3_key)
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         text = "".join(p.extract_text() or "" for p in doc.pages)
     assert business_id in text and password in text
@@ -113,9 +144,7 @@ def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, review
                                          name=pname, kana=pkana, birth_date=pborn))
     run_pipeline()
     assert status(api, w) == status(api, p) == "awaiting_review"
-    for n in (w, p):
-        assert decide(api, reviewer_token, n).status_code == 200
-    run_issuance(today=date(2026, 11, 24))
+    approve_pay_issue(api, reviewer_token, w, p, today=date(2026, 11, 24))
     assert status(api, w) == status(api, p) == "registered"
     with unit_of_work() as session:
         for n, expiry in ((w, date(2036, 11, 23)), (p, date(2041, 11, 23))):
@@ -125,10 +154,13 @@ def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, review
             assert registry_id_is_valid(worker.worker_id)
             assert (card.level, card.colour) == (1, "white")
             assert card.expires_on == expiry
-            job = session.scalars(select(PrintJob).where(PrintJob.effect_key == f"{n}:card_order")).one()
-            assert worker.worker_id in s3.get_bytes(job.s3_key).decode()
-    # The proxy worker has no email: the filing business receives the notices.
-    assert len(mails_to(db, "worker-e2e@example.jp")) == 2
+            job = session.scalars(select(PrintJob).where(PrintJob.card_id == card.id)).one()
+            batch = session.get(PrintBatch, job.batch_id)
+            assert batch is not None and job.status == "purged"
+            assert worker.worker_id in s3.get_bytes(batch.s3_key).decode()
+    # Payment request, ID notice, password notice. (The proxy worker has no email: the filing
+    # business receives the notices.)
+    assert len(mails_to(db, "worker-e2e@example.jp")) == 3
 
 
 def test_proxy_without_registered_filer_cannot_be_approved(api: Any, reviewer_token: str) -> None:

@@ -148,3 +148,86 @@ def test_polite_closing_and_signature() -> None:
         assert subject.startswith("【建設キャリアアップシステム】")
         assert "運営事務局" in body and "送信専用" in body
         assert body.endswith("\n")
+
+
+# --------------------------------------------------------------------------------------------
+# Payment
+
+
+from datetime import date  # noqa: E402
+
+from ccus.models.notices import (  # noqa: E402
+    BANK_TRANSFER_DETAILS,
+    payment_mismatch_notice,
+    payment_request_notice,
+)
+
+WORKER_APP = "25-0000123-4"
+BREAKDOWN = "技能者登録料（詳細型） 4,900円\n建設キャリアアップカード発行 2,500円"
+
+
+def test_payment_request_notice() -> None:
+    subject, body = payment_request_notice(WORKER, WORKER_APP, 7400, BREAKDOWN, date(2025, 5, 30))
+    assert subject.startswith("【建設キャリアアップシステム】") and WORKER_APP in subject
+    assert f"{WORKER} 様" in body
+    assert "審査が完了" in body
+    assert "7,400円" in body
+    assert "　技能者登録料（詳細型） 4,900円\n　建設キャリアアップカード発行 2,500円" in body
+    assert "2025年5月30日（金）" in body
+    assert "振込" in body and BANK_TRANSFER_DETAILS in body
+    assert "申請番号「2500001234」" in body  # payer reference: the application number, digits only
+    assert "お支払いの確認後に、IDを発行" in body
+    assert not re.search(r"\d{14}", body)  # no ID yet
+
+
+def test_payment_request_without_deadline_and_for_a_business() -> None:
+    _, body = payment_request_notice(TRADE, APP, 1_200_000, "事業者登録料 1,200,000円")
+    assert f"{TRADE} 御中" in body and "1,200,000円" in body
+    assert "お支払い期限" not in body
+    assert "申請番号「B25000123K」" in body
+
+
+def test_bank_details_are_a_marked_placeholder() -> None:
+    assert BANK_TRANSFER_DETAILS.startswith("【仮】") and "仮の口座情報" in BANK_TRANSFER_DETAILS
+
+
+@pytest.mark.parametrize("amount", [0, -100, True])
+def test_payment_request_refuses_non_positive_amounts(amount: int) -> None:
+    with pytest.raises(ValueError):
+        payment_request_notice(WORKER, WORKER_APP, amount, BREAKDOWN)
+
+
+def test_payment_request_needs_a_breakdown() -> None:
+    with pytest.raises(ValueError):
+        payment_request_notice(WORKER, WORKER_APP, 7400, " \n ")
+
+
+def test_payment_shortfall_asks_for_the_difference() -> None:
+    subject, body = payment_mismatch_notice(WORKER, WORKER_APP, 7400, 4900)
+    assert WORKER_APP in subject and f"{WORKER} 様" in body
+    assert "7,400円" in body and "4,900円" in body and "2,500円（不足）" in body
+    assert "差額のお振り込み" in body and BANK_TRANSFER_DETAILS in body and "2500001234" in body
+    assert "保留" in body and "発行いたします" not in body and "発行しました" not in body
+
+
+def test_payment_overpayment_is_refunded_after_contact() -> None:
+    _, body = payment_mismatch_notice(TRADE, APP, 7400, 10_000)
+    assert "2,600円（超過）" in body and "返金" in body and "ご連絡いたします" in body
+    assert BANK_TRANSFER_DETAILS not in body  # nothing more to pay
+    assert "保留" in body and "発行いたします" not in body
+
+
+def test_payment_mismatch_needs_a_mismatch() -> None:
+    with pytest.raises(ValueError):
+        payment_mismatch_notice(WORKER, WORKER_APP, 7400, 7400)
+    with pytest.raises(ValueError):
+        payment_mismatch_notice(WORKER, WORKER_APP, 7400, 0)
+
+
+def test_payment_notices_are_signed() -> None:
+    for subject, body in (
+        payment_request_notice(WORKER, WORKER_APP, 7400, BREAKDOWN),
+        payment_mismatch_notice(WORKER, WORKER_APP, 7400, 4900),
+    ):
+        assert subject.startswith("【建設キャリアアップシステム】")
+        assert "運営事務局" in body and body.endswith("\n")

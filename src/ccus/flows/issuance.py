@@ -1,4 +1,5 @@
-"""Flow: issue every approved case (IDs, credentials, mails, postcards, card orders)."""
+"""Flow: charge approved cases, issue paid ones (IDs, credentials, mails, postcards, card orders),
+then gather the new postcards and card orders into print batches."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from prefect import flow
 
-from ccus.tasks.issuance import claim_issuance, deliver_mail, issue_batch
+from ccus.models.status import Status
+from ccus.tasks.issuance import charge_batch, claim, deliver_mail, issue_batch, print_batches
 
 JST = timezone(timedelta(hours=9))
 
@@ -14,11 +16,14 @@ JST = timezone(timedelta(hours=9))
 @flow(name="issue-approved")
 def issue_approved(today: date | None = None, batch_size: int = 50, max_rounds: int = 100) -> int:
     day = today or datetime.now(JST).date()
+    while ids := claim(Status.APPROVED.value, batch_size):
+        charge_batch(ids)
     issued = 0
     for _ in range(max_rounds):
-        ids = claim_issuance(batch_size)
+        ids = claim(Status.ISSUING.value, batch_size)
         if not ids:
             break
         issued += issue_batch(ids, day)
+    print_batches()
     deliver_mail()
     return issued

@@ -18,21 +18,18 @@ so it stays inside the 10 mm margin of a 100 mm card (料金後納 mail may use 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.units import mm as _reportlab_mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from ccus.infra.pdf_fonts import FONT, ensure_font
 from ccus.models.notices import SYSTEM_NAME, honorific_for
 from ccus.models.postal_barcode import (
     customer_barcode_data,
@@ -57,7 +54,6 @@ PAGE_WIDTH_MM: Final = 100.0
 PAGE_HEIGHT_MM: Final = 148.0
 PAGE_SIZE: Final = (PAGE_WIDTH_MM * mm, PAGE_HEIGHT_MM * mm)
 
-FONT: Final = "IPAexGothic"
 MONO: Final = "Courier-Bold"
 VERMILION: Final = Color(0.90, 0.22, 0.13)  # 朱色 for the postcode boxes (manual p05)
 GREY: Final = Color(0.35, 0.35, 0.35)
@@ -115,29 +111,6 @@ DEFAULT_SENDER: Final = Sender(
     address="東京都中央区八丁堀一丁目1番1号 キャリアビル5階",
     phone="0570-000-000",
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Font
-
-
-_font_lock = threading.Lock()
-
-
-def _font_path() -> Path:
-    spec = importlib.util.find_spec("japanize_matplotlib")  # locate only: importing pulls matplotlib
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("japanize-matplotlib (IPAexGothic font) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
-    if not path.is_file():
-        raise RuntimeError(f"IPAexGothic not found at {path}")
-    return path
-
-
-def _ensure_font() -> None:
-    with _font_lock:
-        if FONT not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(FONT, str(_font_path())))
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,7 +376,7 @@ def render_postcard_batch(postcards: Sequence[PostcardContent], *, sender: Sende
     """One PDF for a print batch: for each postcard its address side, then its inner side."""
     if not postcards:
         raise ValueError("a print batch needs at least one postcard")
-    _ensure_font()
+    ensure_font()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=PAGE_SIZE, invariant=True, pageCompression=1)
     c.setTitle(f"{SYSTEM_NAME} 登録完了のお知らせ（圧着はがき）")
@@ -418,7 +391,22 @@ def render_postcard_batch(postcards: Sequence[PostcardContent], *, sender: Sende
     return buf.getvalue()
 
 
-def postcard_manifest_csv(batch_id: str, postcards: Sequence[PostcardContent]) -> bytes:
+class ManifestEntry(Protocol):
+    """What a manifest row needs of a postcard: no secret is among it."""
+
+    @property
+    def application_number(self) -> str: ...
+    @property
+    def business_id(self) -> str: ...
+    @property
+    def postcode(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def recipient_name(self) -> str: ...
+
+
+def postcard_manifest_csv(batch_id: str, postcards: Sequence[ManifestEntry]) -> bytes:
     """The record of a print batch: UTF-8 with BOM (opens in Excel), one row per postcard in
     print order. Never contains the initial password or the security code."""
     out = io.StringIO(newline="")

@@ -67,3 +67,9 @@ def exists(key: str, settings: Settings | None = None) -> bool:
 def uri(key: str, settings: Settings | None = None) -> str:
     s = settings or get_settings()
     return f"s3://{s.s3_bucket}/{key}"
+
+
+def delete(key: str, settings: Settings | None = None) -> None:
+    """Delete an object; deleting one that is already gone is not an error."""
+    s = settings or get_settings()
+    client(s).delete_object(Bucket=s.s3_bucket, Key=key)

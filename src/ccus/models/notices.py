@@ -19,13 +19,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 from typing import Final
 
 __all__ = [
+    "BANK_TRANSFER_DETAILS",
     "SYSTEM_NAME",
     "business_id_notice",
     "business_password_notice",
     "honorific_for",
+    "payment_mismatch_notice",
+    "payment_request_notice",
     "rejection_notice",
     "return_for_correction_notice",
     "worker_id_notice",
@@ -259,5 +263,130 @@ def rejection_notice(name: str, application_number: str, reason: str) -> tuple[s
         "誠に恐縮ながら、今回は登録をお受けすることができませんでした。",
         f"■申請番号：{application_number}\n■理由：{why}",
         "ご期待に沿えず申し訳ございません。ご不明な点がございましたら、申請番号を添えてお問い合わせください。",
+    )
+    return subject, body
+
+
+# --------------------------------------------------------------------------------------------
+# Payment (登録料): requested after review; IDs are issued only once the payment is confirmed.
+
+#: PLACEHOLDER, not a real account: the operator's bank account for 振込 goes here before go-live.
+#: Until then every payment mail shows it as 【仮】 so nobody pays into it by mistake.
+BANK_TRANSFER_DETAILS: Final = (
+    "【仮】〇〇銀行 〇〇支店（店番号000） 普通預金 0000000\n"
+    "　口座名義：ケンセツキヤリアアツプシステム ウンエイジムキヨク\n"
+    "　※上記は仮の口座情報です。正式な振込先は追ってお知らせいたします。"
+)
+
+_WEEKDAYS: Final = "月火水木金土日"
+
+
+def _date_jp(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日（{_WEEKDAYS[d.weekday()]}）"
+
+
+def _yen(amount: int) -> str:
+    return f"{amount:,}円"
+
+
+def _positive_yen(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{what} must be a positive number of yen, not {value!r}")
+    return value
+
+
+def _payer_reference(application_number: str) -> str:
+    """The application number as a bank transfer accepts it in 振込依頼人名: letters and digits."""
+    reference = re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", application_number).upper())
+    if not reference:
+        raise ValueError(f"application_number has no letters or digits: {application_number!r}")
+    return reference
+
+
+def _transfer_instructions(reference: str) -> str:
+    return (
+        f"■振込先：\n　{BANK_TRANSFER_DETAILS}\n"
+        f"■振込依頼人名：お名前の前に、申請番号「{reference}」を必ず入力してください。\n"
+        f"　（入力例：{reference} ヤマダ タロウ）"
+    )
+
+
+def payment_request_notice(
+    name: str,
+    application_number: str,
+    amount: int,
+    breakdown: str,
+    pay_by: date | None = None,
+) -> tuple[str, str]:
+    """審査完了・お支払いのお願い: the amount (tax included) and its breakdown, how to pay by bank
+    transfer with the 申請番号 as payer reference; IDs follow once the payment is confirmed."""
+    total = _positive_yen(amount, "amount")
+    items = [line.strip() for line in breakdown.splitlines() if line.strip()]
+    if not items:
+        raise ValueError("breakdown must not be empty")
+    reference = _payer_reference(application_number)
+    listed = "\n".join(f"　{line}" for line in items)
+    due = f"\n■お支払い期限：{_date_jp(pay_by)}" if pay_by is not None else ""
+    subject = _subject("審査完了およびお支払いのお願い", application_number)
+    body = _body(
+        _addressee(name),
+        f"このたびは{SYSTEM_NAME}へお申し込みいただき、誠にありがとうございます。\n"
+        "お申し込み内容の審査が完了いたしましたので、下記のとおり登録料のお支払いをお願いいたします。",
+        f"■申請番号：{application_number}\n■ご請求金額：{_yen(total)}（税込）\n■内訳：\n{listed}{due}",
+        "【お支払い方法（銀行振込）】\n"
+        + _transfer_instructions(reference)
+        + "\n・ご請求金額と同じ金額を、一度にお振り込みください。\n"
+        "・振込手数料は、お客さまのご負担となります。",
+        "【IDの発行について】\n"
+        "・お支払いの確認後に、IDを発行いたします。IDと初期パスワードは、登録メールアドレスあてに"
+        "2通に分けてお送りします。\n"
+        "・お振り込みから確認まで、数営業日かかる場合がございます。\n"
+        "・申請番号のないお振り込みや、金額の異なるお振り込みは、確認にお時間をいただきます。",
+    )
+    return subject, body
+
+
+def payment_mismatch_notice(
+    name: str,
+    application_number: str,
+    expected: int,
+    received: int,
+) -> tuple[str, str]:
+    """お振込金額の確認のお願い: the amount received differs from the amount requested. A shortfall
+    asks for the difference; an overpayment is refunded after we contact the payer. Either way
+    the IDs stay on hold: this notice never issues anything."""
+    requested = _positive_yen(expected, "expected")
+    paid = _positive_yen(received, "received")
+    if paid == requested:
+        raise ValueError("received equals expected: there is no mismatch to notify")
+    reference = _payer_reference(application_number)
+    difference = abs(requested - paid)
+    if paid < requested:
+        kind = "不足"
+        what_next = (
+            "【差額のお振り込みのお願い】\n"
+            f"・お手数ですが、不足額 {_yen(difference)} を下記の振込先へお振り込みください。\n"
+            + _transfer_instructions(reference)
+        )
+    else:
+        kind = "超過"
+        what_next = (
+            "【超過分の取り扱いについて】\n"
+            f"・ご請求金額を超えてお振り込みいただいた {_yen(difference)} につきましては、"
+            "返金のお手続きのため、担当者から改めてご連絡いたします。\n"
+            "・ご連絡まで、今しばらくお待ちくださいますようお願いいたします。"
+        )
+    subject = _subject("お振込金額の確認のお願い", application_number)
+    body = _body(
+        _addressee(name),
+        f"{SYSTEM_NAME}の登録料につきまして、お振り込みいただき誠にありがとうございます。\n"
+        "ご入金を確認いたしましたところ、ご請求金額と異なっておりました。",
+        f"■申請番号：{application_number}\n■ご請求金額：{_yen(requested)}\n"
+        f"■ご入金額：{_yen(paid)}\n■差額：{_yen(difference)}（{kind}）",
+        what_next,
+        "【IDの発行について】\n"
+        "・入金額の確認が完了するまで、IDの発行を保留しております。\n"
+        "・本メールと行き違いでお手続きいただいている場合は、ご容赦ください。\n"
+        "・ご不明な点がございましたら、申請番号を添えてお問い合わせください。",
     )
     return subject, body

@@ -216,7 +216,8 @@ class Card(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     worker_pk: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    # The registration that ordered it; NULL for a reissued card (see CardReissue).
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), unique=True)
     level: Mapped[int] = mapped_column(Integer)
     colour: Mapped[str] = mapped_column(String(10))
     issued_on: Mapped[date] = mapped_column(Date)
@@ -225,7 +226,8 @@ class Card(Base):
 
 
 class PrintJob(Base):
-    """印刷ジョブ: a PDF for the print shop (crimped postcards), stored in S3."""
+    """印刷物: one case's crimped postcard or card order, rendered when its secrets are drawn and
+    later merged into exactly one print batch (``batch_id``)."""
 
     __tablename__ = "print_jobs"
 
@@ -233,8 +235,10 @@ class PrintJob(Base):
     effect_key: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
     s3_key: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), server_default="rendered")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batches.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 
@@ -285,3 +289,99 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (CheckConstraint("role IN ('reviewer','supervisor','clerk','admin')", name="role"),)
+
+
+# --- The reviewers' web app: accounts, sessions, claims, corrections, decisions, notices ---------
+
+
+class StaffUser(Base):
+    """職員アカウント: a reviewer, supervisor, counter clerk or administrator. Password as argon2id."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (CheckConstraint("role IN ('reviewer','supervisor','clerk','admin')", name="role"),)
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie carries a random token, stored here as its SHA-256."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=_now())
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class ReviewClaim(Base):
+    """担当: a reviewer's lock on a case awaiting review, until ``expires_at``."""
+
+    __tablename__ = "review_claims"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(100), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(server_default=_now())
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class FieldCorrection(Base):
+    """項目訂正: a reviewer's correction of a declared field, with the value before and after."""
+
+    __tablename__ = "field_corrections"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    field: Mapped[str] = mapped_column(String(100))
+    before: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    after: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class ReviewDecision(Base):
+    """審査記録: every decision, with its step (single, first or second approval) and reason codes."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    decision: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str] = mapped_column(String(20))
+    reason_codes: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(server_default=_now(), index=True)
+
+    __table_args__ = (
+        CheckConstraint("decision IN ('approve','return','reject')", name="decision"),
+        CheckConstraint("step IN ('single','first','second')", name="step"),
+    )
+
+
+class PortalNotice(Base):
+    """ポータルのお知らせ: a notice shown to the applicant (a business) in the portal."""
+
+    __tablename__ = "portal_notices"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    business_id: Mapped[str | None] = mapped_column(String(14), index=True)
+    effect_key: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    read_at: Mapped[datetime | None] = mapped_column()

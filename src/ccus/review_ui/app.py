@@ -1,13 +1,19 @@
-"""The web application: the internet channel's API and the reviewers' API (OpenAPI at /docs)."""
+"""The web application: the internet channel's API, the reviewers' API (OpenAPI at /docs) and the
+staff screens (sign-in, queue, case, dashboard, counter look-up, accounts)."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from ccus.models.errors import message_for
-from ccus.review_ui.routes import applications, review
+from ccus.review_ui.routes import applications, review, web_auth, web_case, web_manage, web_queue
+from ccus.review_ui.web import HERE, install_error_pages
 
 
 def create_app() -> FastAPI:
@@ -18,6 +24,19 @@ def create_app() -> FastAPI:
     )
     api.include_router(applications.router)
     api.include_router(review.router)
+    # The staff screens (server-rendered pages, Japanese).
+    for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router):
+        api.include_router(router)
+    install_error_pages(api)
+    api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @api.get("/fonts/ipaexg.ttf", include_in_schema=False)
+    def japanese_font() -> FileResponse:
+        """IPAexGothic (from japanize-matplotlib): the screens render Japanese on any machine."""
+        spec = importlib.util.find_spec("japanize_matplotlib")  # located, not imported (matplotlib is slow)
+        assert spec is not None and spec.submodule_search_locations
+        path = Path(spec.submodule_search_locations[0]) / "fonts" / "ipaexg.ttf"
+        return FileResponse(path, media_type="font/ttf", headers={"Cache-Control": "public, max-age=86400"})
 
     @api.exception_handler(RequestValidationError)
     async def japanese_errors(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,12 +14,10 @@ issuance killed at any line and run again produces every effect exactly once:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -46,6 +44,7 @@ from ccus.models.tables import (
 )
 from ccus.models.validity import business_registration_expiry, card_expiry
 from ccus.services import mail
+from ccus.services.cards import store_card_order
 from ccus.services.cases import advance, audit
 
 ACTOR = "issuance"
@@ -215,20 +214,6 @@ def _postcard(app: Application, issued: Issued, password: str, code: str) -> byt
     )])
 
 
-def _card_order(session: Session, app: Application, issued: Issued, code: str) -> bytes:
-    card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
-    photo = session.scalars(select(Document.s3_key).where(
-        Document.application_id == app.id, Document.role == DocumentRole.FACE_PHOTO.value)).first()
-    d = app.declared
-    order: dict[str, Any] = {
-        "application_number": app.application_number, "worker_id": issued.registry_id, "name": d["name"],
-        "name_kana": d["name_kana"], "birth_date": d["birth_date"], "level": card.level, "colour": card.colour,
-        "first_registration_year": card.issued_on.year, "expires_on": card.expires_on.isoformat(),
-        "photo_s3_key": photo, "security_code": code,
-    }
-    return json.dumps(order, ensure_ascii=False, indent=2).encode()
-
-
 def deliver_secrets(app_id: int, issued: Issued) -> None:
     with unit_of_work() as session:
         app_number = _app(session, app_id).application_number
@@ -253,10 +238,9 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
             s3.put_bytes(key, _postcard(app, issued, password, code), "application/pdf")
             _upsert_print_job(session, effect_key=f"{app_number}:postcard", kind="postcard", app_id=app.id, key=key)
         else:
-            key = f"card-orders/{app_number}/g{generation}.json"
-            s3.put_bytes(key, _card_order(session, app, issued, code), "application/json")
-            _upsert_print_job(session, effect_key=f"{app_number}:card_order", kind="card_order", app_id=app.id,
-                              key=key)
+            card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
+            worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one()
+            store_card_order(session, card, worker, code, generation)
         to_addr, name = _recipient(session, app)
         body = None
         if to_addr is not None:
@@ -281,6 +265,9 @@ def _mark_delivered(app_id: int, subject_id: str) -> None:
         cred = session.scalars(select(Credential).where(Credential.subject_id == subject_id)
                                .with_for_update()).one()
         cred.delivered_at = func.now()
+        # The carriers of this generation are final: they may now go into a print batch.
+        session.execute(update(PrintJob).where(PrintJob.application_id == app_id, PrintJob.status == "rendered")
+                        .values(status="final"))
         audit(session, actor=ACTOR, action="credentials.delivered", application_id=app_id,
               subject_id=subject_id, generation=cred.generation)
 
@@ -292,22 +279,13 @@ def finish(app_id: int) -> None:
             advance(session, app, Status.REGISTERED, actor=ACTOR, reason="issued")
 
 
-def start(app_id: int) -> bool:
-    """Move an approved case to issuing. Returns False if it is no longer approved/issuing."""
+def issue(app_id: int, today: date) -> None:
+    """All of issuance for one case (paid, or owing nothing); each step is safe to repeat."""
     with unit_of_work() as session:
         app = _app(session, app_id)
-        if app.status == Status.APPROVED.value:
-            advance(session, app, Status.ISSUING, actor=ACTOR, reason="issuance started")
-            return True
-        return app.status == Status.ISSUING.value
-
-
-def issue(app_id: int, today: date) -> None:
-    """All of issuance for one case; each step is safe to repeat."""
-    if not start(app_id):
-        return
-    with unit_of_work() as session:
-        kind = _app(session, app_id).kind
+        if app.status != Status.ISSUING.value:
+            return
+        kind = app.kind
     issued = ensure_business(app_id, today) if kind == Kind.BUSINESS_REGISTRATION.value else ensure_worker(app_id, today)
     faults.point("issuance.ids_allocated")
     send_id_mail(app_id, issued)

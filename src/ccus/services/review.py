@@ -1,7 +1,16 @@
 """Review decisions (審査): approve, return for correction (差戻し), reject.
 
-The server is the gate: a case with a blocking flag (missing consent, a party already registered,
-a missing required document) cannot be approved, whatever a screen shows.
+The server is the gate, whatever a screen shows:
+
+* a case with a blocking flag (missing consent, a party already registered, a missing required
+  document) cannot be approved;
+* four-eyes (二者承認): a proxy application filed by a business that is not the worker's employer,
+  and any case whose data a reviewer corrected, is approved twice by two different people — the
+  first approval moves it to ``awaiting_second_approval``, and only someone else can approve it
+  from there;
+* while a reviewer holds a case (``review_claims``), nobody else decides it;
+* a return carries reason codes from a closed list and/or the reviewer's words; they become the
+  Japanese 不備 notice, by email and, for businesses, in the portal.
 """
 
 from __future__ import annotations
@@ -9,13 +18,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
 from ccus.infra.db import unit_of_work
 from ccus.models import notices
 from ccus.models.application_types import Kind
+from ccus.models.review_rules import needs_second_approval, notice_items, unknown_reason_codes
 from ccus.models.status import Status
-from ccus.models.tables import Application
+from ccus.models.tables import Application, Business, FieldCorrection, PortalNotice, ReviewDecision
 from ccus.services import mail
 from ccus.services.cases import advance, audit, by_number
+from ccus.services.queue import current_claim, release_on_decision
+
+DECIDING_ROLES = ("reviewer", "supervisor")
 
 
 class Decision(StrEnum):
@@ -41,40 +58,100 @@ def blocking_flags(app: Application) -> list[dict[str, str]]:
     return [f for f in app.flags if f.get("severity") == "block"]
 
 
-def _applicant(app: Application) -> tuple[str | None, str]:
+def _applicant(session: Session, app: Application) -> tuple[str | None, str]:
     d = app.declared
     if app.kind == Kind.BUSINESS_REGISTRATION.value:
         return d["registrant"]["email"], d["trade_name"]
-    return d.get("email"), d["name"]
+    if d.get("email") or not app.filed_by_business_id:
+        return d.get("email"), d["name"]
+    # A proxy application without the worker's email: the filing business hears of it.
+    filer = session.scalars(select(Business).where(Business.business_id == app.filed_by_business_id)).one_or_none()
+    return (filer.email, filer.trade_name) if filer else (None, d["name"])
+
+
+def corrected(session: Session, app_id: int) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(FieldCorrection)
+                               .where(FieldCorrection.application_id == app_id)))
+
+
+def second_approval_reasons(session: Session, app: Application) -> list[str]:
+    return needs_second_approval(app.kind, app.declared, corrected(session, app.id))
+
+
+def first_approver(session: Session, app_id: int) -> str | None:
+    """Who gave the first approval the case is waiting on (the latest first approval)."""
+    return session.scalars(select(ReviewDecision.actor).where(
+        ReviewDecision.application_id == app_id, ReviewDecision.step == "first")
+        .order_by(ReviewDecision.id.desc()).limit(1)).one_or_none()
+
+
+def _approve(session: Session, app: Application, actor: str, reason: str | None) -> str:
+    blocks = blocking_flags(app)
+    if blocks:
+        raise DecisionRefused("blocked", "承認できません：" + " / ".join(f["message"] for f in blocks))
+    if app.status == Status.AWAITING_SECOND_APPROVAL.value:
+        first = first_approver(session, app.id)
+        if first == actor:
+            raise DecisionRefused("four_eyes", "二次承認は一次承認者とは別の担当者が行う必要があります。")
+        advance(session, app, Status.APPROVED, actor=actor, reason=reason or f"second approval (first: {first})")
+        return "second"
+    why = second_approval_reasons(session, app)
+    if why:
+        advance(session, app, Status.AWAITING_SECOND_APPROVAL, actor=actor,
+                reason="first approval; second approval needed: " + "、".join(why))
+        return "first"
+    advance(session, app, Status.APPROVED, actor=actor, reason=reason or "approved")
+    return "single"
+
+
+def _notify(session: Session, app: Application, decision: Decision, entry_id: int,
+            items: list[str], reason: str) -> None:
+    to_addr, name = _applicant(session, app)
+    if decision is Decision.RETURN:
+        subject, body = notices.return_for_correction_notice(name, app.application_number, items)
+    else:
+        subject, body = notices.rejection_notice(name, app.application_number, reason)
+    key = f"{app.application_number}:{decision.value}:{entry_id}"
+    if to_addr:
+        mail.enqueue(session, effect_key=f"{app.application_number}:mail:{decision.value}:{entry_id}",
+                     application_id=app.id, to_addr=to_addr, subject=subject,
+                     template=f"{decision.value}_notice", body=body)
+    business_id = app.filed_by_business_id
+    if app.kind == Kind.BUSINESS_REGISTRATION.value or business_id:
+        session.execute(insert(PortalNotice).values(
+            application_id=app.id, business_id=business_id, effect_key=f"{key}:portal", title=subject, body=body,
+        ).on_conflict_do_nothing(index_elements=["effect_key"]))
 
 
 def decide(application_number: str, *, actor: str, decision: Decision, reason: str | None,
            reason_codes: list[str] | None = None) -> DecisionResult:
+    codes = list(dict.fromkeys(reason_codes or []))
     with unit_of_work() as session:
         app = by_number(session, application_number, lock=True)
-        if app.status != Status.AWAITING_REVIEW.value:
+        if app.status not in (Status.AWAITING_REVIEW.value, Status.AWAITING_SECOND_APPROVAL.value):
             raise DecisionRefused("not_awaiting_review", f"この申請は審査待ちではありません（現在の状態：{app.status}）。")
+        holder = current_claim(session, app.id)
+        if holder is not None and holder.reviewer != actor:
+            raise DecisionRefused("claimed_by_other", f"この申請は {holder.reviewer} が担当中です。")
+        unknown = unknown_reason_codes(codes)
+        if unknown:
+            raise DecisionRefused("unknown_reason_code", "不明な理由コードです：" + "、".join(unknown))
         if decision is Decision.APPROVE:
-            blocks = blocking_flags(app)
-            if blocks:
-                raise DecisionRefused("blocked", "承認できません：" + " / ".join(f["message"] for f in blocks))
-            advance(session, app, Status.APPROVED, actor=actor, reason=reason or "approved")
+            step = _approve(session, app, actor, reason)
         else:
-            if not reason:
+            items = notice_items(codes, reason) if decision is Decision.RETURN else []
+            if not (reason and reason.strip()) and not (decision is Decision.RETURN and items):
                 raise DecisionRefused("reason_required", "差戻し・却下には理由が必要です。")
             to = Status.RETURNED if decision is Decision.RETURN else Status.REJECTED
-            entry = advance(session, app, to, actor=actor, reason=reason)
-            to_addr, name = _applicant(app)
-            if to_addr:
-                if decision is Decision.RETURN:
-                    subject, body = notices.return_for_correction_notice(name, app.application_number, [reason])
-                else:
-                    subject, body = notices.rejection_notice(name, app.application_number, reason)
-                mail.enqueue(session, effect_key=f"{app.application_number}:mail:{decision.value}:{entry.id}",
-                             application_id=app.id, to_addr=to_addr, subject=subject,
-                             template=f"{decision.value}_notice", body=body)
+            text = reason.strip() if reason and reason.strip() else "、".join(codes)
+            entry = advance(session, app, to, actor=actor, reason=text)
+            _notify(session, app, decision, entry.id, items, text)
+            step = "second" if entry.from_status == Status.AWAITING_SECOND_APPROVAL.value else "single"
+        session.add(ReviewDecision(application_id=app.id, actor=actor, decision=decision.value, step=step,
+                                   reason_codes=codes, reason=reason))
+        release_on_decision(session, app.id)
         app.decided_by = actor
         app.decision_reason = reason
         audit(session, actor=actor, action=f"review.{decision.value}", application_id=app.id,
-              reason=reason, reason_codes=reason_codes or [])
+              reason=reason, reason_codes=codes, step=step)
         return DecisionResult(app.application_number, app.status)

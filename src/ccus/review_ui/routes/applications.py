@@ -16,7 +16,7 @@ from ccus.infra.settings import get_settings
 from ccus.models.application_types import Channel, DocumentRole
 from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.identifiers import normalize_application_number
-from ccus.services import intake
+from ccus.services import intake, resubmission
 from ccus.services.cases import CaseNotFound, by_number, history
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
@@ -150,3 +150,50 @@ def get_application(application_number: str) -> dict[str, Any]:
                 for h in history(session, app.id)
             ],
         }
+
+
+_DOCUMENTS_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            r.value: {"type": "array", "items": {"type": "string", "format": "binary"},
+                      "description": f"添付: {r.value}"} for r in DocumentRole}}}},
+    }
+}
+
+
+@router.post("/{application_number}/documents", openapi_extra=_DOCUMENTS_DOC,
+             summary="差戻しへの回答：書類を追加して同じ申請の審査を再開する（差戻し中のみ）")
+async def add_documents(application_number: str, request: Request, background: BackgroundTasks) -> JSONResponse:
+    settings = get_settings()
+    try:
+        number = normalize_application_number(application_number)
+    except ValueError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    if int(request.headers.get("content-length") or 0) > settings.max_attachment_bytes * MAX_FILES:
+        return JSONResponse(status_code=413, content={"detail": "送信データが大きすぎます。"})
+    try:
+        form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES, max_part_size=1024 * 1024)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the client's malformed body
+        return invalid([FieldError("body", f"multipart形式のデータを読み取れません（{type(exc).__name__}）。", "multipart")])
+    try:
+        files: list[intake.IncomingFile] = []
+        for name, value in form.multi_items():
+            if not isinstance(value, UploadFile):
+                raise ApplicationInvalid([FieldError(name, f"不明な項目 '{name}' です。", "extra_forbidden")])
+            body = await value.read(settings.max_attachment_bytes + 1)
+            files.append(intake.IncomingFile(name, value.filename or name, value.content_type, body))
+        result = await run_in_threadpool(resubmission.add_documents, number, files, actor="internet")
+    except ApplicationInvalid as exc:
+        return invalid(exc.errors)
+    except CaseNotFound:
+        raise HTTPException(status_code=404, detail="該当する申請が見つかりません。") from None
+    except resubmission.ResubmissionRefused as exc:
+        return JSONResponse(status_code=409, content={"detail": exc.message, "code": exc.code})
+    finally:
+        await form.close()
+    if result.resumed:
+        background.add_task(trigger, PIPELINE_DEPLOYMENT)
+    return JSONResponse(status_code=200, content={
+        "application_number": result.application_number, "status": result.status, "stored": result.stored,
+        "status_url": f"/api/v1/applications/{result.application_number}"})

@@ -1,0 +1,300 @@
+"""Finding a form on a scanned page and cutting out its zones (numpy + Pillow; no OCR here).
+
+:func:`locate` finds the four registration marks in the corners of the image, tries the four
+ways the page may lie (upright, upside down, turned left or right), fits an affine map from the
+form's millimetres to the image's pixels for each and keeps the one whose page marker decodes with
+a valid CRC. That map deskews and scales every zone without warping the whole page: each zone is
+cut straight from the scan with one affine resample (:func:`crop`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from ccus.infra.zonal_ocr import read_zones
+from ccus.models.forms.marker import MARK_SIZE, Marker, decode, mark_centres, module_boxes
+from ccus.models.forms.normalise import Raw
+from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, Charset, FieldKind, Option, PageSpec
+
+DETECT_PX_PER_MM = 2.4  # ~61 dpi for finding the marks
+MAX_RESIDUAL_MM = 1.6
+Affine = np.ndarray  # 2×3: (x_mm, y_mm, 1) → (x_px, y_px)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A form page found on an image: its marker, how it lay, and the mm → px map."""
+
+    marker: Marker
+    rotation: int  # degrees clockwise the page content was turned on the image (0, 90, 180, 270)
+    affine: tuple[tuple[float, float, float], tuple[float, float, float]]
+    residual_mm: float
+    paper: float  # grey level of the paper (for ink thresholds)
+
+    def matrix(self) -> Affine:
+        return np.array(self.affine, dtype=float)
+
+    def to_px(self, x_mm: float, y_mm: float) -> tuple[float, float]:
+        a = self.matrix()
+        return (float(a[0, 0] * x_mm + a[0, 1] * y_mm + a[0, 2]), float(a[1, 0] * x_mm + a[1, 1] * y_mm + a[1, 2]))
+
+    def polygon(self, box: Box) -> list[list[int]]:
+        """The box's corners on the image (pixels), for showing the zone to a reviewer."""
+        corners = [(box.x, box.y), (box.x + box.w, box.y), (box.x + box.w, box.y + box.h), (box.x, box.y + box.h)]
+        return [[round(v) for v in self.to_px(x, y)] for x, y in corners]
+
+    @property
+    def px_per_mm(self) -> float:
+        a = self.matrix()
+        return float(np.hypot(a[0, 0], a[1, 0]))
+
+
+def _otsu(grey: np.ndarray) -> float:
+    hist = np.bincount(grey.ravel().astype(np.uint8), minlength=256).astype(float)
+    total = hist.sum()
+    levels = np.arange(256)
+    w0 = np.cumsum(hist)
+    m0 = np.cumsum(hist * levels)
+    w1 = total - w0
+    mean_all = m0[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mean_all * w0 / total - m0) ** 2 / (w0 * w1)
+    between = np.nan_to_num(between)
+    return float(np.argmax(between))
+
+
+def _grey(image: Image.Image) -> Image.Image:
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGB")
+    return image.convert("L")
+
+
+def _box_sums(integral: np.ndarray, k: int) -> np.ndarray:
+    return integral[k:, k:] - integral[:-k, k:] - integral[k:, :-k] + integral[:-k, :-k]
+
+
+def _find_marks(image: Image.Image) -> tuple[list[tuple[float, float] | None], float, float] | None:
+    """Centres (px) of the marks near the image corners in clockwise order TL, TR, BR, BL."""
+    w, h = image.size
+    scale = DETECT_PX_PER_MM / (min(w, h) / PAGE_W)
+    small = _grey(image).resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
+    g = np.asarray(small, dtype=np.float32)
+    paper = float(np.percentile(g, 90))
+    threshold = min(_otsu(g), paper * 0.6)
+    dark = (g < threshold).astype(np.int32)
+    k = max(3, round(MARK_SIZE * DETECT_PX_PER_MM))
+    margin = max(2, round(1.6 * DETECT_PX_PER_MM))
+    big = k + 2 * margin
+    integral = np.pad(dark, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
+    inner = _box_sums(integral, k)[margin:, margin:]
+    outer = _box_sums(integral, big)
+    hh, ww = min(inner.shape[0], outer.shape[0]), min(inner.shape[1], outer.shape[1])
+    inner, outer = inner[:hh, :ww], outer[:hh, :ww]
+    score = inner / k**2 - (outer - inner) / (big**2 - k**2)
+    sh, sw = g.shape
+    ry, rx = round(sh * 0.22), round(sw * 0.28)
+    regions = [(0, ry, 0, rx), (0, ry, sw - rx, sw), (sh - ry, sh, sw - rx, sw), (sh - ry, sh, 0, rx)]
+    found: list[tuple[float, float] | None] = []
+    for y0, y1, x0, x1 in regions:
+        # score[y, x] is the window whose inner square starts at (y + margin, x + margin)
+        ys0, ys1 = max(0, y0 - margin), max(0, min(hh, y1 - margin - k))
+        xs0, xs1 = max(0, x0 - margin), max(0, min(ww, x1 - margin - k))
+        if ys1 <= ys0 or xs1 <= xs0:
+            found.append(None)
+            continue
+        region = score[ys0:ys1, xs0:xs1]
+        idx = int(np.argmax(region))
+        yy, xx = divmod(idx, region.shape[1])
+        if region[yy, xx] < 0.6:
+            found.append(None)
+            continue
+        cy, cx = ys0 + yy + margin, xs0 + xx + margin
+        patch = dark[max(0, cy - 1):cy + k + 1, max(0, cx - 1):cx + k + 1]
+        py, px = np.nonzero(patch)
+        my, mx = (py.mean(), px.mean()) if len(py) else (k / 2, k / 2)
+        found.append(((max(0, cx - 1) + mx + 0.5) / scale, (max(0, cy - 1) + my + 0.5) / scale))
+    return found, paper, threshold
+
+
+def _fit(src: list[tuple[float, float]], dst: list[tuple[float, float]]) -> tuple[Affine, float]:
+    a = np.array([[x, y, 1.0] for x, y in src])
+    b = np.array(dst)
+    sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+    affine = sol.T  # 2×3
+    pred = a @ sol
+    scale = np.hypot(affine[0, 0], affine[1, 0])
+    residual = float(np.max(np.hypot(*(pred - b).T)) / scale) if len(src) > 3 else 0.0
+    return affine, residual
+
+
+def _sample_mean(grey: np.ndarray, affine: Affine, box: Box, n: int = 4) -> float:
+    inner = box.inset(box.w * 0.25, box.h * 0.25)
+    values = []
+    for i in range(n):
+        for j in range(n):
+            x = inner.x + inner.w * (i + 0.5) / n
+            y = inner.y + inner.h * (j + 0.5) / n
+            px = affine[0, 0] * x + affine[0, 1] * y + affine[0, 2]
+            py = affine[1, 0] * x + affine[1, 1] * y + affine[1, 2]
+            xi, yi = round(px), round(py)
+            if 0 <= yi < grey.shape[0] and 0 <= xi < grey.shape[1]:
+                values.append(float(grey[yi, xi]))
+            else:
+                values.append(255.0)
+    return float(np.mean(values))
+
+
+def locate(image: Image.Image) -> Located | None:
+    """The form page on ``image`` (any orientation, up to a few degrees of skew), or None."""
+    result = _find_marks(image)
+    if result is None:
+        return None
+    corners, paper, _threshold = result
+    if sum(c is not None for c in corners) < 3:
+        return None
+    grey = np.asarray(_grey(image), dtype=np.float32)
+    form_cw = [mark_centres()[i] for i in (0, 1, 3, 2)]  # TL, TR, BR, BL clockwise
+    w, h = image.size
+    turns = (0, 2, 1, 3) if h >= w else (1, 3, 0, 2)
+    for k in turns:
+        src, dst = [], []
+        for i, mm in enumerate(form_cw):
+            c = corners[(i + k) % 4]
+            if c is not None:
+                src.append(mm)
+                dst.append(c)
+        affine, residual = _fit(src, dst)
+        if residual > MAX_RESIDUAL_MM:
+            continue
+        ink = np.mean([_sample_mean(grey, affine, Box(x - 2, y - 2, 4, 4), 3) for x, y in src])
+        cut = (ink + paper) / 2
+        modules = [1 if _sample_mean(grey, affine, b) < cut else 0 for b in module_boxes()]
+        marker = decode(modules)
+        if marker is not None:
+            return Located(marker, (90 * k) % 360, (tuple(affine[0]), tuple(affine[1])), residual, paper)  # type: ignore[arg-type]
+    return None
+
+
+def crop(image: Image.Image, located: Located, box: Box, dpi: int = 300) -> Image.Image:
+    """The zone ``box`` (mm) cut from the scan, deskewed and upright, at ``dpi``."""
+    k = dpi / 25.4
+    a = located.matrix()
+    size = (max(1, round(box.w * k)), max(1, round(box.h * k)))
+    data = (a[0, 0] / k, a[0, 1] / k, a[0, 0] * box.x + a[0, 1] * box.y + a[0, 2],
+            a[1, 0] / k, a[1, 1] / k, a[1, 0] * box.x + a[1, 1] * box.y + a[1, 2])
+    src = image if image.mode in ("RGB", "L") else image.convert("RGB")
+    return src.transform(size, Image.Transform.AFFINE, data, resample=Image.Resampling.BILINEAR, fillcolor="white")
+
+
+def dropout(zone: Image.Image) -> Image.Image:
+    """Grey image with the form's dropout-coloured frames removed: the red channel of a colour
+    scan (the frames are light red, so they read as paper), the grey levels of a grey one."""
+    if zone.mode == "RGB":
+        return zone.getchannel("R")
+    return _grey(zone)
+
+
+def ink_share(zone: Image.Image, paper: float, *, colour_ink: bool = False, factor: float = 0.6) -> float:
+    """Share of the zone covered by ink darker than ``factor`` × paper. ``colour_ink`` counts a red
+    seal as ink (grey levels); otherwise the red channel drops the frames (and red ink) out."""
+    g = np.asarray(_grey(zone) if colour_ink else dropout(zone), dtype=np.float32)
+    local_paper = max(float(np.percentile(g, 95)), 1.0) if g.size else paper
+    return float(np.mean(g < factor * local_paper)) if g.size else 0.0
+
+
+def prepare_for_ocr(zone: Image.Image, pad: int = 12) -> Image.Image:
+    """Dropout, contrast, black-and-white at Otsu's threshold, a white margin around."""
+    g = ImageOps.autocontrast(dropout(zone), cutoff=1)
+    arr = np.asarray(g, dtype=np.float32)
+    t = _otsu(arr)
+    if float(np.mean(arr < t)) > 0.5:  # nothing but noise (an empty box): keep it white
+        t = float(arr.min()) - 1
+    bw = Image.fromarray(np.where(arr > t, 255, 0).astype(np.uint8), mode="L")
+    return ImageOps.expand(bw, border=pad, fill=255)
+
+
+def page_size_ok(image: Image.Image) -> bool:
+    w, h = image.size
+    ratio = max(w, h) / max(1, min(w, h))
+    return abs(ratio - PAGE_H / PAGE_W) < 0.12
+
+
+# --- reading the fields of located pages ---------------------------------------------------------
+
+TICKED, NOT_TICKED = 0.06, 0.025  # share of a tick box's inside covered by ink
+
+
+def _ticks(image: Image.Image, located: Located, options: tuple[Option, ...]) -> tuple[tuple[str, ...], float]:
+    ticked, clear = [], True
+    for o in options:
+        share = ink_share(crop(image, located, o.box.inset(0.6), dpi=150), located.paper)
+        if share >= TICKED:
+            ticked.append(o.value)
+        elif share > NOT_TICKED:
+            clear = False
+    return tuple(ticked), 100.0 if clear else 40.0
+
+
+def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]]) -> list[dict[str, Raw]]:
+    """What is written in every field of every page, with ONE OCR run per charset for all pages."""
+    zones: list[tuple[Image.Image, Charset]] = []
+    wanted: list[tuple[int, str, int]] = []  # (page index, field name, part) for each zone
+    partial: list[dict[str, dict[str, object]]] = []
+    for index, (image, located, page) in enumerate(pages):
+        fields: dict[str, dict[str, object]] = {}
+        for f in page.fields:
+            entry: dict[str, object] = {}
+            if f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
+                entry["ticked"], entry["confidence"] = _ticks(image, located, f.options)
+            if f.kind is FieldKind.TEXT:
+                zones.append((prepare_for_ocr(crop(image, located, f.box.inset(1.0, 0.9))), f.charset))
+                wanted.append((index, f.name, 0))
+            elif f.kind is FieldKind.COMB:
+                zones.append((prepare_for_ocr(crop(image, located, f.box.inset(0.5, 0.8))), Charset.DIGITS))
+                wanted.append((index, f.name, 0))
+            elif f.kind is FieldKind.DATE:
+                for n, part in enumerate(f.parts):
+                    zones.append((prepare_for_ocr(crop(image, located, part.inset(0.5, 0.8))), Charset.DIGITS))
+                    wanted.append((index, f.name, n))
+            elif f.kind is FieldKind.MARK:
+                share = ink_share(crop(image, located, f.box.inset(1.2), dpi=100), located.paper, colour_ink=True)
+                entry["ink"], entry["confidence"] = share, 100.0 if share > 0.01 or share < 0.002 else 40.0
+            elif f.kind is FieldKind.PHOTO:
+                share = ink_share(crop(image, located, f.box.inset(1.5), dpi=100), located.paper,
+                                  colour_ink=True, factor=0.85)
+                entry["ink"], entry["confidence"] = share, 100.0 if share > 0.2 or share < 0.01 else 40.0
+            fields[f.name] = entry
+        partial.append(fields)
+    texts = read_zones(zones)
+    for (index, name, part), zt in zip(wanted, texts, strict=True):
+        entry = partial[index][name]
+        parts = list(entry.get("parts", ("", "", "")))  # type: ignore[call-overload]
+        confs = list(entry.get("confs", []))  # type: ignore[call-overload]
+        if "parts" in entry or _is_date(pages[index][2], name):
+            parts[part] = zt.text
+            entry["parts"] = tuple(parts)
+        else:
+            entry["text"] = zt.text
+        confs.append(zt.confidence if zt.words else (100.0 if not zt.text else 0.0))
+        entry["confs"] = confs
+    out = []
+    for fields in partial:
+        raws = {}
+        for name, e in fields.items():
+            confs = [float(c) for c in e.get("confs", [])]  # type: ignore[attr-defined]
+            if "confidence" in e:
+                confs.append(float(e["confidence"]))  # type: ignore[arg-type]
+            raws[name] = Raw(text=str(e.get("text", "")), confidence=min(confs) if confs else 0.0,
+                             ticked=tuple(e.get("ticked", ())),  # type: ignore[call-overload]
+                             parts=tuple(e.get("parts", ())),  # type: ignore[call-overload]
+                             ink=float(e.get("ink", 0.0)))  # type: ignore[arg-type]
+        out.append(raws)
+    return out
+
+
+def _is_date(page: PageSpec, name: str) -> bool:
+    return any(f.name == name and f.kind is FieldKind.DATE for f in page.fields)

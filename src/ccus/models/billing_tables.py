@@ -1,0 +1,96 @@
+"""Tables of fees, payments and print batches (請求・入金・印刷バッチ).
+
+Kept beside ``tables.py`` (same metadata) so that each area's tables stay small and findable.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ccus.models.tables import Base, _now
+
+
+class Charge(Base):
+    """請求: what a case must pay before issuance, computed once from the schedule of its date."""
+
+    __tablename__ = "charges"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    effect_key: Mapped[str] = mapped_column(String(120), unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    reissue_id: Mapped[int | None] = mapped_column(ForeignKey("card_reissues.id"), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    breakdown: Mapped[str] = mapped_column(Text)
+    fee_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), server_default="open")
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+    __table_args__ = (CheckConstraint("status IN ('open','paid')", name="status"),)
+
+
+class Payment(Base):
+    """入金: one line of an imported payment file; importing the same file twice adds nothing."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    line_no: Mapped[int] = mapped_column(Integer)
+    application_number: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[date] = mapped_column(Date)
+    charge_id: Mapped[int | None] = mapped_column(ForeignKey("charges.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+    __table_args__ = (
+        UniqueConstraint("source_sha256", "line_no", name="uq_payments_source_line"),
+        CheckConstraint(
+            "outcome IN ('matched','amount_mismatch','unknown_application','not_awaiting_payment','invalid')",
+            name="outcome",
+        ),
+    )
+
+
+class PrintBatch(Base):
+    """印刷バッチ: one PDF (crimped postcards) or one order file (cards) for the print shop."""
+
+    __tablename__ = "print_batches"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    batch_number: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    s3_key: Mapped[str] = mapped_column(String(200))
+    manifest_key: Mapped[str] = mapped_column(String(200))
+    items: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), server_default="ready")
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('postcard','card_order')", name="kind"),
+        CheckConstraint("status IN ('ready','printed')", name="status"),
+    )
+
+
+class CardReissue(Base):
+    """カード再発行: a lost or damaged card replaced by a new one (after the fee is paid)."""
+
+    __tablename__ = "card_reissues"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    request_number: Mapped[str] = mapped_column(String(40), unique=True)
+    old_card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), unique=True)
+    new_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), server_default="awaiting_payment")
+    requested_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+    __table_args__ = (
+        CheckConstraint("reason IN ('lost','damaged')", name="reason"),
+        CheckConstraint("status IN ('awaiting_payment','issuing','issued')", name="status"),
+    )

@@ -1,0 +1,183 @@
+"""From what was read in a zone to a normalised value, or the reason it cannot be trusted. Pure.
+
+Each rule takes the raw reading of one field (OCR text; the ticked options; the era and the three
+date parts) and returns a :class:`Reading`: the normalised value, or a status and a Japanese
+reason for the reviewer. Nothing that fails its rule is ever passed on as if it were right.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ccus.models.forms.spec import FieldKind, FormField
+from ccus.models.identifiers import (
+    corporate_number_is_valid,
+    employment_insurance_number_is_valid,
+    insurer_number_is_valid,
+    normalize_postcode,
+    registry_id_is_valid,
+)
+from ccus.models.japanese import is_katakana_reading, normalize_digits, normalize_phone, normalize_text, parse_japanese_date
+
+OK, MISSING, INVALID, LOW_CONFIDENCE = "ok", "missing", "invalid", "low_confidence"
+
+
+@dataclass(frozen=True)
+class Raw:
+    """What the reader saw in a field's zone(s)."""
+
+    text: str = ""  # OCR text (TEXT, COMB) or the era (DATE)
+    confidence: float = 0.0  # 0–100; for ticks and marks, how clear the ink was
+    ticked: tuple[str, ...] = ()  # CHOICE, MULTI, DATE (era): option values ticked
+    parts: tuple[str, ...] = ()  # DATE: year, month, day as read
+    ink: float = 0.0  # MARK, PHOTO: share of the zone covered by ink
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: Any
+    status: str
+    reason: str | None = None
+    raw: str = ""
+    confidence: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+def _fail(status: str, reason: str, raw: str, conf: float) -> Reading:
+    return Reading(None, status, reason, raw, conf)
+
+
+def _digits_only(s: str) -> str:
+    return normalize_digits(unicodedata.normalize("NFKC", s))
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def _text_rule(rule: str, text: str) -> tuple[Any, str | None]:
+    """(normalised value, None) or (None, reason) for OCR-read fields."""
+    if rule in ("text", "address", "licence"):
+        value = normalize_text(text)
+        if rule == "licence":
+            value = value.replace(" ", "")
+        return value, None
+    if rule == "kana":
+        value = normalize_text(text)
+        if not is_katakana_reading(value):
+            return None, "フリガナが全角カタカナとして読み取れません。"
+        return value, None
+    if rule == "email":
+        value = "".join(unicodedata.normalize("NFKC", text).split())
+        if not _EMAIL.fullmatch(value):
+            return None, "メールアドレスとして読み取れません。"
+        return value, None
+    if rule == "phone":
+        try:
+            return normalize_phone(text), None
+        except ValueError:
+            return None, "電話番号として読み取れません（0から始まる10桁または11桁）。"
+    if rule == "postcode":
+        try:
+            return normalize_postcode(_digits_only(text)), None
+        except ValueError:
+            return None, "郵便番号として読み取れません（7桁）。"
+    digits = _digits_only(text.replace(",", "").replace("，", ""))
+    if not digits.isascii() or not digits.isdigit():
+        return None, "数字として読み取れません。"
+    if rule == "corporate_number":
+        if len(digits) != 13:
+            return None, f"法人番号は13桁です（読み取り {len(digits)}桁）。"
+        if not corporate_number_is_valid(digits):
+            return None, "法人番号のチェックデジットが一致しません。"
+        return digits, None
+    if rule == "registry_id":
+        if len(digits) != 14:
+            return None, f"IDは14桁です（読み取り {len(digits)}桁）。"
+        if not registry_id_is_valid(digits):
+            return None, "IDのチェックデジットが一致しません。"
+        return digits, None
+    if rule == "insurer_number":
+        if not insurer_number_is_valid(digits):
+            return None, "保険者番号が正しくありません（8桁・チェックデジット）。"
+        return digits, None
+    if rule == "employment_insurance":
+        if not employment_insurance_number_is_valid(digits):
+            return None, "雇用保険被保険者番号は11桁です。"
+        return f"{digits[:4]}-{digits[4:10]}-{digits[10:]}", None
+    if rule in ("amount", "count"):
+        return int(digits), None
+    if rule == "digits":
+        return digits, None
+    raise ValueError(f"unknown rule {rule!r}")
+
+
+def _date(raw: Raw) -> tuple[Any, str | None]:
+    if len(raw.ticked) != 1:
+        return None, "元号に印がありません。" if not raw.ticked else "元号に複数の印があります。"
+    parts = [_digits_only(p) for p in raw.parts]
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None, "年月日の数字が読み取れません。"
+    era, (y, m, d) = raw.ticked[0], (int(p) for p in parts)
+    year = "元" if y == 1 else str(y)
+    try:
+        return parse_japanese_date(f"{era}{year}年{m}月{d}日").isoformat(), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def is_blank(f: FormField, raw: Raw) -> bool:
+    if f.kind in (FieldKind.CHOICE, FieldKind.MULTI):
+        return not raw.ticked
+    if f.kind is FieldKind.DATE:
+        return not raw.ticked and not "".join(raw.parts).strip()
+    if f.kind in (FieldKind.MARK, FieldKind.PHOTO):
+        return raw.ink < 0.01
+    return not raw.text.strip()
+
+
+def normalise(f: FormField, raw: Raw) -> Reading:
+    """Apply ``f``'s rule to what was read; flag what is missing, invalid or not clear enough."""
+    shown = raw.text if f.kind not in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE) else (
+        "/".join(raw.ticked) + (" " + "/".join(raw.parts) if raw.parts else ""))
+    conf = raw.confidence
+    if is_blank(f, raw):
+        if f.kind is FieldKind.MULTI and not f.required:
+            return Reading([], OK, None, shown, conf)
+        if f.required:
+            what = {FieldKind.MARK: "署名又は押印がありません。", FieldKind.PHOTO: "顔写真が貼られていません。"}
+            return _fail(MISSING, what.get(f.kind, "記入がない、又は読み取れません。"), shown, conf)
+        return Reading(None, OK, None, shown, 100.0)
+    if f.kind in (FieldKind.MARK, FieldKind.PHOTO):
+        return Reading(True, OK if conf >= f.min_confidence else LOW_CONFIDENCE,
+                       None if conf >= f.min_confidence else "記入の有無がはっきりしません。", shown, conf)
+    if f.kind is FieldKind.CHOICE:
+        if len(raw.ticked) > 1:
+            return _fail(INVALID, "複数の選択肢に印があります。", shown, conf)
+        value: Any = raw.ticked[0]
+        reason = None
+    elif f.kind is FieldKind.MULTI:
+        value, reason = list(raw.ticked), None
+    elif f.kind is FieldKind.DATE:
+        value, reason = _date(raw)
+    else:
+        value, reason = _text_rule(f.rule, raw.text)
+    if reason is not None:
+        return _fail(INVALID, reason, shown, conf)
+    if conf < f.min_confidence:
+        return Reading(value, LOW_CONFIDENCE, f"読み取りの確信度が低い（{conf:.0f}）ため確認してください。", shown, conf)
+    return Reading(value, OK, None, shown, conf)
+
+
+def comparable(rule: str, value: Any) -> Any:
+    """A value as compared for accuracy: names and readings without spaces (OCR does not keep the
+    space between family and given name reliably), everything else as normalised."""
+    if isinstance(value, str) and rule in ("text", "kana", "address", "licence"):
+        return "".join(value.split())
+    return value

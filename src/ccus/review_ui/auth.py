@@ -1,0 +1,67 @@
+"""Who is signed in, what their role may do, and the CSRF check of every form.
+
+Every page and every form action declares its roles here; the check runs on the server for each
+request, whatever the screens show. A form is accepted only with the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from ccus.services import accounts
+from ccus.services.accounts import SignedIn
+
+SESSION_COOKIE = "ccus_session"
+LOGIN_CSRF_COOKIE = "ccus_login_csrf"
+
+
+class LoginRequired(Exception):
+    """No valid session: the browser is sent to the sign-in page."""
+
+
+class Forbidden(Exception):
+    """Signed in, but the role may not do this."""
+
+
+class CsrfFailed(Exception):
+    """A form without the session's CSRF token."""
+
+
+def signed_in(request: Request) -> SignedIn:
+    token = request.cookies.get(SESSION_COOKIE)
+    user = accounts.resolve(token) if token else None
+    if user is None:
+        raise LoginRequired()
+    request.state.user = user
+    return user
+
+
+def role(*roles: str) -> Any:
+    def check(user: Annotated[SignedIn, Depends(signed_in)]) -> SignedIn:
+        if user.role not in roles:
+            raise Forbidden()
+        return user
+
+    return Depends(check)
+
+
+async def checked_form(request: Request, user: Annotated[SignedIn, Depends(signed_in)]) -> FormData:
+    form = await request.form(max_files=0, max_fields=60)
+    token = form.get("csrf_token")
+    if not isinstance(token, str) or not hmac.compare_digest(token.encode(), user.csrf_token.encode()):
+        raise CsrfFailed()
+    return form
+
+
+REVIEWERS = ("reviewer", "supervisor")
+Reviewer = Annotated[SignedIn, role(*REVIEWERS)]
+Supervisor = Annotated[SignedIn, role("supervisor")]
+Clerk = Annotated[SignedIn, role("clerk", "supervisor")]
+Admin = Annotated[SignedIn, role("admin")]
+Manager = Annotated[SignedIn, role("supervisor", "admin")]
+AnyStaff = Annotated[SignedIn, Depends(signed_in)]
+Form = Annotated[FormData, Depends(checked_form)]

@@ -1,0 +1,49 @@
+"""Japanese labels for what the screens show (statuses, kinds, channels, flags)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+STATUS_JA: Final[dict[str, str]] = {
+    "received": "受付",
+    "documents_stored": "書類保存済",
+    "extracted": "読取済",
+    "validated": "検証済",
+    "consent_checked": "同意確認済",
+    "awaiting_review": "審査待ち",
+    "awaiting_second_approval": "二次承認待ち",
+    "returned": "差戻し中",
+    "rejected": "却下",
+    "approved": "承認",
+    "awaiting_payment": "入金待ち",
+    "issuing": "発行処理中",
+    "registered": "登録完了",
+    "needs_operator": "要オペレーター対応",
+}
+
+KIND_JA: Final[dict[str, str]] = {
+    "business_registration": "事業者登録",
+    "worker_registration": "技能者登録",
+    "proxy_worker_registration": "技能者登録（代行）",
+}
+
+CHANNEL_JA: Final[dict[str, str]] = {"internet": "インターネット", "mail": "郵送", "counter": "窓口"}
+
+DECISION_JA: Final[dict[str, str]] = {"approve": "承認", "return": "差戻し", "reject": "却下"}
+
+STEP_JA: Final[dict[str, str]] = {"single": "", "first": "一次", "second": "二次"}
+
+SEVERITY_JA: Final[dict[str, str]] = {"block": "承認不可", "warn": "要確認"}
+
+DONE_JA: Final[dict[str, str]] = {
+    "claimed": "担当を取得しました。",
+    "released": "担当を解除しました。",
+    "reassigned": "担当者を変更しました。",
+    "corrected": "項目を訂正しました（訂正のある申請は二者承認が必要です）。",
+    "approved": "承認しました。",
+    "first_approved": "一次承認しました。別の担当者による二次承認を待ちます。",
+    "returned": "差戻しました。申請者に不備のお知らせを送ります。",
+    "rejected": "却下しました。",
+    "user_saved": "アカウントを保存しました。",
+    "user_deactivated": "アカウントを無効にしました。",
+}
