@@ -23,12 +23,14 @@ from ccus.infra.settings import Settings, get_settings
 app = typer.Typer(help="建設キャリアアップシステム back office", no_args_is_help=True)
 token_app = typer.Typer(help="Staff API tokens")
 payments_app = typer.Typer(help="Payments (入金)")
+cards_app = typer.Typer(help="Skilled-worker cards (建設キャリアアップカード)")
 run_app = typer.Typer(help="Run a flow once, in this process, against the stack's Prefect server")
 app.add_typer(token_app, name="token")
 app.add_typer(run_app, name="run")
 user_app = typer.Typer(help="Staff accounts of the review screens")
 app.add_typer(user_app, name="user")
 app.add_typer(payments_app, name="payments")
+app.add_typer(cards_app, name="cards")
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 def _env() -> Settings:
@@ -209,6 +211,22 @@ def user_add(
     except AccountError as exc:
         raise typer.BadParameter(str(exc)) from None
     console.print(f"user {escape(username)} ({role}) saved")
+
+
+@cards_app.command("reissue")
+def cards_reissue(worker_id: str, reason: Annotated[str, typer.Option(help="lost or damaged")] = "lost") -> None:
+    """Request a card reissue; the card is ordered once the fee is paid (payer reference: the R-number)."""
+    from datetime import datetime, timedelta, timezone
+
+    from ccus.services.reissue import ReissueRefused, request
+
+    _env()
+    try:
+        req = request(worker_id, reason, actor="cli", today=datetime.now(timezone(timedelta(hours=9))).date())
+    except ReissueRefused as exc:
+        console.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"再発行申請番号 {req.request_number}: 手数料 {req.amount:,}円")
 
 
 @run_app.command("pipeline")

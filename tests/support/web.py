@@ -63,7 +63,8 @@ def proxy_sample(relation: str = "prime_contractor") -> samples.SampleApplicatio
     """A proxy worker application; by default filed by a business that is not the employer."""
     from ccus.models.identifiers import registry_id_from_serial
 
-    ids = [r for r in map(registry_id_from_serial, range(4_000_000 + uuid.uuid4().int % 10**6, 4_100_000)) if r]
+    start = 4_000_000 + uuid.uuid4().int % 10**6
+    ids = [r for r in map(registry_id_from_serial, range(start, start + 50)) if r]
     filer, employer = ids[0], ids[1]
     name, kana, born = person()
     base = samples.proxy_worker(filer_business_id=filer, filer_name="元請建設株式会社", name=name, kana=kana,

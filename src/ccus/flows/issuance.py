@@ -1,5 +1,5 @@
-"""Flow: charge approved cases, issue paid ones (IDs, credentials, mails, postcards, card orders),
-then gather the new postcards and card orders into print batches."""
+"""Flow: charge approved cases, issue paid ones (IDs, credentials, mails, postcards, card orders)
+and paid card reissues, then gather the new postcards and card orders into print batches."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from prefect import flow
 
 from ccus.models.status import Status
-from ccus.tasks.issuance import charge_batch, claim, deliver_mail, issue_batch, print_batches
+from ccus.tasks.issuance import charge_batch, claim, deliver_mail, issue_batch, issue_reissues, print_batches
 
 JST = timezone(timedelta(hours=9))
 
@@ -24,6 +24,7 @@ def issue_approved(today: date | None = None, batch_size: int = 50, max_rounds: 
         if not ids:
             break
         issued += issue_batch(ids, day)
+    issue_reissues(day)
     print_batches()
     deliver_mail()
     return issued

@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from ccus.infra.samples import font_path
-from ccus.models.forms.catalogue import CELL_W, FORMS
+from ccus.models.forms.catalogue import CELL_W, FORMS, comb_cells, part_cells
 from ccus.models.forms.marker import MARK_SIZE, Marker, encode, mark_centres, module_boxes
 from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, FieldKind, FormField, FormSpec, PageSpec
 
@@ -85,22 +85,6 @@ class _Canvas:
 
 # --- the blank form ---------------------------------------------------------------------------
 
-def _cells(f: FormField) -> list[Box]:
-    """Every cell of a COMB field, left to right."""
-    out, x = [], f.box.x
-    for n, group in enumerate(f.cells):
-        for _ in range(group):
-            out.append(Box(x, f.box.y, CELL_W, f.box.h))
-            x += CELL_W
-        if n < len(f.cells) - 1:
-            x += 4.0
-    return out
-
-
-def _part_cells(part: Box) -> list[Box]:
-    return [Box(part.x, part.y, CELL_W, part.h), Box(part.x + CELL_W, part.y, CELL_W, part.h)]
-
-
 def _draw_page(cv: _Canvas, form: FormSpec, page: PageSpec, marker: Marker) -> None:
     for cx, cy in mark_centres():
         cv.rect(Box(cx - MARK_SIZE / 2, cy - MARK_SIZE / 2, MARK_SIZE, MARK_SIZE), stroke=None, fill=(0, 0, 0))
@@ -140,7 +124,7 @@ def _draw_field(cv: _Canvas, f: FormField) -> None:
     if f.kind is FieldKind.TEXT:
         cv.rect(f.box, width=0.4)
     elif f.kind is FieldKind.COMB:
-        cells = _cells(f)
+        cells = comb_cells(f)
         for cell in cells:
             cv.rect(cell, width=0.35)
         x = f.box.x
@@ -153,7 +137,7 @@ def _draw_field(cv: _Canvas, f: FormField) -> None:
             cv.rect(o.box, width=0.35)
             cv.text(o.box.x + o.box.w + 1.5, o.box.y + o.box.h - 0.8, o.label, 3.2 if f.kind is not FieldKind.MULTI else 2.9)
         for part, unit in zip(f.parts, ("年", "月", "日"), strict=False):
-            for cell in _part_cells(part):
+            for cell in part_cells(part):
                 cv.rect(cell, width=0.35)
             cv.text(part.x + part.w + 1.5, part.y + part.h / 2 + 1.3, unit, 3.4)
     elif f.kind is FieldKind.MARK:
@@ -188,7 +172,7 @@ def _fill_field(cv: _Canvas, f: FormField, value: Any) -> None:
         cv.text(f.box.x + 2.5, f.box.y + f.box.h / 2 + size * 0.38, s, size)
     elif f.kind is FieldKind.COMB:
         chars = [c for c in str(value) if not c.isspace() and c not in "-‐－"]
-        for cell, ch in zip(_cells(f), chars, strict=False):
+        for cell, ch in zip(comb_cells(f), chars, strict=False):
             cv.text(cell.x + cell.w / 2, cell.y + cell.h / 2 + size * 0.36, ch, size, anchor="centre")
     elif f.kind in (FieldKind.CHOICE, FieldKind.MULTI):
         chosen = set(value) if isinstance(value, (list, tuple, set)) else {value}
@@ -201,7 +185,7 @@ def _fill_field(cv: _Canvas, f: FormField, value: Any) -> None:
             if o.value == era:
                 _tick(cv, o.box)
         for part, number in zip(f.parts, (y, m, d), strict=True):
-            for cell, ch in zip(_part_cells(part), f"{number:02d}", strict=True):
+            for cell, ch in zip(part_cells(part), f"{number:02d}", strict=True):
                 cv.text(cell.x + cell.w / 2, cell.y + cell.h / 2 + size * 0.36, ch, size, anchor="centre")
     elif f.kind is FieldKind.MARK:
         name = str(value) if isinstance(value, str) else "署名"

@@ -1,10 +1,17 @@
 """Zonal OCR: many small zone images read in as few Tesseract runs as possible.
 
-A Tesseract run costs about 0.4 s before it reads a pixel, and its language and character
-whitelist are fixed per run. So the zones of a whole batch of pages are grouped by what they may
-contain (:class:`ccus.models.forms.spec.Charset`) and each group is read in ONE run from a list
-file, single-line mode (``--psm 7``). Each zone gets its text and a confidence: the lowest word
-confidence of the zone (one doubtful word makes the field doubtful).
+A Tesseract run costs about 0.4 s before it reads a pixel, and its language is fixed per run. So
+the zones of a whole batch of pages are grouped by the language their charset needs (Japanese for
+names, readings, addresses and the digits of comb cells; English for phone numbers and mail
+addresses) and each
+group is read in ONE run from a list file, single-line mode (``--psm 7``). Each zone gets its
+text and a confidence: the lowest word confidence of the zone (one doubtful word makes the field
+doubtful).
+
+No character whitelist: with one, Tesseract 5's LSTM reports a confidence of 0 for words it read
+right (seen here on postcodes and readings), which would make every confidence meaningless. The
+charset is enforced after reading instead (``ccus.models.forms.normalise``: look-alike characters
+mapped, anything else left fails the field's rule and is flagged).
 """
 
 from __future__ import annotations
@@ -24,15 +31,13 @@ from PIL import Image
 from ccus.infra.ocr import PAGE_TIMEOUT_S, tessdata_dir, tesseract_cmd
 from ccus.models.forms.spec import Charset
 
-KATAKANA = "".join(chr(c) for c in range(0x30A1, 0x30F7)) + "ー・"
-LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-ENGINES: dict[Charset, tuple[str, str | None]] = {
-    Charset.TEXT: ("jpn", None),
-    Charset.KANA: ("jpn", KATAKANA),
-    Charset.DIGITS: ("eng", "0123456789"),
-    Charset.NUMBER: ("eng", "0123456789,"),
-    Charset.PHONE: ("eng", "0123456789-()"),
-    Charset.EMAIL: ("eng", LATIN + "0123456789@._-+"),
+LANGUAGES: dict[Charset, str] = {
+    Charset.TEXT: "jpn",
+    Charset.KANA: "jpn",
+    Charset.DIGITS: "jpn",  # cells set side by side: the Japanese model reads them as well, surer
+    Charset.NUMBER: "jpn",
+    Charset.PHONE: "eng",
+    Charset.EMAIL: "eng",
 }
 
 
@@ -60,11 +65,10 @@ def _parse(tsv: str, count: int) -> list[ZoneText]:
     return out
 
 
-def read_group(images: Sequence[Image.Image], charset: Charset, psm: int = 7) -> list[ZoneText]:
-    """Read prepared (black-and-white) zone images of one charset in ONE Tesseract run."""
+def read_group(images: Sequence[Image.Image], lang: str, psm: int = 7) -> list[ZoneText]:
+    """Read prepared (black-and-white) zone images in ONE Tesseract run of language ``lang``."""
     if not images:
         return []
-    lang, whitelist = ENGINES[charset]
     with tempfile.TemporaryDirectory(prefix="ccus-zones-") as tmp:
         folder = Path(tmp)
         paths = []
@@ -79,8 +83,6 @@ def read_group(images: Sequence[Image.Image], charset: Charset, psm: int = 7) ->
         pytesseract.pytesseract.tesseract_cmd = tesseract_cmd()
         config = ["--tessdata-dir", shlex.quote(str(tessdata_dir())), f"--psm {psm}", "-c tessedit_create_tsv=1",
                   "-c load_system_dawg=0 -c load_freq_dawg=0"]
-        if whitelist:
-            config.append(f"-c tessedit_char_whitelist={shlex.quote(whitelist)}")
         out = folder / "out"
         pytesseract.pytesseract.run_tesseract(str(source), str(out), "", lang, config=" ".join(config),
                                               timeout=max(PAGE_TIMEOUT_S, 2 * len(paths)))
@@ -88,12 +90,12 @@ def read_group(images: Sequence[Image.Image], charset: Charset, psm: int = 7) ->
 
 
 def read_zones(zones: Sequence[tuple[Image.Image, Charset]]) -> list[ZoneText]:
-    """Read every zone; one Tesseract run per charset present. Results in input order."""
-    by_charset: dict[Charset, list[int]] = defaultdict(list)
+    """Read every zone; one Tesseract run per language needed. Results in input order."""
+    by_lang: dict[str, list[int]] = defaultdict(list)
     for i, (_, charset) in enumerate(zones):
-        by_charset[charset].append(i)
+        by_lang[LANGUAGES[charset]].append(i)
     results: list[ZoneText | None] = [None] * len(zones)
-    for charset, indexes in by_charset.items():
-        for i, r in zip(indexes, read_group([zones[i][0] for i in indexes], charset), strict=True):
+    for lang, indexes in by_lang.items():
+        for i, r in zip(indexes, read_group([zones[i][0] for i in indexes], lang), strict=True):
             results[i] = r
     return [r if r is not None else ZoneText("", 0.0, 0) for r in results]

@@ -51,7 +51,7 @@ def _today() -> date:
 def build(session: Session, *, days: int = 14) -> Dashboard:
     open_statuses = [s.value for s in Status if s not in TERMINAL]
     by_stage = dict(session.execute(select(Application.status, func.count()).where(
-        Application.status.in_(open_statuses)).group_by(Application.status)).tuples().all())
+        Application.status.in_(open_statuses)).group_by(Application.status)).all())
     backlog = [Bar(s, by_stage.get(s, 0)) for s in open_statuses]
 
     age_days = func.extract("epoch", func.now() - Application.received_at) / 86400
@@ -67,15 +67,15 @@ def build(session: Session, *, days: int = 14) -> Dashboard:
     day = cast(func.timezone("Asia/Tokyo", ReviewDecision.at), Date)
     recent = ReviewDecision.at >= func.now() - timedelta(days=days)
     per_day = dict(session.execute(select(day, func.count()).where(recent, day >= since).group_by(day))
-                   .tuples().all())
+                   .all())
     decided_per_day = [Bar(f"{d.month}/{d.day}", per_day.get(d, 0))
                        for d in (since + timedelta(days=i) for i in range(days))]
     per_reviewer = [Bar(a, n) for a, n in session.execute(
         select(ReviewDecision.actor, func.count()).where(recent).group_by(ReviewDecision.actor)
-        .order_by(func.count().desc()).limit(15)).tuples()]
+        .order_by(func.count().desc()).limit(15))]
     returns = [Bar(REASONS_BY_CODE[c].label if c in REASONS_BY_CODE else c, n) for c, n in session.execute(text(
         "SELECT c, count(*) FROM review_decisions, jsonb_array_elements_text(reason_codes) AS c "
-        "WHERE decision = 'return' AND at >= now() - interval '30 days' GROUP BY c ORDER BY 2 DESC")).tuples()]
+        "WHERE decision = 'return' AND at >= now() - interval '30 days' GROUP BY c ORDER BY 2 DESC"))]
 
     # Pace: cases that left the queue (final decisions, not first approvals) per day over the last week.
     final = session.scalar(select(func.count()).select_from(ReviewDecision).where(

@@ -46,6 +46,7 @@ from ccus.models.validity import business_registration_expiry, card_expiry
 from ccus.services import mail
 from ccus.services.cards import store_card_order
 from ccus.services.cases import advance, audit
+from ccus.services.recipients import notice_recipient
 
 ACTOR = "issuance"
 
@@ -138,25 +139,11 @@ def ensure_worker(app_id: int, today: date) -> Issued:
 
 # Step 2: the ID mail -------------------------------------------------------------------------
 
-def _recipient(session: Session, app: Application) -> tuple[str | None, str]:
-    d = app.declared
-    if app.kind == Kind.BUSINESS_REGISTRATION.value:
-        return d["registrant"]["email"], d["trade_name"]
-    if d.get("email"):
-        return d["email"], d["name"]
-    # A worker without email: the proxy (or employer) business receives the notices.
-    filer = app.filed_by_business_id or d.get("employer_business_id")
-    if filer:
-        email = session.scalars(select(Business.email).where(Business.business_id == filer)).one_or_none()
-        return email, d["name"]
-    return None, d["name"]
-
-
 def send_id_mail(app_id: int, issued: Issued) -> None:
     login = get_settings().portal_login_url
     with unit_of_work() as session:
         app = _app(session, app_id)
-        to_addr, name = _recipient(session, app)
+        to_addr, name = notice_recipient(session, app)
         if to_addr is None:
             return
         if app.kind == Kind.BUSINESS_REGISTRATION.value:
@@ -241,7 +228,7 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
             card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
             worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one()
             store_card_order(session, card, worker, code, generation)
-        to_addr, name = _recipient(session, app)
+        to_addr, name = notice_recipient(session, app)
         body = None
         if to_addr is not None:
             login = get_settings().portal_login_url

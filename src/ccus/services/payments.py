@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
 from ccus.models import notices
-from ccus.models.billing_tables import Charge, Payment
+from ccus.models.billing_tables import CardReissue, Charge, Payment
 from ccus.models.charges import application_fee
 from ccus.models.identifiers import normalize_application_number
 from ccus.models.japanese import normalize_digits, parse_japanese_date
@@ -30,16 +30,10 @@ from ccus.models.status import Status
 from ccus.models.tables import Application
 from ccus.services import mail
 from ccus.services.cases import advance, audit
+from ccus.services.recipients import notice_recipient
 
 JST = timezone(timedelta(hours=9))
 ACTOR = "payments"
-
-
-def _applicant(app: Application) -> tuple[str | None, str]:
-    d = app.declared
-    if app.kind == "business_registration":
-        return d["registrant"]["email"], d["trade_name"]
-    return d.get("email"), d["name"]
 
 
 def charge_approved(app_id: int) -> str:
@@ -58,7 +52,7 @@ def charge_approved(app_id: int) -> str:
             advance(session, app, Status.ISSUING, actor=ACTOR, reason="手数料なし")
             return app.status
         advance(session, app, Status.AWAITING_PAYMENT, actor=ACTOR, reason=f"請求額 {fee.total:,}円")
-        to_addr, name = _applicant(app)
+        to_addr, name = notice_recipient(session, app)
         if to_addr:
             subject, body = notices.payment_request_notice(name, app.application_number, fee.total, fee.describe())
             mail.enqueue(session, effect_key=f"{app.application_number}:mail:payment-request",
@@ -151,6 +145,8 @@ def _import_line(source: str, line: PaymentLine, actor: str) -> str | None:
 def _match(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | None, int | None]:
     if line.error or line.amount is None:
         return "invalid", line.error, None
+    if line.application_number.upper().startswith("R"):
+        return _match_reissue(session, line, actor)
     try:
         number = normalize_application_number(line.application_number)
     except ValueError as exc:
@@ -168,7 +164,7 @@ def _match(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | 
                                   "field": None, "message": f"入金額が請求額と一致しません（{note}）。"}]
         audit(session, actor=actor, action="payment.amount_mismatch", application_id=app.id,
               expected=charge.amount, received=line.amount)
-        to_addr, name = _applicant(app)
+        to_addr, name = notice_recipient(session, app)
         if to_addr:
             subject, body = notices.payment_mismatch_notice(name, app.application_number, charge.amount, line.amount)
             mail.enqueue(session, effect_key=f"{app.application_number}:mail:payment-mismatch:{line.line_no}:"
@@ -178,4 +174,25 @@ def _match(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | 
     charge.status = "paid"
     advance(session, app, Status.ISSUING, actor=actor, reason=f"入金確認 {line.amount:,}円 ({line.paid_on})")
     audit(session, actor=actor, action="payment.matched", application_id=app.id, amount=line.amount)
+    return "matched", None, charge.id
+
+
+def _match_reissue(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | None, int | None]:
+    try:
+        number = "R" + normalize_application_number(line.application_number[1:])
+    except ValueError as exc:
+        return "unknown_application", str(exc), None
+    row = session.scalars(select(CardReissue).where(CardReissue.request_number == number)
+                          .with_for_update()).one_or_none()
+    if row is None:
+        return "unknown_application", None, None
+    charge = session.scalars(select(Charge).where(Charge.reissue_id == row.id)).one()
+    if row.status != "awaiting_payment" or charge.status != "open":
+        return "not_awaiting_payment", f"状態 {row.status}", charge.id
+    if line.amount != charge.amount:
+        return "amount_mismatch", f"請求額 {charge.amount:,}円 に対し入金 {line.amount:,}円", charge.id
+    charge.status = "paid"
+    row.status = "issuing"
+    audit(session, actor=actor, action="payment.matched", application_id=None, request_number=number,
+          amount=line.amount)
     return "matched", None, charge.id

@@ -120,7 +120,7 @@ def list_queue(session: Session, f: QueueFilter, actor: str) -> QueuePage:
         for r in session.execute(stmt)
     ]
     counts = dict(session.execute(select(Application.status, func.count()).where(
-        Application.status.in_(QUEUE_STATUSES)).group_by(Application.status)).tuples().all())
+        Application.status.in_(QUEUE_STATUSES)).group_by(Application.status)).all())
     return QueuePage(rows, total, page, pages, f, counts)
 
 

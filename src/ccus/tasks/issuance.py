@@ -8,7 +8,7 @@ from datetime import date
 from prefect import task
 
 from ccus.models.status import Status
-from ccus.services import claims, issuance, mail, payments, printing
+from ccus.services import claims, issuance, mail, payments, printing, reissue
 from ccus.tasks.stages import worker_name
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,11 @@ def issue_batch(ids: list[int], today: date) -> int:
             log.warning("issuance failed for case id %s: %s", app_id, type(exc).__name__)
             claims.release_with_error(app_id, f"issuance: {type(exc).__name__}: {exc}")
     return done
+
+
+@task(name="issue-reissues")
+def issue_reissues(today: date) -> int:
+    return reissue.issue_paid(today)
 
 
 @task(name="print-batches", retries=2, retry_delay_seconds=5)

@@ -329,3 +329,20 @@ KNOWN_CODES = {f.code: f for f in FORMS}
 def form_for(code: int, version: int) -> FormSpec | None:
     """The definition of form ``code`` at ``version``; None for a version (or code) not in the catalogue."""
     return _BY_CODE_VERSION.get((code, version))
+
+
+def comb_cells(f: FormField) -> list[Box]:
+    """Every cell of a COMB field, left to right (groups are 4 mm apart, with a printed dash)."""
+    out, x = [], f.box.x
+    for n, group in enumerate(f.cells):
+        for _ in range(group):
+            out.append(Box(x, f.box.y, CELL_W, f.box.h))
+            x += CELL_W
+        if n < len(f.cells) - 1:
+            x += 4.0
+    return out
+
+
+def part_cells(part: Box) -> list[Box]:
+    """The two cells of a date part (year, month or day)."""
+    return [Box(part.x, part.y, CELL_W, part.h), Box(part.x + CELL_W, part.y, CELL_W, part.h)]

@@ -20,7 +20,13 @@ from ccus.models.identifiers import (
     normalize_postcode,
     registry_id_is_valid,
 )
-from ccus.models.japanese import is_katakana_reading, normalize_digits, normalize_phone, normalize_text, parse_japanese_date
+from ccus.models.japanese import (
+    is_katakana_reading,
+    normalize_digits,
+    normalize_phone,
+    normalize_text,
+    parse_japanese_date,
+)
 
 OK, MISSING, INVALID, LOW_CONFIDENCE = "ok", "missing", "invalid", "low_confidence"
 
@@ -54,8 +60,38 @@ def _fail(status: str, reason: str, raw: str, conf: float) -> Reading:
     return Reading(None, status, reason, raw, conf)
 
 
+# Characters OCR confuses with the ones a field may hold. A field that needed one of these is
+# read at a lower confidence (the reviewer is asked to look), never silently "corrected" to valid.
+_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1", "i": "1",
+                           "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6", "g": "9",
+                           "q": "9", "T": "7", "A": "4"})
+_AS_KATAKANA = str.maketrans({"工": "エ", "口": "ロ", "力": "カ", "二": "ニ", "一": "ー", "卜": "ト", "八": "ハ",
+                              "夕": "タ", "へ": "ヘ", "べ": "ベ", "ぺ": "ペ", "-": "ー", "－": "ー", "—": "ー"})
+MAPPED_CONFIDENCE_CAP = 55.0
+
+
 def _digits_only(s: str) -> str:
     return normalize_digits(unicodedata.normalize("NFKC", s))
+
+
+def as_digits(text: str) -> tuple[str, bool]:
+    """OCR text of a digits-only zone with look-alike letters mapped; True if any was mapped."""
+    raw = unicodedata.normalize("NFKC", text)
+    mapped = raw.translate(_AS_DIGIT)
+    return mapped, mapped != raw
+
+
+def as_katakana(text: str) -> tuple[str, bool]:
+    """A reading with hiragana and kanji look-alikes turned into katakana; True if any was."""
+    raw = normalize_text(text)
+    out = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in raw.translate(_AS_KATAKANA))
+    return out, out != raw
+
+
+def join_japanese(s: str) -> str:
+    """Drop the spaces OCR puts between Japanese characters (東京 都 新宿 区 → 東京都新宿区);
+    keep those between two latin words."""
+    return re.sub(r"(?<=[^\x00-\x7f]) (?=\S)|(?<=\S) (?=[^\x00-\x7f])", "", s)
 
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
@@ -64,12 +100,12 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 def _text_rule(rule: str, text: str) -> tuple[Any, str | None]:
     """(normalised value, None) or (None, reason) for OCR-read fields."""
     if rule in ("text", "address", "licence"):
-        value = normalize_text(text)
+        value = join_japanese(normalize_text(text))
         if rule == "licence":
             value = value.replace(" ", "")
         return value, None
     if rule == "kana":
-        value = normalize_text(text)
+        value = join_japanese(normalize_text(text))
         if not is_katakana_reading(value):
             return None, "フリガナが全角カタカナとして読み取れません。"
         return value, None
@@ -167,7 +203,14 @@ def normalise(f: FormField, raw: Raw) -> Reading:
     elif f.kind is FieldKind.DATE:
         value, reason = _date(raw)
     else:
-        value, reason = _text_rule(f.rule, raw.text)
+        text, mapped = raw.text, False
+        if f.rule == "kana":
+            text, mapped = as_katakana(text)
+        elif f.charset.value in ("digits", "number"):
+            text, mapped = as_digits(text)
+        value, reason = _text_rule(f.rule, text)
+        if mapped:
+            conf = min(conf, MAPPED_CONFIDENCE_CAP)
     if reason is not None:
         return _fail(INVALID, reason, shown, conf)
     if conf < f.min_confidence:

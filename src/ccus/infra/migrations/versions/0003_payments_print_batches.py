@@ -90,6 +90,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("batch_number", name=op.f("uq_print_batches_batch_number")),
     )
     op.execute("CREATE SEQUENCE IF NOT EXISTS print_batch_serial START 1")
+    op.execute("CREATE SEQUENCE IF NOT EXISTS reissue_serial START 1")
     op.add_column("print_jobs", sa.Column("card_id", sa.BigInteger(), nullable=True))
     op.add_column("print_jobs", sa.Column("batch_id", sa.BigInteger(), nullable=True))
     op.create_unique_constraint(op.f("uq_print_jobs_card_id"), "print_jobs", ["card_id"])
@@ -109,6 +110,7 @@ def downgrade() -> None:
     op.drop_column("print_jobs", "batch_id")
     op.drop_column("print_jobs", "card_id")
     op.execute("DROP SEQUENCE IF EXISTS print_batch_serial")
+    op.execute("DROP SEQUENCE IF EXISTS reissue_serial")
     op.drop_table("print_batches")
     op.drop_index(op.f("ix_payments_charge_id"), table_name="payments")
     op.drop_table("payments")
