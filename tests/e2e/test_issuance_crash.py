@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ccus import sample_applications as samples
+from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.infra.faults import EXIT_CODE
 from ccus.infra.security import verify_secret
@@ -105,3 +106,42 @@ def test_crash_between_smtp_accept_and_record_of_password_mail_goes_to_an_operat
     issue_approved(today=TODAY)
     assert status(api, number) == "needs_operator"
     assert len([m for m in read_maildir(db) if m["To"] == email]) == 3
+
+
+@pytest.mark.parametrize("point", ["printing.batch_uploaded", "printing.batch_committed"])
+def test_killed_print_batch_run_puts_each_postcard_in_exactly_one_batch(
+    api: Any, reviewer_token: str, db: Any, point: str
+) -> None:
+    from ccus.models.billing_tables import PrintBatch
+
+    numbers = []
+    for k in range(2):
+        number, app_id = _approved_business(api, reviewer_token, f"batch-crash-{point[9:14]}-{k}@example.jp")
+        issuance.issue(app_id, TODAY)
+        numbers.append(number)
+    code = "from ccus.services.printing import make_batch; make_batch('postcard')"
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "CCUS_FAULT": point},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == EXIT_CODE, proc.stderr[-2000:]
+    from ccus.services.printing import make_batch, purge_batched_carriers
+
+    while make_batch("postcard"):
+        pass
+    purge_batched_carriers()
+    with unit_of_work() as session:
+        jobs = session.execute(select(PrintJob.batch_id, PrintJob.status, PrintJob.s3_key)
+                               .join(Application, Application.id == PrintJob.application_id)
+                               .where(Application.application_number.in_(numbers))).all()
+        assert all(batch_id is not None and status_ == "purged" for batch_id, status_, _ in jobs)
+        batches = {b.id: b for b in session.scalars(select(PrintBatch).where(
+            PrintBatch.id.in_([j[0] for j in jobs])))}
+    assert len(jobs) == 2
+    for _, _, key in jobs:
+        assert not s3.exists(key)  # the per-case copy with plaintext secrets is gone
+    import io
+
+    import pdfplumber
+
+    for batch in batches.values():
+        with pdfplumber.open(io.BytesIO(s3.get_bytes(batch.s3_key))) as pdf:
+            assert len(pdf.pages) == 2 * batch.items

@@ -385,3 +385,52 @@ class PortalNotice(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     read_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- Postal scanner intake (郵送受付): scanned files, and the applications found in them ---------
+
+
+class MailBatch(Base):
+    """郵送受付ファイル: one file from the postal scanner, once, whatever its name (by SHA-256).
+
+    The same scan dropped again finds this row and makes no second case.
+    """
+
+    __tablename__ = "mail_batches"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(60))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    s3_key: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), server_default="splitting")
+    reason: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(server_default=_now())
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (CheckConstraint("status IN ('splitting','done','quarantined')", name="status"),)
+
+
+class MailSegment(Base):
+    """One application's pages found in a scanned file (between separator sheets or page markers),
+    with where each page went; ``application_id`` is the case made of it (none for pages that
+    carry no application form, or a form the registry cannot make a case of yet)."""
+
+    __tablename__ = "mail_segments"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("mail_batches.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), unique=True)
+    form_key: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+    __table_args__ = (
+        UniqueConstraint("batch_id", "seq", name="uq_mail_segments_batch_seq"),
+        CheckConstraint("status IN ('case','orphan','unsupported')", name="status"),
+    )

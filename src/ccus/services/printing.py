@@ -73,6 +73,7 @@ def make_batch(kind: str, *, limit: int = 500) -> str | None:
             manifest = _card_manifest(number, orders)
         manifest_key = f"{prefix}/manifest.csv"
         s3.put_bytes(manifest_key, manifest, "text/csv")
+        faults.point("printing.batch_uploaded")
         batch = PrintBatch(batch_number=number, kind=kind, s3_key=body_key, manifest_key=manifest_key,
                            items=len(jobs))
         session.add(batch)

@@ -1,0 +1,156 @@
+"""Form definitions, the page marker, the stack splitter and the field normalisers (pure)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ccus.models.forms.catalogue import BY_KEY, FORMS, comb_cells, form_for
+from ccus.models.forms.marker import MODULES, Marker, decode, encode
+from ccus.models.forms.normalise import INVALID, LOW_CONFIDENCE, MISSING, OK, Raw, as_digits, as_katakana, join_japanese, normalise
+from ccus.models.forms.reading import field_flags, to_declared
+from ccus.models.forms.spec import PAGE_H, FieldKind
+from ccus.models.forms.split import plan
+
+
+def test_every_form_fits_its_page_and_names_its_fields_once() -> None:
+    for form in FORMS:
+        names = [f.name for f in form.fields()]
+        assert len(names) == len(set(names)), form.key
+        for f in form.fields():
+            assert 0 < f.box.x and f.box.x + f.box.w <= 196 and f.box.y + f.box.h < PAGE_H - 20, (form.key, f.name)
+            for o in f.options:
+                assert f.box.x <= o.box.x and o.box.y >= f.box.y and o.box.y + o.box.h <= f.box.y + f.box.h
+    assert {f.code for f in FORMS} == set(range(1, 8))
+
+
+def test_form_fields_map_onto_the_declared_models() -> None:
+    from ccus.models.declared import DECLARED_MODELS
+
+    for form in FORMS:
+        if form.model is None:
+            continue
+        model = DECLARED_MODELS[form.model]
+        top = {f.path.split(".")[0] for f in form.fields() if f.path}
+        assert top <= set(model.model_fields), (form.key, top - set(model.model_fields))
+
+
+def test_marker_round_trip_and_rejects_misreads() -> None:
+    m = Marker(3, 1, 2, 2)
+    bits = encode(m)
+    assert len(bits) == MODULES and decode(bits) == m
+    for i in range(1, MODULES - 1):  # any single flipped module is caught by the CRC
+        flipped = bits.copy()
+        flipped[i] ^= 1
+        assert decode(flipped) is None
+    assert decode(list(reversed(bits))) is None  # read upside down
+    assert decode([0] * MODULES) is None
+
+
+def test_unknown_version_is_not_in_the_catalogue() -> None:
+    assert form_for(3, 1) is BY_KEY["W1"]
+    assert form_for(3, 9) is None and form_for(60, 1) is None
+
+
+def test_comb_cells_follow_the_groups() -> None:
+    postcode = BY_KEY["W1"].field("postcode")
+    cells = comb_cells(postcode)
+    assert len(cells) == 7 and cells[3].x - cells[2].x > cells[1].x - cells[0].x
+
+
+def _m(key: str, page: int = 1) -> Marker:
+    form = BY_KEY[key]
+    return Marker(form.code, form.version, page, form.page_count)
+
+
+def test_split_by_separator_and_by_markers() -> None:
+    sep = _m("S0")
+    stack = [_m("W1", 1), _m("W1", 2), None, sep, None, _m("B1", 2), _m("B1", 1), None,
+             _m("W2", 1), _m("W2", 2), _m("C1"), None, _m("W1", 1), _m("W1", 2)]
+    segments = plan(stack)
+    assert [s.pages for s in segments] == [[0, 1, 2], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13]]
+    assert [s.main.code if s.main else None for s in segments] == [3, 2, 4, 3]
+    assert segments[1].main_pages == [6, 5]  # put in page order
+    assert plan([None, None])[0].main is None  # evidence alone: a segment without a form
+    assert plan([sep, sep]) == []
+
+
+@pytest.mark.parametrize(("name", "raw", "value", "status"), [
+    ("name", Raw("山田 太郎", 95), "山田太郎", OK),
+    ("name_kana", Raw("ヤマダ 夕ロウ", 95), "ヤマダタロウ", LOW_CONFIDENCE),  # a kanji look-alike mapped
+    ("name_kana", Raw("山田", 95), None, INVALID),
+    ("postcode", Raw("1638001", 90), "163-8001", OK),
+    ("postcode", Raw("16380", 90), None, INVALID),
+    ("phone", Raw("090-1234-5678", 90), "090-1234-5678", OK),
+    ("email", Raw("yamada@example", 90), None, INVALID),
+    ("employer_business_id", Raw("", 0), None, OK),  # optional and blank
+    ("name", Raw("", 0), None, MISSING),
+    ("birth_date", Raw(ticked=("昭和",), parts=("60", "04", "12"), confidence=90), "1985-04-12", OK),
+    ("birth_date", Raw(ticked=("平成",), parts=("01", "01", "08"), confidence=90), "1989-01-08", OK),  # 元年
+    ("birth_date", Raw(ticked=("昭和", "平成"), parts=("60", "04", "12"), confidence=90), None, INVALID),
+    ("birth_date", Raw(ticked=("昭和",), parts=("64", "02", "01"), confidence=90), None, INVALID),  # after 昭和
+    ("sex", Raw(ticked=("male", "female"), confidence=100), None, INVALID),
+    ("sex", Raw(ticked=("female",), confidence=100), "female", OK),
+    ("experience_years", Raw("1 2", 40), 12, LOW_CONFIDENCE),
+    ("signature", Raw(ink=0.0), None, MISSING),
+    ("signature", Raw(ink=0.05, confidence=100), True, OK),
+])
+def test_worker_form_normalisers(name: str, raw: Raw, value: object, status: str) -> None:
+    r = normalise(BY_KEY["W1"].field(name), raw)
+    assert (r.value, r.status) == (value, status), r
+    if status != OK:
+        assert r.reason
+
+
+@pytest.mark.parametrize(("name", "text", "value", "status"), [
+    ("corporate_number", "7123456789012", "7123456789012", OK),
+    ("corporate_number", "7123456789013", None, INVALID),  # check digit
+    ("corporate_number", "71234567890", None, INVALID),
+    ("capital_yen", "10,000,000", 10_000_000, OK),
+    ("licence_number", "東京都知事許可（般-30）第123号", "東京都知事許可(般-30)第123号", OK),
+])
+def test_business_form_normalisers(name: str, text: str, value: object, status: str) -> None:
+    r = normalise(BY_KEY["B1"].field(name), Raw(text, 90))
+    assert (r.value, r.status) == (value, status)
+
+
+def test_insurer_and_employment_insurance_numbers() -> None:
+    form = BY_KEY["W1"]
+    assert normalise(form.field("insurer_number"), Raw("01130012", 90)).value == "01130012"
+    assert normalise(form.field("insurer_number"), Raw("01130013", 90)).status == INVALID
+    assert normalise(form.field("employment_insurance_number"), Raw("12345678901", 90)).value == "1234-567890-1"
+
+
+def test_heisei_after_its_end_and_gannen() -> None:
+    f = BY_KEY["C1"].field("signed_on")
+    assert normalise(f, Raw(ticked=("平成",), parts=("31", "05", "01"), confidence=90)).value == "2019-05-01"
+    assert normalise(f, Raw(ticked=("令和",), parts=("1", "5", "1"), confidence=90)).value == "2019-05-01"
+
+
+def test_lookalikes_and_spacing() -> None:
+    assert as_digits("O1l3") == ("0113", True)
+    assert as_digits("0113") == ("0113", False)
+    assert as_katakana("やまだ 工") == ("ヤマダ エ", True)
+    assert join_japanese("東京 都 新宿 区 2 丁目") == "東京都新宿区2丁目"
+    assert join_japanese("ABC Corp 東京") == "ABC Corp東京"
+
+
+def test_declared_data_and_flags_from_a_read_form() -> None:
+    form = BY_KEY["W2"]
+    readings = {f.name: normalise(f, Raw(confidence=0)) for f in form.fields()}
+    readings["name"] = normalise(form.field("name"), Raw("佐藤 花子", 93))
+    readings["birth_date"] = normalise(form.field("birth_date"),
+                                       Raw(ticked=("平成",), parts=("02", "07", "01"), confidence=90))
+    declared = to_declared(form, readings)
+    assert declared["name"] == "佐藤花子" and declared["birth_date"] == "1990-07-01"
+    assert declared["name_kana"] == ""  # unreadable, but still a string for the duplicate check
+    assert declared["proxy"] == {"filer_business_id": None, "relation": None}
+    assert "email" not in declared  # optional and blank: the model's default applies
+    flags = field_flags(form, readings, {"name_kana": {"page": 1}})
+    by_field = {f["field"]: f for f in flags}
+    assert by_field["application.name_kana"]["code"] == "field_missing"
+    assert by_field["application.name_kana"]["zone"] == {"page": 1}
+    assert by_field["application.proxy.filer_business_id"]["severity"] == "block"
+    assert all(f["field"] != "application.name" for f in flags)
+    assert all(f.kind is not FieldKind.MARK or f.path is None for f in form.fields())
