@@ -245,3 +245,85 @@ def run_issuance() -> None:
     from ccus.flows.issuance import issue_approved
 
     console.print(f"issued {issue_approved()}")
+
+
+# --- paper: printable forms and the postal scanner's intake ---------------------------------------
+
+forms_app = typer.Typer(help="Printable application forms (申請書・同意書・届出・区切り用紙)")
+intake_app = typer.Typer(help="Postal intake: scanned files → applications")
+app.add_typer(forms_app, name="forms")
+app.add_typer(intake_app, name="intake")
+
+
+@forms_app.command("render")
+def forms_render(out: Annotated[Path, typer.Argument(help="Folder for the PDFs")] = Path("forms")) -> None:
+    """Write every blank form of the catalogue as a PDF (page markers and registration marks included)."""
+    from ccus.infra.forms_render import render_all
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, pdf in render_all().items():
+        (out / name).write_bytes(pdf)
+        console.print(f"wrote {out / name}")
+
+
+def _print_outcomes(outcomes: list[object]) -> None:
+    table = Table(title="Postal intake")
+    for col in ("file", "outcome", "申請番号", "note"):
+        table.add_column(col)
+    for o in outcomes:
+        note = getattr(o, "reason", None) or "; ".join(
+            f"pages {s['pages']}: {s['note']}" for s in getattr(o, "segments", []))
+        table.add_row(escape(getattr(o, "file", "")), getattr(o, "status", ""), " ".join(getattr(o, "cases", [])),
+                      escape(note or ""))
+    console.print(table)
+
+
+@intake_app.command("mail")
+def intake_mail(
+    paths: Annotated[list[Path], typer.Argument(help="Scanned files (PDF, TIFF, JPEG, PNG) or folders of them")],
+    root: Annotated[Path | None, typer.Option(help="Intake folder (default $CCUS_MAIL_INTAKE_DIR or "
+                                                    "$CCUS_HOME/scanner); files move to its processed/ "
+                                                    "or quarantine/")] = None,
+) -> None:
+    """Take scanned files in by hand: split, store, make the cases; then move each file on."""
+    _env()
+    from ccus.services.mail_intake import Folders, intake_file, intake_root
+
+    folders = Folders(root or intake_root()).create()
+    files = sorted(p for path in paths for p in ([path] if path.is_file() else path.iterdir()) if p.is_file())
+    outcomes = [intake_file(p, folders, actor="mail-intake:cli") for p in files]
+    _print_outcomes(outcomes)
+    if any(o.cases for o in outcomes):
+        from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger
+
+        trigger(PIPELINE_DEPLOYMENT)  # read them now rather than at the next scheduled drain
+
+
+@intake_app.command("watch")
+def intake_watch(
+    root: Annotated[Path | None, typer.Option(help="Intake folder (its inbox/ is watched)")] = None,
+    interval: Annotated[float, typer.Option(help="Seconds between looks at the inbox")] = 2.0,
+    settle: Annotated[float, typer.Option(help="A file is taken once unchanged this many seconds")] = 5.0,
+    once: Annotated[bool, typer.Option(help="Take what is ready now, then return")] = False,
+) -> None:
+    """Watch the scanner's inbox: take each file once it has stopped changing, until Ctrl-C."""
+    _env()
+    from ccus.services.mail_intake import Folders, drain_inbox, intake_root, recover_work
+
+    folders = Folders(root or intake_root()).create()
+    console.print(f"watching {folders.inbox} (processed → {folders.processed}, quarantine → {folders.quarantine})")
+    recover_work(folders)
+    try:
+        while True:
+            outcomes = drain_inbox(folders, settle_seconds=settle)
+            if outcomes:
+                _print_outcomes(list(outcomes))
+                if any(o.cases for o in outcomes):
+                    from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger
+
+                    trigger(PIPELINE_DEPLOYMENT)
+            if once:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        console.print("stopped")

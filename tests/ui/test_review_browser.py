@@ -5,6 +5,7 @@ second reviewer, a clerk refused, and the supervisor's dashboard."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import httpx
@@ -22,6 +23,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 def status_of(number: str) -> str:
     with unit_of_work() as session:
         return session.scalars(select(Application.status).where(Application.application_number == number)).one()
+
+
+def wait_for_page_image(page: Any, timeout: float = 30) -> None:
+    """Until the viewer's page image is loaded (polled: the CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("() => { const i = document.getElementById('page'); return i.complete && i.naturalWidth > 0; }"):
+        assert time.monotonic() < deadline, "the page image did not load"
+        time.sleep(0.1)
 
 
 def signed_in_page(browser: Any, base: str, username: str) -> Any:
@@ -64,13 +73,13 @@ def test_claim_inspect_correct_return_resume_and_four_eyes_approval(browser: Any
     thumbs = page.locator(".thumb")
     assert thumbs.count() >= 2
     thumbs.nth(1).click()
-    page.wait_for_function("document.getElementById('page').complete && document.getElementById('page').naturalWidth > 0")
+    wait_for_page_image(page)
     page.get_by_role("button", name="＋ 拡大").click()
     page.get_by_role("button", name="⟳ 回転").click()
     assert page.inner_text("#zoom-level") == "125%・90°"
     page.get_by_role("button", name="元に戻す").click()
     thumbs.nth(0).click()
-    page.wait_for_function("document.getElementById('page').complete && document.getElementById('page').naturalWidth > 0")
+    wait_for_page_image(page)
     name_row = page.locator("tr[data-field='name']")
     assert "一致" in name_row.inner_text()  # the declared name was read on the identity document
     shot(page, "02-case")
@@ -101,7 +110,7 @@ def test_claim_inspect_correct_return_resume_and_four_eyes_approval(browser: Any
     assert status_of(number) == "awaiting_review"
 
     # First approval: the correction makes it a four-eyes case.
-    page.goto(f"/queue?claimed=free&kind=worker_registration")
+    page.goto("/queue?claimed=free&kind=worker_registration")
     page.locator(f"tr[data-number='{number}']").get_by_role("button", name="担当する").click()
     page.wait_for_url(f"**/cases/{number}?done=claimed")
     assert "二者承認が必要です" in page.inner_text(".decision")
@@ -122,7 +131,7 @@ def test_claim_inspect_correct_return_resume_and_four_eyes_approval(browser: Any
 
     # A second reviewer approves.
     other = signed_in_page(browser, live_server, second)
-    other.goto(f"/queue?status=awaiting_second_approval&kind=worker_registration")
+    other.goto("/queue?status=awaiting_second_approval&kind=worker_registration")
     other.locator(f"tr[data-number='{number}']").get_by_role("button", name="担当する").click()
     other.get_by_test_id("decision-form").get_by_label("二次承認").check()
     other.get_by_test_id("decision-form").get_by_role("button", name="登録する").click()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from ccus.models.forms.catalogue import BY_KEY, FORMS, comb_cells, form_for
 from ccus.models.forms.marker import MODULES, Marker, decode, encode
-from ccus.models.forms.normalise import INVALID, LOW_CONFIDENCE, MISSING, OK, Raw, as_digits, as_katakana, join_japanese, normalise
+from ccus.models.forms.normalise import (
+    INVALID,
+    LOW_CONFIDENCE,
+    MISSING,
+    OK,
+    Raw,
+    as_digits,
+    as_katakana,
+    join_japanese,
+    normalise,
+)
 from ccus.models.forms.reading import field_flags, to_declared
 from ccus.models.forms.spec import PAGE_H, FieldKind
 from ccus.models.forms.split import plan
@@ -154,3 +162,14 @@ def test_declared_data_and_flags_from_a_read_form() -> None:
     assert by_field["application.proxy.filer_business_id"]["severity"] == "block"
     assert all(f["field"] != "application.name" for f in flags)
     assert all(f.kind is not FieldKind.MARK or f.path is None for f in form.fields())
+
+
+def test_classify_marker_less_pages() -> None:
+    from ccus.models.forms.classify import classify
+
+    assert classify("氏名 山田 太郎 昭和60年4月1日生 ... 運転免許証 公安委員会")[0] == "identity_document"
+    assert classify("健康保険被保険者証 保険者番号 ■■■ 資格取得年月日")[0] == "insurance_proof"
+    assert classify("履歴事項全部証明書 会社法人等番号 0113-01-012345 東京法務局")[0] == "registry_extract"
+    assert classify("代行申請同意書 私は、下記の代行申請事業者が")[0] == "worker_consent"
+    assert classify("お品書き 本日のおすすめ 天ぷら定食") == (None, [])
+    assert classify("") == (None, [])

@@ -10,7 +10,7 @@ cut straight from the scan with one affine resample (:func:`crop`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -75,7 +75,8 @@ def _grey(image: Image.Image) -> Image.Image:
 
 
 def _box_sums(integral: np.ndarray, k: int) -> np.ndarray:
-    return integral[k:, k:] - integral[:-k, k:] - integral[k:, :-k] + integral[:-k, :-k]
+    sums: np.ndarray = integral[k:, k:] - integral[:-k, k:] - integral[k:, :-k] + integral[:-k, :-k]
+    return sums
 
 
 def _find_marks(image: Image.Image) -> tuple[list[tuple[float, float] | None], float, float] | None:
@@ -176,7 +177,9 @@ def locate(image: Image.Image) -> Located | None:
         modules = [1 if _sample_mean(grey, affine, b) < cut else 0 for b in module_boxes()]
         marker = decode(modules)
         if marker is not None:
-            return Located(marker, (90 * k) % 360, (tuple(affine[0]), tuple(affine[1])), residual, paper)  # type: ignore[arg-type]
+            rows = ((float(affine[0, 0]), float(affine[0, 1]), float(affine[0, 2])),
+                    (float(affine[1, 0]), float(affine[1, 1]), float(affine[1, 2])))
+            return Located(marker, (90 * k) % 360, rows, residual, paper)
     return None
 
 
@@ -262,65 +265,114 @@ def _ticks(image: Image.Image, located: Located, options: tuple[Option, ...]) ->
     return tuple(ticked), 100.0 if clear else 40.0
 
 
-def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]]) -> list[dict[str, Raw]]:
-    """What is written in every field of every page, with ONE OCR run per charset for all pages."""
+@dataclass
+class _Entry:
+    text: str = ""
+    ticked: tuple[str, ...] = ()
+    parts: list[str] | None = None
+    ink: float = 0.0
+    confs: list[float] = field(default_factory=list)
+
+    def raw(self) -> Raw:
+        return Raw(text=self.text, confidence=min(self.confs) if self.confs else 0.0, ticked=self.ticked,
+                   parts=tuple(self.parts) if self.parts is not None else (), ink=self.ink)
+
+
+def text_layer_fields(words: Sequence[tuple[float, float, float, float, str]], located: Located, dpi: float,
+                      page: PageSpec) -> dict[str, str]:
+    """Field texts from a PDF page's text layer: the words (x0, top, x1, bottom in points, as
+    pdfplumber gives them) whose centre lies in a field's zone, the page image having been
+    rendered at ``dpi``; date parts as ``name#0``, ``name#1``, ``name#2``."""
+    inverse = np.linalg.inv(np.vstack([located.matrix(), [0.0, 0.0, 1.0]]))
+    placed = []
+    for x0, top, x1, bottom, text in words:
+        cx, cy = (x0 + x1) / 2 * dpi / 72, (top + bottom) / 2 * dpi / 72
+        mx, my, _ = inverse @ np.array([cx, cy, 1.0])
+        placed.append((float(mx), float(my), text))
+
+    def inside(box: Box) -> str:
+        hits = sorted((x, t) for x, y, t in placed if box.x <= x <= box.x + box.w and box.y <= y <= box.y + box.h)
+        return " ".join(t for _, t in hits)
+
+    out: dict[str, str] = {}
+    for f in page.fields:
+        if f.kind in (FieldKind.TEXT, FieldKind.COMB):
+            out[f.name] = inside(f.box)
+        elif f.kind is FieldKind.DATE:
+            for n, part in enumerate(f.parts):
+                out[f"{f.name}#{n}"] = inside(part)
+    return out
+
+
+def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]],
+                layers: Sequence[dict[str, str] | None] | None = None) -> list[dict[str, Raw]]:
+    """What is written in every field of every page, with ONE OCR run per language for all pages.
+    A page with a text layer (``layers[i]``, from :func:`text_layer_fields`) is not OCR'd."""
     zones: list[tuple[Image.Image, Charset]] = []
-    wanted: list[tuple[int, str, int]] = []  # (page index, field name, part) for each zone
-    partial: list[dict[str, dict[str, object]]] = []
+    wanted: list[tuple[_Entry, int]] = []  # (field, part) for each zone
+    entries: list[dict[str, _Entry]] = []
     for index, (image, located, page) in enumerate(pages):
-        fields: dict[str, dict[str, object]] = {}
+        layer = layers[index] if layers else None
+        fields: dict[str, _Entry] = {}
         for f in page.fields:
-            entry: dict[str, object] = {}
+            e = fields[f.name] = _Entry()
             if f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
-                entry["ticked"], entry["confidence"] = _ticks(image, located, f.options)
-            if f.kind is FieldKind.TEXT:
+                e.ticked, clarity = _ticks(image, located, f.options)
+                e.confs.append(clarity)
+            if layer is not None and f.kind in (FieldKind.TEXT, FieldKind.COMB, FieldKind.DATE):
+                if f.kind is FieldKind.DATE:
+                    e.parts = [layer.get(f"{f.name}#{n}", "") for n in range(len(f.parts))]
+                else:
+                    e.text = layer.get(f.name, "")
+                e.confs.append(100.0)
+            elif f.kind is FieldKind.TEXT:
                 zone = crop(image, located, f.box.inset(1.0, 0.9))
                 if has_ink(zone):
                     zones.append((prepare_for_ocr(zone), f.charset))
-                    wanted.append((index, f.name, 0))
+                    wanted.append((e, 0))
             elif f.kind is FieldKind.COMB:
                 line = compact_cells(image, located, comb_cells(f))
                 if line is not None:
                     zones.append((line, Charset.DIGITS))
-                    wanted.append((index, f.name, 0))
+                    wanted.append((e, 0))
             elif f.kind is FieldKind.DATE:
-                entry["parts"] = ("", "", "")
+                e.parts = ["", "", ""]
                 for n, part in enumerate(f.parts):
                     line = compact_cells(image, located, part_cells(part))
                     if line is not None:
                         zones.append((line, Charset.DIGITS))
-                        wanted.append((index, f.name, n))
+                        wanted.append((e, n))
             elif f.kind is FieldKind.MARK:
-                share = ink_share(crop(image, located, f.box.inset(1.2), dpi=100), located.paper, colour_ink=True)
-                entry["ink"], entry["confidence"] = share, 100.0 if share > 0.01 or share < 0.002 else 40.0
+                e.ink = ink_share(crop(image, located, f.box.inset(1.2), dpi=100), located.paper, colour_ink=True)
+                e.confs.append(100.0 if e.ink > 0.01 or e.ink < 0.002 else 40.0)
             elif f.kind is FieldKind.PHOTO:
-                share = ink_share(crop(image, located, f.box.inset(1.5), dpi=100), located.paper,
+                e.ink = ink_share(crop(image, located, f.box.inset(1.5), dpi=100), located.paper,
                                   colour_ink=True, factor=0.85)
-                entry["ink"], entry["confidence"] = share, 100.0 if share > 0.2 or share < 0.01 else 40.0
-            fields[f.name] = entry
-        partial.append(fields)
-    texts = read_zones(zones)
-    for (index, name, part), zt in zip(wanted, texts, strict=True):
-        entry = partial[index][name]
-        parts = list(entry.get("parts", ("", "", "")))  # type: ignore[call-overload]
-        confs = list(entry.get("confs", []))  # type: ignore[call-overload]
-        if "parts" in entry:
-            parts[part] = zt.text
-            entry["parts"] = tuple(parts)
+                e.confs.append(100.0 if e.ink > 0.2 or e.ink < 0.01 else 40.0)
+        entries.append(fields)
+    for (e, slot), zt in zip(wanted, read_zones(zones), strict=True):
+        if e.parts is not None:
+            e.parts[slot] = zt.text
         else:
-            entry["text"] = zt.text
-        confs.append(zt.confidence if zt.words else (100.0 if not zt.text else 0.0))
-        entry["confs"] = confs
-    out = []
-    for fields in partial:
-        raws = {}
-        for name, e in fields.items():
-            confs = [float(c) for c in e.get("confs", [])]  # type: ignore[attr-defined]
-            if "confidence" in e:
-                confs.append(float(e["confidence"]))  # type: ignore[arg-type]
-            raws[name] = Raw(text=str(e.get("text", "")), confidence=min(confs) if confs else 0.0,
-                             ticked=tuple(e.get("ticked", ())),  # type: ignore[call-overload]
-                             parts=tuple(e.get("parts", ())),  # type: ignore[call-overload]
-                             ink=float(e.get("ink", 0.0)))  # type: ignore[arg-type]
-        out.append(raws)
+            e.text = zt.text
+        e.confs.append(zt.confidence if zt.words else 0.0)
+    return [{name: e.raw() for name, e in fields.items()} for fields in entries]
+
+
+def flatten_lighting(image: Image.Image) -> Image.Image:
+    """Grey page with uneven lighting evened out (each pixel divided by the local paper level).
+
+    A flatbed scan darkens towards one edge; a global threshold (Otsu, in ``infra/ocr.prepare``)
+    then cuts the page in a light and a dark half instead of ink from paper, and Tesseract reads
+    nothing (seen on a licence copy mailed on an A4 sheet)."""
+    from PIL import ImageFilter
+
+    grey = _grey(image)
+    w, h = grey.size
+    small = grey.resize((max(1, w // 16), max(1, h // 16)), Image.Resampling.BOX)
+    paper = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2)).resize((w, h), Image.Resampling.BILINEAR)
+    g = np.asarray(grey, dtype=np.float32)
+    p = np.maximum(np.asarray(paper, dtype=np.float32), 1.0)
+    out = Image.fromarray(np.clip(g / p * 255.0, 0, 255).astype(np.uint8), mode="L")
+    out.info["dpi"] = image.info.get("dpi", (300, 300))
     return out

@@ -135,7 +135,11 @@ def _draw_field(cv: _Canvas, f: FormField) -> None:
     elif f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
         for o in f.options:
             cv.rect(o.box, width=0.35)
-            cv.text(o.box.x + o.box.w + 1.5, o.box.y + o.box.h - 0.8, o.label, 3.2 if f.kind is not FieldKind.MULTI else 2.9)
+            size = 3.2
+            if f.kind is FieldKind.MULTI:  # a label never runs into the next column's tick box
+                right = min((p.box.x for p in f.options if p.box.x > o.box.x + 1), default=f.box.x + f.box.w)
+                size = min(2.9, 0.95 * (right - o.box.x - o.box.w - 3.0) / max(1.0, cv.width(o.label, 1.0)))
+            cv.text(o.box.x + o.box.w + 1.5, o.box.y + o.box.h - 0.8, o.label, size)
         for part, unit in zip(f.parts, ("年", "月", "日"), strict=False):
             for cell in part_cells(part):
                 cv.rect(cell, width=0.35)

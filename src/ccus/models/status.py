@@ -40,7 +40,8 @@ _ALLOWED: dict[Status, frozenset[Status]] = {
     Status.AWAITING_SECOND_APPROVAL: frozenset({Status.APPROVED, Status.RETURNED, Status.REJECTED}),
     Status.RETURNED: frozenset({Status.DOCUMENTS_STORED, Status.REJECTED}),
     # Approved cases with a fee wait for payment; fee-free ones (一人親方) go straight to issuance.
-    Status.APPROVED: frozenset({Status.AWAITING_PAYMENT, Status.ISSUING}),
+    # A stuck approved case (charging keeps failing) goes to an operator after the re-drive's cap.
+    Status.APPROVED: frozenset({Status.AWAITING_PAYMENT, Status.ISSUING, Status.NEEDS_OPERATOR}),
     Status.AWAITING_PAYMENT: frozenset({Status.ISSUING, Status.NEEDS_OPERATOR}),
     Status.ISSUING: frozenset({Status.REGISTERED, Status.NEEDS_OPERATOR}),
     Status.NEEDS_OPERATOR: frozenset(
@@ -49,6 +50,7 @@ _ALLOWED: dict[Status, frozenset[Status]] = {
             Status.EXTRACTED,
             Status.VALIDATED,
             Status.CONSENT_CHECKED,
+            Status.APPROVED,
             Status.ISSUING,
             Status.REJECTED,
         }
@@ -56,6 +58,18 @@ _ALLOWED: dict[Status, frozenset[Status]] = {
     Status.REJECTED: frozenset(),
     Status.REGISTERED: frozenset(),
 }
+
+# Stages that machines drain: a case that stays in one of them too long is stuck (re-drive).
+AUTOMATIC: frozenset[Status] = frozenset(
+    {
+        Status.DOCUMENTS_STORED,
+        Status.EXTRACTED,
+        Status.VALIDATED,
+        Status.CONSENT_CHECKED,
+        Status.APPROVED,
+        Status.ISSUING,
+    }
+)
 
 # The automatic pipeline: the stage each status is drained into by the intake flow.
 PIPELINE_NEXT: dict[Status, Status] = {

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ccus.models.errors import message_for
-from ccus.review_ui.routes import applications, review, web_auth, web_case, web_manage, web_queue
+from ccus.review_ui.routes import applications, portal, review, web_auth, web_case, web_manage, web_queue
 from ccus.review_ui.web import HERE, install_error_pages
 
 
@@ -24,6 +24,7 @@ def create_app() -> FastAPI:
     )
     api.include_router(applications.router)
     api.include_router(review.router)
+    api.include_router(portal.router)
     # The staff screens (server-rendered pages, Japanese).
     for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router):
         api.include_router(router)

@@ -25,6 +25,9 @@ KIND_JA: Final[dict[str, str]] = {
     "business_registration": "事業者登録",
     "worker_registration": "技能者登録",
     "proxy_worker_registration": "技能者登録（代行）",
+    "business_change": "事業者情報変更",
+    "business_renewal": "事業者登録更新",
+    "business_withdrawal": "事業者登録抹消",
 }
 
 CHANNEL_JA: Final[dict[str, str]] = {"internet": "インターネット", "mail": "郵送", "counter": "窓口"}
@@ -46,4 +49,16 @@ DONE_JA: Final[dict[str, str]] = {
     "rejected": "却下しました。",
     "user_saved": "アカウントを保存しました。",
     "user_deactivated": "アカウントを無効にしました。",
+}
+
+VALUE_JA: Final[dict[str, dict[str, str]]] = {
+    "sex": {"male": "男性", "female": "女性", "unspecified": "回答しない"},
+    "business_type": {"corporation": "法人", "sole_proprietor": "個人事業主", "one_person_contractor": "一人親方"},
+    "identity_document_type": {
+        "drivers_licence": "運転免許証", "my_number_card_front": "マイナンバーカード（表面）",
+        "passport_with_residence_record": "パスポート＋住民票", "residence_card": "在留カード",
+        "special_permanent_resident_certificate": "特別永住者証明書", "none": "なし（窓口で確認）",
+    },
+    "proxy.relation": {"employer": "所属事業者", "prime_contractor": "元請事業者",
+                       "upper_subcontractor": "上位の下請事業者"},
 }

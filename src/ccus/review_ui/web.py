@@ -26,6 +26,7 @@ SECURITY_HEADERS = {
 }
 
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.auto_reload = False  # templates change with a deploy, not while serving
 
 
 def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

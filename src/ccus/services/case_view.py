@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole, Kind
 from ccus.models.evidence import date_in_text, text_contains
 from ccus.models.persons import person_key
-from ccus.models.review_rules import FIELDS, REASONS_BY_CODE, get_path
+from ccus.models.review_rules import FIELDS, REASONS_BY_CODE, get_path, needs_second_approval
 from ccus.models.tables import (
     Application,
     AuditLog,
@@ -25,9 +25,8 @@ from ccus.models.tables import (
     StageLog,
     Worker,
 )
-from ccus.services.cases import audit, by_number
+from ccus.services.cases import CaseNotFound, audit
 from ccus.services.queue import current_claim, review_due
-from ccus.services.review import first_approver, second_approval_reasons
 
 # Where each checkable field should appear in the evidence, and how it is compared.
 _EVIDENCE: dict[str, dict[str, tuple[str, ...]]] = {
@@ -126,6 +125,8 @@ def _candidates(session: Session, app: Application) -> list[Candidate]:
     d = app.declared
     out: list[Candidate] = []
     closed = ("rejected", "registered")
+    if app.kind not in FIELDS:  # later kinds (changes, renewals) concern a party already registered
+        return out
     if app.kind == Kind.BUSINESS_REGISTRATION.value:
         if not d.get("corporate_number"):
             return out
@@ -151,19 +152,18 @@ def _candidates(session: Session, app: Application) -> list[Candidate]:
     return out
 
 
-def _history(session: Session, app_id: int) -> list[HistoryEntry]:
+def _history(session: Session, app_id: int, corrections: list[FieldCorrection],
+             decisions: list[ReviewDecision]) -> list[HistoryEntry]:
     out = [HistoryEntry(s.at, "stage", s.actor, s.reason or "", s.from_status, s.to_status)
            for s in session.scalars(select(StageLog).where(StageLog.application_id == app_id))]
     out += [HistoryEntry(c.at, "correction", c.actor, f"{c.field}：{c.before} → {c.after}（理由：{c.reason}）")
-            for c in session.scalars(select(FieldCorrection).where(FieldCorrection.application_id == app_id))]
-    steps = {"first": "一次承認", "second": "二次"}
-    decisions = {"approve": "承認", "return": "差戻し", "reject": "却下"}
-    out += [HistoryEntry(r.at, "decision", r.actor,
-                         ("一次承認" if r.step == "first" else
-                          (steps["second"] if r.step == "second" else "") + decisions[r.decision]) +
-                         (f" 理由：{'、'.join(REASONS_BY_CODE[c].label for c in r.reason_codes if c in REASONS_BY_CODE)}"
-                          if r.reason_codes else "") + (f" {r.reason}" if r.reason else ""))
-            for r in session.scalars(select(ReviewDecision).where(ReviewDecision.application_id == app_id))]
+            for c in corrections]
+    names = {"approve": "承認", "return": "差戻し", "reject": "却下"}
+    for r in decisions:
+        what = "一次承認" if r.step == "first" else ("二次" if r.step == "second" else "") + names[r.decision]
+        if r.reason_codes:
+            what += " 理由：" + "、".join(REASONS_BY_CODE[c].label for c in r.reason_codes if c in REASONS_BY_CODE)
+        out.append(HistoryEntry(r.at, "decision", r.actor, what + (f" {r.reason}" if r.reason else "")))
     views = session.scalars(select(AuditLog).where(
         AuditLog.application_id == app_id,
         AuditLog.action.in_(("case.viewed", "case.claimed", "case.released", "case.reassigned")))
@@ -176,10 +176,17 @@ def _history(session: Session, app_id: int) -> list[HistoryEntry]:
 
 
 def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
-    app = by_number(session, application_number)
+    found = session.execute(select(Application, review_due()).where(
+        Application.application_number == application_number)).one_or_none()
+    if found is None:
+        raise CaseNotFound(application_number)
+    app, due = found
     audit(session, actor=viewer, action="case.viewed", application_id=app.id)
     docs = list(session.scalars(select(Document).where(Document.application_id == app.id).order_by(Document.id)))
-    corrected_paths = set(session.scalars(select(FieldCorrection.field).where(FieldCorrection.application_id == app.id)))
+    corrections = list(session.scalars(select(FieldCorrection).where(FieldCorrection.application_id == app.id)))
+    decisions = list(session.scalars(select(ReviewDecision).where(ReviewDecision.application_id == app.id)
+                                     .order_by(ReviewDecision.id)))
+    corrected_paths = {c.field for c in corrections}
     flags_by_field: dict[str, list[dict[str, Any]]] = {}
     general: list[dict[str, Any]] = []
     for f in app.flags:
@@ -189,7 +196,7 @@ def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
         if f.get("stage") != "consent":
             general.append(f)
     rows = []
-    for spec in FIELDS[app.kind]:
+    for spec in FIELDS.get(app.kind, ()):
         value = get_path(app.declared, spec.path)
         ev, ev_doc, conf = _check(app.kind, spec.path, value, docs)
         field_flags = flags_by_field.get(spec.path, [])
@@ -199,11 +206,12 @@ def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
                              spec.path in corrected_paths))
     views = [DocumentView(d.id, d.role, ROLE_LABELS_JA.get(DocumentRole(d.role), d.role), d.filename, d.media_type,
                           d.pages, d.size, d.ocr_confidence, d.ocr_text or "") for d in docs]
-    due = session.scalar(select(review_due()).where(Application.id == app.id))
-    assert due is not None
+    firsts = [d.actor for d in decisions if d.step == "first"]
     return CaseView(
         app=app, due_at=due, fields=rows, documents=views, candidates=_candidates(session, app),
-        history=_history(session, app.id), consent=[f for f in app.flags if f.get("stage") == "consent"],
-        general_flags=general, claim=current_claim(session, app.id),
-        second_approval=second_approval_reasons(session, app), first_approver=first_approver(session, app.id),
+        history=_history(session, app.id, corrections, decisions),
+        consent=[f for f in app.flags if f.get("stage") == "consent"], general_flags=general,
+        claim=current_claim(session, app.id),
+        second_approval=needs_second_approval(app.kind, app.declared, bool(corrections)),
+        first_approver=firsts[-1] if firsts else None,
     )

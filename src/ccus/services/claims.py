@@ -12,19 +12,24 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 
 from ccus.infra.db import unit_of_work
+from ccus.models.lifecycle import REGISTRATION_KINDS
 from ccus.models.status import Status
 from ccus.models.tables import Application
 
 MAX_ATTEMPTS = 5
 
 
-def claim(status: Status, *, worker: str, limit: int = 50, lease: timedelta = timedelta(minutes=10)) -> list[int]:
+def claim(status: Status, *, worker: str, limit: int = 50, lease: timedelta = timedelta(minutes=10),
+          kinds: tuple[str, ...] = REGISTRATION_KINDS) -> list[int]:
+    """Lease up to ``limit`` cases of ``status`` and ``kinds`` (by default the registrations: the
+    lifecycle flows claim their own kinds, see models/lifecycle.py)."""
     with unit_of_work() as session:
         ids = list(
             session.scalars(
                 select(Application.id)
                 .where(
                     Application.status == status.value,
+                    Application.kind.in_(kinds),
                     or_(Application.claimed_until.is_(None), Application.claimed_until < func.now()),
                 )
                 .order_by(Application.id)

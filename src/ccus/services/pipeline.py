@@ -54,7 +54,19 @@ def _each(ids: list[int], stage: str, fn: Callable[[Session, Application], None]
 
 def extract(ids: list[int], actor: str) -> int:
     """Read every readable document of the batch: PDF text layers directly, the other pages with
-    Tesseract in one process for the whole batch (its start-up dominates short pages)."""
+    Tesseract in one process for the whole batch (its start-up dominates short pages). Mail cases
+    are read zone by zone from their forms (``services/mail_reading``)."""
+    with unit_of_work() as session:
+        mail_ids = set(session.scalars(select(Application.id).where(
+            Application.id.in_(ids), Application.channel == Channel.MAIL.value)))
+    done = 0
+    if mail_ids:
+        from ccus.services import mail_reading
+
+        done += mail_reading.extract([i for i in ids if i in mail_ids], actor)
+        ids = [i for i in ids if i not in mail_ids]
+        if not ids:
+            return done
     with unit_of_work() as session:
         docs = list(session.scalars(select(Document).where(
             Document.application_id.in_(ids), Document.role.in_(READ_ROLES), Document.ocr_text.is_(None))))
@@ -93,7 +105,7 @@ def extract(ids: list[int], actor: str) -> int:
     for app_id, error in failed.items():
         release_with_error(app_id, f"extract: {error}")
     ok = [i for i in ids if i not in failed]
-    return _each(ok, "extract", lambda s, a: _extracted(s, a, actor))
+    return done + _each(ok, "extract", lambda s, a: _extracted(s, a, actor))
 
 
 def _extracted(session: Session, app: Application, actor: str) -> None:
@@ -150,11 +162,19 @@ def validation_flags(app: Application, docs: dict[str, list[Document]]) -> list[
                 flags.append(Flag("identity_name_mismatch", "warn",
                                   "本人確認書類の氏名が申請内容と一致しません（読み取り結果に氏名が見当たりません）。",
                                   "application.name"))
-            if not date_in_text(text, date.fromisoformat(d["birth_date"])):
+            birth = _iso_date(d.get("birth_date"))  # a mail case's may be unreadable (flagged already)
+            if birth is not None and not date_in_text(text, birth):
                 flags.append(Flag("identity_birth_date_mismatch", "warn",
                                   "本人確認書類の生年月日が申請内容と一致しません（読み取り結果に見当たりません）。",
                                   "application.birth_date"))
     return flags
+
+
+def _iso_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def validate(ids: list[int], actor: str) -> int:
@@ -162,6 +182,17 @@ def validate(ids: list[int], actor: str) -> int:
         if app.status != Status.EXTRACTED.value:
             return
         flags = validation_flags(app, _docs_by_role(session, app.id))
+        if app.channel == Channel.MAIL.value:
+            # Paper is never refused: the model's errors and the reading's become flags.
+            from ccus.services import mail_reading
+
+            app.flags = mail_reading.model_flags(app) + [f.as_dict() for f in flags]
+            stop = mail_reading.needs_operator(app)
+            if stop:
+                advance(session, app, Status.NEEDS_OPERATOR, actor=actor, reason=stop)
+                return
+            advance(session, app, Status.VALIDATED, actor=actor, reason=f"{len(app.flags)} flag(s)")
+            return
         app.flags = [f.as_dict() for f in flags]
         advance(session, app, Status.VALIDATED, actor=actor,
                 reason=f"{len(flags)} flag(s)" if flags else "no findings")

@@ -23,6 +23,7 @@ from ccus.services.cases import audit, by_number
 QUEUE_STATUSES = (Status.AWAITING_REVIEW.value, Status.AWAITING_SECOND_APPROVAL.value)
 CLAIM_LEASE = timedelta(minutes=30)
 PAGE_SIZE = 50
+COUNT_CAP = 5000  # a filtered total is counted up to here
 
 
 def review_due(app: Any = Application) -> ColumnElement[datetime]:
@@ -64,6 +65,7 @@ class QueuePage:
     pages: int
     filter: QueueFilter
     counts: dict[str, int] = field(default_factory=dict)
+    capped: bool = False
 
 
 class ClaimRefused(Exception):
@@ -92,6 +94,8 @@ def _filtered(stmt: Select[Any], f: QueueFilter, actor: str) -> Select[Any]:
         stmt = stmt.where(Application.flags == literal_column("'[]'::jsonb"))
     if f.min_age_days:
         stmt = stmt.where(Application.received_at <= func.now() - timedelta(days=f.min_age_days))
+    if f.claimed:
+        stmt = stmt.outerjoin(ReviewClaim, _live_claim())
     if f.claimed == "mine":
         stmt = stmt.where(ReviewClaim.reviewer == actor)
     elif f.claimed == "free":
@@ -101,27 +105,37 @@ def _filtered(stmt: Select[Any], f: QueueFilter, actor: str) -> Select[Any]:
     return stmt
 
 
+def _unfiltered(f: QueueFilter) -> bool:
+    return not (f.kind or f.channel or f.flags or f.min_age_days or f.claimed)
+
+
 def list_queue(session: Session, f: QueueFilter, actor: str) -> QueuePage:
-    due = review_due()
-    base = select(Application.id).outerjoin(ReviewClaim, _live_claim())
-    total = session.scalar(select(func.count()).select_from(_filtered(base, f, actor).subquery())) or 0
+    """One page of the queue. The total is exact up to COUNT_CAP (then "COUNT_CAP or more"); the
+    page's ids come from the queue's partial indexes alone (deferred join), so deep pages stay cheap."""
+    counts: dict[str, int] = {s: n for s, n in session.execute(select(Application.status, func.count()).where(
+        Application.status.in_(QUEUE_STATUSES)).group_by(Application.status)).all()}
+    if _unfiltered(f):
+        total = sum(n for s, n in counts.items() if f.status in (None, s))
+    else:
+        capped = _filtered(select(Application.id), f, actor).limit(COUNT_CAP).subquery()
+        total = session.scalar(select(func.count()).select_from(capped)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, f.page), pages)
+    due = review_due()
     order = (due, Application.id) if f.sort == "due" else (Application.received_at, Application.id)
-    stmt = _filtered(
-        select(Application.application_number, Application.kind, Application.channel, Application.status,
-               Application.received_at, due.label("due_at"), Application.flags, ReviewClaim.reviewer,
-               ReviewClaim.expires_at).outerjoin(ReviewClaim, _live_claim()), f, actor,
-    ).order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ids = _filtered(select(Application.id), f, actor).order_by(*order).offset((page - 1) * PAGE_SIZE) \
+        .limit(PAGE_SIZE).subquery()
+    stmt = (select(Application.application_number, Application.kind, Application.channel, Application.status,
+                   Application.received_at, due.label("due_at"), Application.flags, ReviewClaim.reviewer,
+                   ReviewClaim.expires_at)
+            .join(ids, ids.c.id == Application.id).outerjoin(ReviewClaim, _live_claim()).order_by(*order))
     rows = [
         QueueRow(r.application_number, r.kind, r.channel, r.status, r.received_at, r.due_at,
                  sum(1 for x in r.flags if x.get("severity") == "block"),
                  sum(1 for x in r.flags if x.get("severity") == "warn"), r.reviewer, r.expires_at)
         for r in session.execute(stmt)
     ]
-    counts = dict(session.execute(select(Application.status, func.count()).where(
-        Application.status.in_(QUEUE_STATUSES)).group_by(Application.status)).all())
-    return QueuePage(rows, total, page, pages, f, counts)
+    return QueuePage(rows, total, page, pages, f, counts, capped=total >= COUNT_CAP)
 
 
 def current_claim(session: Session, app_id: int) -> ReviewClaim | None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from ccus.models import billing_tables  # noqa: F401  (registers its tables on the metadata)
+from ccus.models import (
+    billing_tables,  # noqa: F401  (registers its tables on the metadata)
+    lifecycle_tables,  # noqa: F401  (registers its tables on the metadata)
+)
 from ccus.models.tables import Base
 
 config = context.config

@@ -16,7 +16,23 @@ from ccus.models.japanese import normalize_text
 STAGE = "validation"
 
 # Fields the later stages need as strings even when unreadable (the duplicate check hashes them).
-_ALWAYS_STRINGS = {"name", "name_kana", "trade_name", "trade_name_kana"}
+_ALWAYS_STRINGS = {"name", "name_kana", "trade_name", "trade_name_kana", "birth_date"}
+_WORKER_KINDS = ("worker_registration", "proxy_worker_registration")
+
+
+def ensure_keys(kind: str, declared: dict[str, Any]) -> dict[str, Any]:
+    """The keys the later stages read, present even when nothing could be read (an unknown form
+    version): empty strings for the person, an empty proxy. Flags say why they are empty."""
+    if kind in _WORKER_KINDS:
+        for key in ("name", "name_kana", "birth_date"):
+            if declared.get(key) is None:
+                declared[key] = ""
+    if kind == "proxy_worker_registration":
+        proxy = declared.setdefault("proxy", {})
+        proxy.setdefault("filer_business_id", None)
+        proxy.setdefault("relation", None)
+        declared.setdefault("employer_business_id", None)
+    return declared
 
 
 def _put(out: dict[str, Any], path: str, value: Any) -> None:
@@ -41,14 +57,13 @@ def to_declared(form: FormSpec, readings: dict[str, Reading]) -> dict[str, Any]:
             if r.value is None and not f.required:
                 continue
             _put(out, f.path, r.value)
-        elif f.kind is FieldKind.TEXT or f.path in _ALWAYS_STRINGS:
+        elif f.kind is FieldKind.TEXT:
             _put(out, f.path, normalize_text(r.raw))
+        elif f.path in _ALWAYS_STRINGS:
+            _put(out, f.path, "")
         else:
             _put(out, f.path, None)
-    if form.model == "proxy_worker_registration":
-        out.setdefault("proxy", {}).setdefault("filer_business_id", None)
-        out["proxy"].setdefault("relation", None)
-    return out
+    return ensure_keys(form.kind or "", out)
 
 
 def reading_flag(form: FormSpec, f: FormField, r: Reading, zone: dict[str, Any]) -> dict[str, Any]:

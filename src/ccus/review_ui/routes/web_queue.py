@@ -57,6 +57,11 @@ def _back(number: str) -> str:
     return f"/cases/{quote(number)}"
 
 
+@router.post("/queue/claim")
+def claim_from_queue(request: Request, user: Reviewer, form: Form) -> Response:
+    return claim(request, str(form.get("number") or ""), user, form)
+
+
 @router.post("/cases/{number}/claim")
 def claim(request: Request, number: str, user: Reviewer, form: Form) -> Response:
     try:

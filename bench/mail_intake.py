@@ -1,0 +1,427 @@
+"""Mail intake: field accuracy on degraded scans, speed against full-page OCR, Prefect's overhead.
+
+    uv run python bench/mail_intake.py [--apps 12] [--seed 1] [--baseline-pages 0]
+
+In ONE run, against an embedded stack of its own (temporary CCUS_HOME, free port base, stopped at
+the end):
+
+1. generates a corpus of filled forms with known, random values — worker (W1, 2 pages), business
+   (B1, 2 pages) and proxy worker (W2 + the worker's consent form C1, 3 pages) applications — and
+   degrades every page as a postal scanner would: 300 dpi, skew up to ±3°, uneven light, grain,
+   blur, JPEG artefacts; about one page in six fed upside down, some at JPEG quality 35;
+2. takes half A in through Prefect (the ``mail-intake`` flow with the files, then the
+   ``process-pipeline`` flow) and half B through the same service functions called directly;
+3. compares every field read (after normalisation) with the value typed on the form, and counts
+   how many of the wrong ones were flagged for the reviewer;
+4. reads the same pages of half B with raw full-page Tesseract (one run for all pages, Japanese +
+   English, automatic layout, as the internet channel reads a page of unknown layout), and prints
+   pages/s of both, and the overhead of going through Prefect.
+
+A warm-up application goes through each way first. The machine is shared and noisy: compare the
+figures of one run with each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import socket
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+from rich.console import Console
+from rich.table import Table
+
+STACK_SERVICES = ("postgres", "s3", "smtp", "prefect")
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+_KANJI = "山田川本中村小林高橋佐藤鈴木伊渡辺松井石原森野口加藤吉田清水"
+_GIVEN = ("太郎", "一郎", "健一", "花子", "美咲", "大輔", "翔太", "陽子", "誠", "直樹", "由美", "和也")
+_KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフホマミムメモヤユヨラリルレロワン"
+_ADDRESSES = ("東京都新宿区西新宿2丁目8番1号", "神奈川県横浜市中区本町6丁目50番地1", "大阪府大阪市北区中之島1丁目3番20号",
+              "愛知県名古屋市中区三の丸3丁目1番1号", "福岡県福岡市博多区東公園7番7号", "北海道札幌市中央区北3条西6丁目")
+_TRADES = ("鉄筋工", "型枠大工", "とび工", "左官", "電工", "配管工", "塗装工", "内装工")
+
+
+def _free_port_base() -> int:
+    from ccus.infra.services.base import port_free
+
+    for attempt in range(200):
+        base = 16000 + ((os.getpid() + attempt) % 200) * 30
+        if all(port_free(p) for p in [*range(base, base + 20), base + 17 + 10000]):
+            return base
+    raise RuntimeError("no free port range for the benchmark stack")
+
+
+# --- the corpus -----------------------------------------------------------------------------------
+
+def _check_digit_insurer(body: str) -> str:
+    products = (int(d) * (2 if n % 2 == 0 else 1) for n, d in enumerate(reversed(body)))
+    return body + str((10 - sum(p // 10 + p % 10 for p in products) % 10) % 10)
+
+
+def _corporate_number(rng: random.Random) -> str:
+    base = f"{rng.randrange(10**11, 10**12):012d}"
+    total = sum(int(d) * (1 if n % 2 == 1 else 2) for n, d in enumerate(reversed(base), start=1))
+    return f"{9 - total % 9}{base}"
+
+
+def _registry_id(rng: random.Random) -> str:
+    from ccus.models.identifiers import registry_id_from_serial
+
+    while True:
+        rid = registry_id_from_serial(rng.randrange(10**9, 10**12))
+        if rid:
+            return rid
+
+
+def _person(rng: random.Random) -> tuple[str, str, date]:
+    name = "".join(rng.sample(_KANJI, 2)) + " " + rng.choice(_GIVEN)
+    kana = "".join(rng.choice(_KANA) for _ in range(3)) + " " + "".join(rng.choice(_KANA) for _ in range(3))
+    return name, kana, date(1950, 1, 1) + timedelta(days=rng.randrange(50 * 365))
+
+
+def _worker(rng: random.Random, proxy: tuple[str, str] | None = None) -> dict[str, Any]:
+    from ccus import mail_samples as ms
+
+    name, kana, born = _person(rng)
+    employer = proxy[0] if proxy else (_registry_id(rng) if rng.random() < 0.5 else "")
+    return ms.worker_values(
+        name, kana, born, employer_business_id=employer, proxy=proxy,
+        sex=rng.choice(["male", "female"]), postcode=f"{rng.randrange(100, 999)}-{rng.randrange(10000):04d}",
+        address=rng.choice(_ADDRESSES), phone=f"0{rng.choice([3, 6, 90, 80])}-{rng.randrange(1000, 9999)}-{rng.randrange(10000):04d}",
+        email=f"{rng.choice(['sato', 'k.tanaka', 'yamada01', 'genba'])}{rng.randrange(100)}@example.jp",
+        trade=rng.choice(_TRADES), experience_years=str(rng.randrange(1, 40)),
+        insurer_number=_check_digit_insurer(f"{rng.randrange(10**7):07d}"),
+        employment_insurance_number=f"{rng.randrange(10**4):04d}-{rng.randrange(10**6):06d}-{rng.randrange(10)}",
+        pension=rng.choice(["employees", "national"]), tier=rng.choice(["basic", "detailed"]),
+        applied_on=date(2026, rng.randrange(1, 12), rng.randrange(1, 28)),
+    )
+
+
+def _business(rng: random.Random) -> dict[str, Any]:
+    from ccus import mail_samples as ms
+    from ccus.models.forms.catalogue import TRADES
+
+    rep, rep_kana, _ = _person(rng)
+    return ms.business_values(
+        f"株式会社{''.join(rng.sample(_KANJI, 2))}建設", _corporate_number(rng),
+        trade_name_kana=f"カブシキガイシャ{''.join(rng.choice(_KANA) for _ in range(4))}ケンセツ",
+        representative_name=rep, representative_name_kana=rep_kana, address=rng.choice(_ADDRESSES),
+        capital_yen=f"{rng.randrange(1, 500) * 1_000_000:,}", admin_id_count=str(rng.randrange(1, 6)),
+        trades=[t for t, _ in rng.sample(TRADES, rng.randrange(1, 4))], signature=rep,
+    )
+
+
+@dataclass
+class Application:
+    name: str  # file name
+    forms: list[tuple[str, dict[str, Any]]]  # (form key, values) in stack order
+    data: bytes = b""
+    pages: list[Any] = field(default_factory=list)  # the degraded page images
+
+
+def corpus(count: int, rng: random.Random, tag: str) -> list[Application]:
+    from ccus import mail_samples as ms
+
+    apps = []
+    for i in range(count):
+        kind = i % 3
+        if kind == 0:
+            forms = [("W1", _worker(rng))]
+        elif kind == 1:
+            forms = [("B1", _business(rng))]
+        else:
+            filer = _registry_id(rng)
+            w = _worker(rng, proxy=(filer, "employer"))
+            forms = [("W2", w), ("C1", ms.consent_values(w["name"], w["name_kana"], w["birth_date"],
+                                                         "株式会社元請建設", filer, "株式会社元請建設"))]
+        app = Application(f"{tag}-{i:03d}.pdf", forms)
+        for key, values in forms:
+            for page in ms.pages(key, values):
+                turn = 180 if rng.random() < 1 / 6 else 0
+                quality = 35 if rng.random() < 0.25 else None
+                app.pages.append(ms.scan(page, skew=rng.uniform(-3, 3), seed=rng.randrange(10**6), turn=turn,
+                                         quality=quality))
+        app.data = ms.pdf_stack(app.pages)
+        apps.append(app)
+    return apps
+
+
+# --- scoring --------------------------------------------------------------------------------------
+
+def expected(form_key: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The normalised value of every field, as a perfect reading of what was typed gives it."""
+    from ccus.infra.forms_render import era_parts
+    from ccus.models.forms.catalogue import BY_KEY
+    from ccus.models.forms.normalise import Raw, comparable, normalise
+    from ccus.models.forms.spec import FieldKind
+
+    form = BY_KEY[form_key]
+    want = {}
+    for f in form.fields():
+        v = values.get(f.name)
+        if f.kind in (FieldKind.CHOICE,):
+            raw = Raw(ticked=(v,) if v else (), confidence=100)
+        elif f.kind is FieldKind.MULTI:
+            raw = Raw(ticked=tuple(v or ()), confidence=100)
+        elif f.kind is FieldKind.DATE:
+            era, y, m, d = era_parts(v, [o.value for o in f.options]) if v else ("", 0, 0, 0)
+            raw = Raw(ticked=(era,) if v else (), parts=(str(y), str(m), str(d)) if v else (), confidence=100)
+        elif f.kind in (FieldKind.MARK, FieldKind.PHOTO):
+            raw = Raw(ink=1.0 if v else 0.0, confidence=100)
+        else:
+            raw = Raw(text=str(v or ""), confidence=100)
+        r = normalise(f, raw)
+        value = sorted(r.value) if isinstance(r.value, list) else r.value
+        want[f.name] = comparable(f.rule, value)
+    return want
+
+
+@dataclass
+class Score:
+    fields: int = 0
+    right: int = 0
+    wrong: int = 0
+    wrong_flagged: int = 0
+    right_flagged: int = 0
+    misses: list[str] = field(default_factory=list)
+    by_form: Counter[str] = field(default_factory=Counter)
+
+
+def score(apps: list[Application], numbers: dict[str, list[str]], s: Score) -> None:
+    from sqlalchemy import select
+
+    from ccus.infra.db import unit_of_work
+    from ccus.models.forms.catalogue import BY_KEY
+    from ccus.models.forms.normalise import comparable
+    from ccus.models.tables import Application as Row
+    from ccus.models.tables import Document
+
+    for app in apps:
+        [number] = numbers[app.name]
+        with unit_of_work() as session:
+            row = session.scalars(select(Row).where(Row.application_number == number)).one()
+            consent_text = "\n".join(d.ocr_text or "" for d in session.scalars(
+                select(Document).where(Document.application_id == row.id, Document.role == "worker_consent")))
+        key, values = app.forms[0]
+        form = BY_KEY[key]
+        want = expected(key, values)
+        got = row.extracted["mail"]["fields"]
+        flagged_paths = {f.get("field") for f in row.flags}
+        for f in form.fields():
+            g = got.get(f.name, {})
+            value = g.get("value")
+            value = comparable(f.rule, sorted(value) if isinstance(value, list) else value)
+            flagged = g.get("status") != "ok" or (f.path is not None and f"application.{f.path}" in flagged_paths)
+            s.fields += 1
+            if value == want[f.name]:
+                s.right += 1
+                s.right_flagged += flagged
+            else:
+                s.wrong += 1
+                s.wrong_flagged += flagged
+                s.by_form[key] += 1
+                if not flagged:
+                    s.misses.append(f"{number} {key}.{f.name}: read {g.get('read')!r} → {value!r}, typed {want[f.name]!r}")
+        if len(app.forms) > 1:  # the consent form's reading is checked by its text in the consent stage
+            c = app.forms[1][1]
+            s.fields += 1
+            if "".join(c["worker_name"].split()) in "".join(consent_text.split()):
+                s.right += 1
+            else:
+                s.wrong += 1
+                s.wrong_flagged += any(f.get("code", "").startswith("consent_") for f in row.flags)
+
+
+# --- the two ways ---------------------------------------------------------------------------------
+
+def drain_direct() -> None:
+    from ccus.models.status import PIPELINE_NEXT
+    from ccus.services import claims, pipeline
+
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    for _ in range(100):
+        progressed = False
+        for status in PIPELINE_NEXT:
+            ids = claims.claim(status, worker=worker, limit=50)
+            if ids:
+                pipeline.STAGES[status](ids, f"pipeline:{status.value}")
+                progressed = True
+        if not progressed:
+            break
+
+
+def run_direct(apps: list[Application], folder: Path) -> tuple[dict[str, list[str]], float, float]:
+    from ccus.services.mail_intake import Folders, intake_file
+
+    folders = Folders(folder).create()
+    for app in apps:
+        (folders.inbox / app.name).write_bytes(app.data)
+    started = time.perf_counter()
+    numbers = {app.name: intake_file(folders.inbox / app.name, folders).cases for app in apps}
+    intake_s = time.perf_counter() - started
+    drain_direct()
+    return numbers, intake_s, time.perf_counter() - started
+
+
+def run_prefect(apps: list[Application], folder: Path) -> tuple[dict[str, list[str]], float, float]:
+    from ccus.flows.mail_intake import mail_intake
+    from ccus.flows.pipeline import process_pipeline
+    from ccus.services.mail_intake import Folders
+
+    folders = Folders(folder).create()
+    for app in apps:
+        (folders.inbox / app.name).write_bytes(app.data)
+    started = time.perf_counter()
+    mail_intake(paths=[str(folders.inbox / a.name) for a in apps], root=str(folder), batch_size=20)
+    intake_s = time.perf_counter() - started
+    process_pipeline(batch_size=50)
+    total = time.perf_counter() - started
+    with contextlib.suppress(Exception):
+        pass
+    return _numbers(apps), intake_s, total
+
+
+def _numbers(apps: list[Application]) -> dict[str, list[str]]:
+    from sqlalchemy import select
+
+    from ccus.infra.db import unit_of_work
+    from ccus.models.tables import Application as Row
+    from ccus.models.tables import MailBatch, MailSegment
+
+    out = {}
+    with unit_of_work() as session:
+        for app in apps:
+            out[app.name] = list(session.scalars(
+                select(Row.application_number).join(MailSegment, MailSegment.application_id == Row.id)
+                .join(MailBatch, MailBatch.id == MailSegment.batch_id).where(MailBatch.filename == app.name)))
+    return out
+
+
+def statuses(numbers: dict[str, list[str]]) -> Counter[str]:
+    from sqlalchemy import select
+
+    from ccus.infra.db import unit_of_work
+    from ccus.models.tables import Application as Row
+
+    flat = [n for ns in numbers.values() for n in ns]
+    with unit_of_work() as session:
+        return Counter(session.scalars(select(Row.status).where(Row.application_number.in_(flat))))
+
+
+def baseline(pages: list[Any]) -> float:
+    """Seconds for raw full-page Tesseract over ``pages`` (one run, jpn+eng, automatic layout)."""
+    from ccus.infra.ocr import ocr_many
+
+    started = time.perf_counter()
+    ocr_many(pages, lang="jpn+eng", psm=3)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--apps", type=int, default=12, help="applications per way (a third of each kind)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--baseline-pages", type=int, default=0,
+                        help="full-page OCR on only this many of half B's pages (0: all)")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+
+    from ccus.infra.settings import Settings, reset_settings
+    from ccus.infra.stack import service_env, start_stack, stop_stack
+
+    saved_env = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="ccus-bench-mail-") as home:
+        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=_free_port_base(), DATABASE_URL=None,
+                            PREFECT_SERVER_DATABASE_CONNECTION_URL=None, S3_ENDPOINT_URL=None,
+                            PREFECT_API_URL=None, SMTP_URL=None)
+        try:
+            err.print(f"[bold]generating[/] {2 * args.apps + 2} applications (degraded 300-dpi scans) …")
+            t = time.perf_counter()
+            warm_a, warm_b = corpus(1, rng, "warm-a"), corpus(1, rng, "warm-b")
+            half_a, half_b = corpus(args.apps, rng, "a"), corpus(args.apps, rng, "b")
+            err.print(f"  done in {time.perf_counter() - t:.0f} s")
+            err.print(f"[bold]embedded stack[/] in {settings.home_abs}, port base {settings.port_base}")
+            start_stack(settings, services=STACK_SERVICES, progress=True)
+            os.environ.update(service_env(settings))
+            reset_settings()
+            from ccus.infra.db import migrate
+
+            migrate()
+            work = Path(home) / "scanner"
+            err.print("warm-up …")
+            run_prefect(warm_a, work / "warm-a")
+            run_direct(warm_b, work / "warm-b")
+            err.print("half A through Prefect …")
+            numbers_a, intake_a, total_a = run_prefect(half_a, work / "a")
+            err.print("half B direct …")
+            numbers_b, intake_b, total_b = run_direct(half_b, work / "b")
+            pages_a = sum(len(a.pages) for a in half_a)
+            pages_b = sum(len(a.pages) for a in half_b)
+            for label, numbers, count in (("A", numbers_a, args.apps), ("B", numbers_b, args.apps)):
+                made = sum(len(n) for n in numbers.values())
+                if made != count:
+                    err.print(f"[bold red]FAILED[/] half {label}: {made} cases for {count} applications")
+                    return 1
+            sa, sb = statuses(numbers_a), statuses(numbers_b)
+            s = Score()
+            score(half_a, numbers_a, s)
+            score(half_b, numbers_b, s)
+            ocr_pages = [p for a in half_b for p in a.pages]
+            if args.baseline_pages:
+                ocr_pages = ocr_pages[:args.baseline_pages]
+            err.print(f"raw full-page Tesseract on {len(ocr_pages)} page(s) …")
+            base_s = baseline(ocr_pages)
+        finally:
+            with contextlib.suppress(Exception):
+                from ccus.infra.orchestrator import flush_prefect
+
+                flush_prefect()
+            err.print("stopping the stack …")
+            stop_stack(settings)
+            os.environ.clear()
+            os.environ.update(saved_env)
+            reset_settings()
+
+    direct_pps = pages_b / total_b
+    prefect_pps = pages_a / total_a
+    base_pps = len(ocr_pages) / base_s
+    overhead = (total_a / pages_a) / (total_b / pages_b)
+    table = Table(title=f"Mail intake: {2 * args.apps} applications, {pages_a + pages_b} degraded pages (seed {args.seed})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("fields compared", str(s.fields))
+    table.add_row("[bold]field accuracy (exact after normalisation)[/]", f"[bold]{100 * s.right / s.fields:.1f} %[/]")
+    table.add_row("wrong fields", str(s.wrong))
+    table.add_row("[bold]wrong fields flagged[/]",
+                  f"[bold]{s.wrong_flagged}/{s.wrong} = {100 * s.wrong_flagged / max(1, s.wrong):.0f} %[/]")
+    table.add_row("right fields flagged anyway (reviewer looks, value was right)",
+                  f"{s.right_flagged} ({100 * s.right_flagged / max(1, s.right):.1f} %)")
+    table.add_row("cases by status (A / B)", f"{dict(sa)} / {dict(sb)}")
+    table.add_row("mail pipeline direct: intake + pipeline",
+                  f"{direct_pps:.2f} pages/s ({pages_b} pages in {total_b:.1f} s; intake {intake_b:.1f} s)")
+    table.add_row("raw full-page Tesseract, same pages", f"{base_pps:.2f} pages/s ({len(ocr_pages)} pages in {base_s:.1f} s)")
+    table.add_row("[bold]speed-up of the mail pipeline over full-page OCR[/]", f"[bold]{direct_pps / base_pps:.1f} ×[/]")
+    table.add_row("mail pipeline via Prefect (flows + tasks)",
+                  f"{prefect_pps:.2f} pages/s ({pages_a} pages in {total_a:.1f} s; intake {intake_a:.1f} s)")
+    table.add_row("[bold]orchestration overhead (Prefect / direct, per page)[/]",
+                  f"[bold]{overhead:.3f} (+{100 * (overhead - 1):.1f} %)[/]")
+    out.print(table)
+    for miss in s.misses[:15]:
+        out.print(f"[yellow]unflagged wrong field[/] {miss}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

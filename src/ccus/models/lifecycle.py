@@ -1,0 +1,58 @@
+"""Applications after registration (登録後の申請): change, renewal and withdrawal of a business.
+
+Pure data. They are cases like any other (one 申請番号, the stage log, the status view) but they
+never pass through document processing or issuance: the registration drains (pipeline, charging,
+issuance) claim only the registration kinds, and the lifecycle flows claim these.
+
+Decisions (kept here, in one place):
+
+- 変更申請 (change) is reviewed like any application: it enters at ``awaiting_review`` and, once
+  approved, the changes flow applies it to the registered content.
+- 更新申請 (renewal) needs no review (the registered content does not change): it is charged the
+  registration fee of the day at once and enters at ``awaiting_payment`` (``issuing`` when it owes
+  nothing); once paid, the renewal flow extends the registration by 5 years from the old expiry.
+- 削除申請 (withdrawal) needs no review either: the business signed in with its own password. It
+  enters at ``approved`` and is processed by the withdrawal flow (``issuing`` → ``registered`` =
+  processed).
+- Retention: the documents of a withdrawn business are kept ``DOCUMENT_RETENTION_DAYS`` after the
+  withdrawal, then purged from S3; the audit log and the database rows stay.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+
+class LifecycleKind(StrEnum):
+    BUSINESS_CHANGE = "business_change"  # 事業者情報変更申請
+    BUSINESS_RENEWAL = "business_renewal"  # 事業者登録更新申請
+    BUSINESS_WITHDRAWAL = "business_withdrawal"  # 事業者退会（削除申請）
+
+
+REGISTRATION_KINDS: Final = ("business_registration", "worker_registration", "proxy_worker_registration")
+LIFECYCLE_KINDS: Final = tuple(k.value for k in LifecycleKind)
+
+# Days before expiry on which the renewal notices go out (事業者ポータルのお知らせ + mail).
+RENEWAL_NOTICE_DAYS: Final = (90, 30)
+# Days before a card's expiry on which the worker (or their employer) is told to renew it.
+CARD_RENEWAL_NOTICE_DAYS: Final = (90, 30)
+# A renewal may be applied for from this many days before expiry.
+RENEWAL_WINDOW_DAYS: Final = 90
+DOCUMENT_RETENTION_DAYS: Final = 365
+
+# 変更申請: the items the guide lists (p. 21), as keys of the registered content.
+CHANGEABLE_ITEMS: Final[dict[str, str]] = {
+    "trade_name": "商号又は名称",
+    "trade_name_kana": "商号又は名称（フリガナ）",
+    "representative_name": "代表者名",
+    "representative_name_kana": "代表者名（フリガナ）",
+    "postcode": "郵便番号",
+    "address": "所在地",
+    "phone": "電話番号",
+    "capital_yen": "資本金",
+    "trades": "業種",
+    "registrant": "登録責任者",
+    "social_insurance": "社会保険の加入状況",
+    "other": "その他の情報（CI-NET・電子証明書・所属団体など）",
+}

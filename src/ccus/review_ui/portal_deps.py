@@ -1,0 +1,37 @@
+"""Typed dependencies of the business portal's API: the signed-in business (事業者ポータル)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, status
+
+from ccus.services.portal_auth import PortalUser, resolve
+
+
+def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="ログインが必要です。",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return authorization.split(" ", 1)[1].strip()
+
+
+def _any_scope(token: Annotated[str, Depends(bearer)]) -> PortalUser:
+    user = resolve(token)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="ログインの有効期限が切れたか、ログインが無効です。",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def _full(user: Annotated[PortalUser, Depends(_any_scope)]) -> PortalUser:
+    if user.scope != "full":
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            detail={"code": "must_change_password",
+                                    "message": "初期パスワードを変更してください（セキュリティコードが必要です）。"})
+    return user
+
+
+AnyPortalUser = Annotated[PortalUser, Depends(_any_scope)]
+BusinessUser = Annotated[PortalUser, Depends(_full)]
+Token = Annotated[str, Depends(bearer)]

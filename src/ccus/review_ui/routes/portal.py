@@ -1,0 +1,135 @@
+"""The business portal as an HTTP API (事業者ポータル): sign-in and the forced first password change,
+notices, registered content, change / renewal / withdrawal applications, disclosure settings, the
+registry view, invoices. Bearer session tokens; every screen's rule is enforced here, on the server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ccus.infra.db import unit_of_work
+from ccus.models.errors import ApplicationInvalid
+from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
+from ccus.services import business_lifecycle as lifecycle
+from ccus.services import notifications, portal_auth
+from ccus.services.clock import today_jst
+
+router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
+
+
+def _refused(exc: portal_auth.PortalRefused | lifecycle.RequestRefused) -> HTTPException:
+    return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message})
+
+
+def _invalid(exc: ApplicationInvalid) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": "入力内容に誤りがあります。",
+                                                  "errors": [e.as_dict() for e in exc.errors]})
+
+
+class SignIn(BaseModel):
+    login_id: str = Field(max_length=40, description="事業者ID または 管理者ID（14桁）")
+    password: str = Field(max_length=200)
+
+
+class PasswordChange(BaseModel):
+    new_password: str = Field(max_length=200)
+    security_code: str = Field(max_length=10, description="圧着はがきに記載の4桁のセキュリティコード")
+    current_password: str | None = Field(default=None, max_length=200,
+                                         description="初回の変更では不要（ログイン時に確認済み）")
+
+
+@router.post("/sign-in", summary="ログイン（事業者ID・管理者ID とパスワード）")
+def sign_in(body: SignIn) -> dict[str, Any]:
+    try:
+        signed = portal_auth.sign_in(body.login_id, body.password)
+    except portal_auth.PortalRefused as exc:
+        raise _refused(exc) from None
+    return {"token": signed.token, "token_type": "bearer", "must_change_password": signed.must_change_password}
+
+
+@router.post("/password", summary="パスワード変更（セキュリティコードが必要）")
+def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str]:
+    try:
+        message = portal_auth.change_password(user, new_password=body.new_password, security_code=body.security_code,
+                                              current_password=body.current_password)
+    except portal_auth.PortalRefused as exc:
+        raise _refused(exc) from None
+    return {"message": message}
+
+
+@router.post("/sign-out", summary="ログアウト")
+def sign_out(token: Token) -> dict[str, str]:
+    portal_auth.sign_out(token)
+    return {"message": "ログアウトしました。"}
+
+
+@router.get("/home", summary="事業者ポータル（主な事業者情報と未読の通知）")
+def home(user: BusinessUser) -> dict[str, Any]:
+    with unit_of_work() as session:
+        biz = lifecycle.business_by_id(session, user.business_id)
+        unread = notifications.list_for(session, biz, unread_only=True)
+        return {"business_id": biz.business_id, "trade_name": biz.trade_name, "login_id": user.login_id,
+                "expires_on": biz.expires_on.isoformat(), "unread_notices": len(unread)}
+
+
+@router.get("/notifications", summary="事業者宛の通知")
+def list_notifications(user: BusinessUser, unread_only: bool = False) -> list[dict[str, Any]]:
+    with unit_of_work() as session:
+        return notifications.list_for(session, lifecycle.business_by_id(session, user.business_id),
+                                      unread_only=unread_only)
+
+
+@router.post("/notifications/{notice_id}/read", summary="通知を既読にする")
+def read_notification(notice_id: int, user: BusinessUser) -> dict[str, bool]:
+    with unit_of_work() as session:
+        if not notifications.mark_read(session, lifecycle.business_by_id(session, user.business_id), notice_id):
+            raise HTTPException(404, detail="該当する通知が見つかりません。")
+    return {"read": True}
+
+
+@router.get("/profile", summary="閲覧 → 自社情報（登録内容）")
+def profile(user: BusinessUser) -> dict[str, Any]:
+    with unit_of_work() as session:
+        return lifecycle.registered_content(session, lifecycle.business_by_id(session, user.business_id))
+
+
+class ChangeIn(BaseModel):
+    changes: dict[str, Any] = Field(description="変更する項目と新しい内容（項目は models/lifecycle.CHANGEABLE_ITEMS）")
+
+
+@router.post("/changes", status_code=201, summary="変更申請（審査を経て登録内容に反映）", response_model=None)
+def request_change(body: ChangeIn, user: BusinessUser) -> dict[str, Any] | JSONResponse:
+    try:
+        filed = lifecycle.request_change(user.business_id, body.changes, actor=user.actor)
+    except ApplicationInvalid as exc:
+        return _invalid(exc)
+    return {"application_number": filed.application_number, "status": filed.status}
+
+
+@router.get("/applications", summary="自社の申請（変更・更新・退会）と状態")
+def applications(user: BusinessUser) -> list[dict[str, Any]]:
+    return lifecycle.lifecycle_cases(user.business_id)
+
+
+class WithdrawalIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+@router.post("/withdrawal", status_code=201, summary="事業者退会 → 削除申請（申請番号を返す）")
+def request_withdrawal(body: WithdrawalIn, user: BusinessUser) -> dict[str, Any]:
+    filed = lifecycle.request_withdrawal(user.business_id, actor=user.actor, reason=body.reason)
+    return {"application_number": filed.application_number, "status": filed.status,
+            "message": "削除申請を受け付けました。申請番号をお控えください。"}
+
+
+@router.post("/renewal", status_code=201, summary="更新申請（登録料は新規登録と同額）")
+def request_renewal(user: BusinessUser) -> dict[str, Any]:
+    try:
+        filed = lifecycle.request_renewal(user.business_id, actor=user.actor, today=today_jst())
+    except lifecycle.RequestRefused as exc:
+        raise _refused(exc) from None
+    return {"application_number": filed.application_number, "status": filed.status, "amount": filed.amount}

@@ -1,0 +1,100 @@
+"""Prefect tasks of the scheduled lifecycle flows: re-drive, renewal, withdrawal, changes, billing.
+
+One batch each; the rules live in models/ and the units of work in services/.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from prefect import task
+
+from ccus.infra.orchestrator import ISSUANCE_DEPLOYMENT, PIPELINE_DEPLOYMENT, trigger
+from ccus.models.status import PIPELINE_NEXT, Status
+from ccus.services import business_lifecycle, claims, redrive, renewal, withdrawal
+from ccus.tasks.stages import worker_name
+
+log = logging.getLogger(__name__)
+
+LIFECYCLE_DEPLOYMENTS = ("apply-changes/apply-changes", "withdrawals/withdrawals", "renewals/renewals")
+
+
+@task(name="redrive-stuck", retries=2, retry_delay_seconds=5)
+def redrive_stuck(now: datetime, stuck_after_minutes: int, max_attempts: int,
+                  kinds: list[str] | None = None) -> dict[str, Any]:
+    report = redrive.redrive(now, stuck_after=timedelta(minutes=stuck_after_minutes), max_attempts=max_attempts,
+                             kinds=tuple(kinds) if kinds else None)
+    return {"released": report.released, "to_operator": report.to_operator}
+
+
+@task(name="trigger-drains")
+def trigger_drains(statuses: list[str]) -> list[str]:
+    """Start the drains of the stages whose cases were released (the schedules would, later)."""
+    names: list[str] = []
+    if any(s in {p.value for p in PIPELINE_NEXT} for s in statuses):
+        names.append(PIPELINE_DEPLOYMENT)
+    if any(s in ("approved", "issuing") for s in statuses):
+        names += [ISSUANCE_DEPLOYMENT, *LIFECYCLE_DEPLOYMENTS]
+    for name in names:
+        trigger(name)
+    return names
+
+
+def _each(ids: list[int], what: str, fn: Callable[[int], bool]) -> int:
+    """Run ``fn`` on every claimed case; a failure is recorded on its case (retried, then re-driven)."""
+    done = 0
+    for app_id in ids:
+        try:
+            done += 1 if fn(app_id) else 0
+        except Exception as exc:  # noqa: BLE001 - the case stays claimable and is retried; others go on
+            log.warning("%s failed for case id %s: %s", what, app_id, type(exc).__name__)
+            claims.release_with_error(app_id, f"{what}: {type(exc).__name__}: {exc}")
+    return done
+
+
+@task(name="claim-lifecycle", retries=2, retry_delay_seconds=2)
+def claim_lifecycle(status: str, kind: str, limit: int) -> list[int]:
+    return claims.claim(Status(status), worker=worker_name(), limit=limit, kinds=(kind,))
+
+
+@task(name="apply-change-batch")
+def apply_change_batch(ids: list[int]) -> int:
+    return _each(ids, "apply change", business_lifecycle.apply_change)
+
+
+# Renewal ----------------------------------------------------------------------------------------
+
+@task(name="apply-renewal-batch")
+def apply_renewal_batch(ids: list[int], today: date) -> int:
+    return _each(ids, "apply renewal", lambda i: renewal.apply_renewal(i, today))
+
+
+@task(name="renewal-notices")
+def renewal_notices(today: date) -> int:
+    return renewal.send_notices(today)
+
+
+@task(name="lapse-expired")
+def lapse_expired(today: date) -> list[str]:
+    return renewal.lapse_expired(today)
+
+
+@task(name="card-renewals")
+def card_renewals(today: date) -> dict[str, int]:
+    return {"notices": renewal.card_notices(today), "issued": renewal.issue_card_renewals(today),
+            "expired": renewal.expire_cards(today)}
+
+
+# Withdrawal -------------------------------------------------------------------------------------
+
+@task(name="process-withdrawal-batch")
+def process_withdrawal_batch(ids: list[int], today: date, retention_days: int) -> int:
+    return _each(ids, "withdrawal", lambda i: withdrawal.process(i, today, retention_days=retention_days))
+
+
+@task(name="purge-documents", retries=2, retry_delay_seconds=5)
+def purge_documents(today: date) -> int:
+    return withdrawal.purge_due(today)

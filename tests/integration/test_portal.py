@@ -1,0 +1,155 @@
+"""The business portal API on the real stack: sign-in, forced first change with the security code,
+lock-out, notices, registered content, change and withdrawal applications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from ccus.infra.db import unit_of_work
+from ccus.models.lifecycle_tables import PortalLockout
+from ccus.services.portal_auth import MAX_FAILURES, PASSWORD_CHANGED
+from tests.support import lifecycle as make
+
+pytestmark = pytest.mark.integration
+
+NEW_PASSWORD = "NewSecret2026x"
+
+
+def sign_in(api: Any, login_id: str, password: str) -> Any:
+    return api.post("/api/v1/portal/sign-in", json={"login_id": login_id, "password": password})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def signed_in(api: Any, biz: make.RegisteredBusiness) -> dict[str, str]:
+    """A full session of a business made with must_change=False."""
+    r = sign_in(api, biz.business_id, make.PASSWORD)
+    assert r.status_code == 200, r.text
+    return bearer(r.json()["token"])
+
+
+def test_first_sign_in_forces_a_password_change_that_needs_the_security_code(api: Any) -> None:
+    biz = make.business()
+    r = sign_in(api, biz.business_id, make.PASSWORD)
+    assert r.status_code == 200 and r.json()["must_change_password"] is True
+    first = bearer(r.json()["token"])
+    # Nothing but the password change until it is done.
+    refused = api.get("/api/v1/portal/profile", headers=first)
+    assert refused.status_code == 403 and refused.json()["detail"]["code"] == "must_change_password"
+    assert api.post("/api/v1/portal/password", headers=first,
+                    json={"new_password": "short", "security_code": make.CODE}).status_code == 422
+    wrong = api.post("/api/v1/portal/password", headers=first,
+                     json={"new_password": NEW_PASSWORD, "security_code": "0000" if make.CODE != "0000" else "1111"})
+    assert wrong.status_code == 401 and wrong.json()["detail"]["code"] == "invalid_security_code"
+    ok = api.post("/api/v1/portal/password", headers=first,
+                  json={"new_password": NEW_PASSWORD, "security_code": make.CODE})
+    assert ok.status_code == 200 and ok.json()["message"] == PASSWORD_CHANGED
+    # The session that changed it has ended; the initial password no longer works; the new one does.
+    assert api.get("/api/v1/portal/home", headers=first).status_code == 401
+    assert sign_in(api, biz.business_id, make.PASSWORD).status_code == 401
+    again = sign_in(api, biz.business_id, NEW_PASSWORD)
+    assert again.status_code == 200 and again.json()["must_change_password"] is False
+    home = api.get("/api/v1/portal/home", headers=bearer(again.json()["token"]))
+    assert home.status_code == 200 and home.json()["business_id"] == biz.business_id
+
+
+def test_full_width_login_id_is_read_as_digits(api: Any) -> None:
+    biz = make.business(must_change=False)
+    wide = biz.business_id.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert sign_in(api, wide, make.PASSWORD).status_code == 200
+
+
+def test_repeated_failures_lock_the_id_even_against_the_right_password(api: Any) -> None:
+    biz = make.business(must_change=False)
+    for _ in range(MAX_FAILURES - 1):
+        assert sign_in(api, biz.business_id, "wrong-password1").status_code == 401
+    assert sign_in(api, biz.business_id, make.PASSWORD).status_code == 200  # success resets the count
+    for _ in range(MAX_FAILURES):
+        assert sign_in(api, biz.business_id, "wrong-password1").status_code == 401
+    locked = sign_in(api, biz.business_id, make.PASSWORD)
+    assert locked.status_code == 423 and locked.json()["detail"]["code"] == "locked"
+    with unit_of_work() as session:  # the lock's time has passed
+        session.execute(update(PortalLockout).where(PortalLockout.login_id == biz.business_id)
+                        .values(locked_until=None))
+    assert sign_in(api, biz.business_id, make.PASSWORD).status_code == 200
+
+
+def test_wrong_security_codes_count_towards_the_lock_out(api: Any) -> None:
+    biz = make.business()
+    headers = bearer(sign_in(api, biz.business_id, make.PASSWORD).json()["token"])
+    for _ in range(MAX_FAILURES):
+        api.post("/api/v1/portal/password", headers=headers, json={"new_password": NEW_PASSWORD, "security_code": "9999"
+                                                                   if make.CODE != "9999" else "1111"})
+    r = api.post("/api/v1/portal/password", headers=headers, json={"new_password": NEW_PASSWORD,
+                                                                   "security_code": make.CODE})
+    assert r.status_code == 423
+
+
+def test_second_admin_id_without_credential_and_unknown_ids_cannot_sign_in(api: Any) -> None:
+    biz = make.business(admin_ids=2, must_change=False)
+    assert sign_in(api, biz.admin_ids[1], make.PASSWORD).status_code == 401
+    assert sign_in(api, "12345678901234", make.PASSWORD).status_code == 401
+    assert api.get("/api/v1/portal/home", headers=bearer("nonsense")).status_code == 401
+
+
+def test_notices_and_registered_content(api: Any) -> None:
+    biz = make.business(must_change=False)
+    headers = signed_in(api, biz)
+    notices = api.get("/api/v1/portal/notifications", headers=headers).json()
+    assert [n["title"] for n in notices if "登録完了" in n["title"]]
+    assert api.get("/api/v1/portal/home", headers=headers).json()["unread_notices"] == 1
+    assert api.post(f"/api/v1/portal/notifications/{notices[0]['id']}/read", headers=headers).status_code == 200
+    assert api.get("/api/v1/portal/home", headers=headers).json()["unread_notices"] == 0
+    content = api.get("/api/v1/portal/profile", headers=headers).json()
+    assert content["business_id"] == biz.business_id
+    assert content["content"]["representative_name"] == "見本 一郎"
+    assert content["admin_ids"] == [{"admin_id": biz.business_id, "status": "active"}]
+    # Another business's notice cannot be read through this session.
+    other = make.business(must_change=False)
+    other_notice = api.get("/api/v1/portal/notifications", headers=signed_in(api, other)).json()[0]["id"]
+    assert api.post(f"/api/v1/portal/notifications/{other_notice}/read", headers=headers).status_code == 404
+
+
+def test_change_application_is_reviewed_then_applied(api: Any, reviewer_token: str) -> None:
+    from ccus.flows.changes import apply_changes
+
+    biz = make.business(must_change=False)
+    headers = signed_in(api, biz)
+    bad = api.post("/api/v1/portal/changes", headers=headers, json={"changes": {"birth_date": "x"}})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "not_changeable"
+    bad = api.post("/api/v1/portal/changes", headers=headers, json={"changes": {"capital_yen": -5}})
+    assert bad.status_code == 422
+    r = api.post("/api/v1/portal/changes", headers=headers,
+                 json={"changes": {"representative_name": "見本 二郎", "capital_yen": 60_000_000}})
+    assert r.status_code == 201, r.text
+    number = r.json()["application_number"]
+    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "awaiting_review"
+    queue = api.get("/api/v1/review/queue", headers=bearer(reviewer_token)).json()
+    assert number in {c["application_number"] for c in queue}
+    decided = api.post(f"/api/v1/review/applications/{number}/decision", headers=bearer(reviewer_token),
+                       json={"decision": "approve"})
+    assert decided.status_code == 200, decided.text
+    assert apply_changes()["applied"] >= 1
+    assert apply_changes()["applied"] == 0  # a second run changes nothing
+    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "registered"
+    content = api.get("/api/v1/portal/profile", headers=headers).json()["content"]
+    assert content["representative_name"] == "見本 二郎" and content["capital_yen"] == 60_000_000
+    assert any("変更完了" in n["title"] for n in api.get("/api/v1/portal/notifications", headers=headers).json())
+
+
+def test_withdrawal_returns_its_application_number_at_once(api: Any) -> None:
+    biz = make.business(must_change=False)
+    headers = signed_in(api, biz)
+    r = api.post("/api/v1/portal/withdrawal", headers=headers, json={"reason": "廃業"})
+    assert r.status_code == 201
+    number = r.json()["application_number"]
+    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "approved"
+    # Asking again while it is open gives the same number.
+    assert api.post("/api/v1/portal/withdrawal", headers=headers, json={}).json()["application_number"] == number
+    listed = api.get("/api/v1/portal/applications", headers=headers).json()
+    assert listed[0]["application_number"] == number and listed[0]["kind"] == "business_withdrawal"
