@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -327,3 +328,43 @@ def intake_watch(
             time.sleep(interval)
     except KeyboardInterrupt:
         console.print("stopped")
+
+
+def _day_option(today: str | None) -> date | None:
+    return date.fromisoformat(today) if today else None
+
+
+@run_app.command("renewal")
+def run_renewal(today: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today in Japan)")] = None) -> None:
+    """Apply paid renewals, send renewal notices, lapse expired registrations, renew cards."""
+    _env()
+    from ccus.flows.renewal import renewals
+
+    console.print(renewals(today=_day_option(today)))
+
+
+@run_app.command("withdrawals")
+def run_withdrawals(today: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None) -> None:
+    """Process withdrawals and purge documents whose retention has ended."""
+    _env()
+    from ccus.flows.withdrawal import withdrawals
+
+    console.print(withdrawals(today=_day_option(today)))
+
+
+@run_app.command("changes")
+def run_changes() -> None:
+    """Apply approved change applications."""
+    _env()
+    from ccus.flows.changes import apply_changes
+
+    console.print(apply_changes())
+
+
+@run_app.command("redrive")
+def run_redrive(stuck_after_minutes: int = 60) -> None:
+    """Re-drive stuck cases; those out of attempts go to needs_operator."""
+    _env()
+    from ccus.flows.redrive import redrive_stuck_cases
+
+    console.print(redrive_stuck_cases(stuck_after_minutes=stuck_after_minutes))

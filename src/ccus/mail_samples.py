@@ -73,20 +73,30 @@ def image_of(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data)).convert("RGB")
 
 
-def scan(page: Image.Image, *, skew: float = 0.8, seed: int = 0, turn: int = 0, quality: int | None = None
-         ) -> Image.Image:
+def scan(page: Image.Image, *, skew: float = 0.8, seed: int = 0, turn: int = 0, quality: int = 55,
+         blur: float = 1.0, noise: float = 10.0) -> Image.Image:
     """``page`` as it comes off the scanner: turned by ``turn`` degrees (counter-clockwise; 180 for
-    a page fed upside down), skewed, unevenly lit, blurred, grainy and JPEG-compressed."""
+    a page fed upside down), skewed by ``skew`` degrees, unevenly lit (a quarter darker at one
+    edge), blurred, grainy (Gaussian noise of ``noise`` grey levels) and JPEG-compressed.
+
+    The same degradations as ``infra.samples.scanned_jpeg``, done with numpy and box blurs so that
+    a 300-dpi A4 page takes a fraction of a second instead of several."""
+    import numpy as np
+    from PIL import ImageFilter
+
     if turn:
         page = page.rotate(turn, expand=True)
+    page = page.convert("RGB").rotate(skew, resample=Image.Resampling.BILINEAR, fillcolor=(255, 255, 255))
+    if blur:
+        page = page.filter(ImageFilter.BoxBlur(blur))
+    arr = np.asarray(page, dtype=np.float32)
+    h, w = arr.shape[:2]
+    light = 1.0 - 0.25 * np.linspace(0.0, 1.0, w, dtype=np.float32)[None, :, None]
+    grain = np.random.default_rng(seed).normal(0.0, noise, size=(h, w, 1)).astype(np.float32)
+    out = Image.fromarray(np.clip(arr * light + grain, 0, 255).astype(np.uint8), mode="RGB")
     buf = io.BytesIO()
-    page.save(buf, "PNG")
-    out = image_of(samples.scanned_jpeg(buf.getvalue(), skew_degrees=skew, seed=seed))
-    if quality is not None:
-        buf = io.BytesIO()
-        out.save(buf, "JPEG", quality=quality)
-        out = image_of(buf.getvalue())
-    return out
+    out.save(buf, "JPEG", quality=quality)
+    return image_of(buf.getvalue())
 
 
 def pdf_stack(images: Sequence[Image.Image], dpi: int = 300) -> bytes:

@@ -217,3 +217,18 @@ def test_counter_submission_uses_the_internet_intake_service(db: object) -> None
             Application.application_number == result.application_number)).one()
     assert app.channel == "counter" and result.created
     assert date.fromisoformat(app.declared["birth_date"]) == born
+
+
+def test_the_flow_takes_the_watched_inbox_and_reads_what_it_took(db: object, folders: Folders) -> None:
+    from ccus.flows.mail_intake import mail_intake
+
+    name, kana, born = person()
+    page = ms.pages("W1", ms.worker_values(name, kana, born))[0]
+    drop(folders, "desk-scan.jpg", ms.jpeg(ms.scan(page, seed=11)))
+    summary = mail_intake(root=str(folders.root), settle_seconds=0)
+    assert summary["processed"] == 1 and len(summary["cases"]) == 1
+    assert summary["pipeline"]["documents_stored"] >= 1
+    with unit_of_work() as session:
+        app = session.scalars(select(Application).where(Application.application_number == summary["cases"][0])).one()
+    assert app.status == "awaiting_review" and app.declared["birth_date"] == born.isoformat()
+    assert not list(folders.inbox.iterdir()) and not list(folders.work.iterdir())

@@ -13,9 +13,11 @@ from ccus.models.forms.normalise import (
     OK,
     Raw,
     as_digits,
+    as_kanji_in_context,
     as_katakana,
     join_japanese,
     normalise,
+    suspicious,
 )
 from ccus.models.forms.reading import field_flags, to_declared
 from ccus.models.forms.spec import PAGE_H, FieldKind
@@ -142,6 +144,17 @@ def test_lookalikes_and_spacing() -> None:
     assert as_katakana("やまだ 工") == ("ヤマダ エ", True)
     assert join_japanese("東京 都 新宿 区 2 丁目") == "東京都新宿区2丁目"
     assert join_japanese("ABC Corp 東京") == "ABC Corp東京"
+    assert as_kanji_in_context("配管エ") == ("配管工", True)
+    assert as_kanji_in_context("ヤマダ エ") == ("ヤマダ エ", False)
+    assert as_kanji_in_context("株式会社ロイヤル建設") == ("株式会社ロイヤル建設", False)
+    assert suspicious("西新宿2丁目8番]号") and suspicious("8番l号") and not suspicious("東京都千代田区1-3-2")
+
+
+def test_suspicious_or_mapped_text_is_read_at_low_confidence() -> None:
+    trade = BY_KEY["W1"].field("trade")
+    assert (normalise(trade, Raw("配管 エ", 95)).value, normalise(trade, Raw("配管 エ", 95)).status) == (
+        "配管工", LOW_CONFIDENCE)
+    assert normalise(BY_KEY["W1"].field("address"), Raw("東京 都 8 番 ] 号", 95)).status == LOW_CONFIDENCE
 
 
 def test_declared_data_and_flags_from_a_read_form() -> None:

@@ -88,6 +88,26 @@ def as_katakana(text: str) -> tuple[str, bool]:
     return out, out != raw
 
 
+_CJK = r"\u3400-\u9fff\uf900-\ufaff々〆"
+_KANJI_LOOKALIKES = {"エ": "工", "ロ": "口", "カ": "力", "ニ": "二", "ハ": "八", "タ": "夕", "ト": "卜"}
+_STRAY = re.compile(r"[\[\]{}|\\~_^`\"'<>!?;*#$%=@]")
+_LATIN_IN_JAPANESE = re.compile(rf"(?<=[{_CJK}\u3040-\u30ff])[A-Za-z](?=[{_CJK}\u3040-\u30ff0-9])")
+
+
+def as_kanji_in_context(text: str) -> tuple[str, bool]:
+    """A katakana that looks like a kanji, standing next to kanji (配管エ, 工口), as that kanji;
+    True if any was replaced. Japanese text fields only (a reading keeps its katakana)."""
+    out = re.sub(rf"(?<=[{_CJK}])[エロカニハタト](?![\u30a0-\u30ff])|(?<![\u30a0-\u30ff])[エロカニハタト](?=[{_CJK}])",
+                 lambda m: _KANJI_LOOKALIKES[m.group(0)], text)
+    return out, out != text
+
+
+def suspicious(text: str) -> bool:
+    """Marks a Japanese text field does not hold but OCR produces from specks and strokes (']' for
+    1, '|' for a line) and lone latin letters inside Japanese words (番l号)."""
+    return bool(_STRAY.search(text) or _LATIN_IN_JAPANESE.search(text))
+
+
 def join_japanese(s: str) -> str:
     """Drop the spaces OCR puts between Japanese characters (東京 都 新宿 区 → 東京都新宿区);
     keep those between two latin words."""
@@ -208,6 +228,9 @@ def normalise(f: FormField, raw: Raw) -> Reading:
             text, mapped = as_katakana(text)
         elif f.charset.value in ("digits", "number"):
             text, mapped = as_digits(text)
+        elif f.rule in ("text", "address", "licence"):
+            text, mapped = as_kanji_in_context(join_japanese(normalize_text(text)))
+            mapped = mapped or suspicious(text)
         value, reason = _text_rule(f.rule, text)
         if mapped:
             conf = min(conf, MAPPED_CONFIDENCE_CAP)

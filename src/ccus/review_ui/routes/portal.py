@@ -15,7 +15,7 @@ from ccus.infra.db import unit_of_work
 from ccus.models.errors import ApplicationInvalid
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
 from ccus.services import business_lifecycle as lifecycle
-from ccus.services import notifications, portal_auth
+from ccus.services import disclosure, notifications, portal_auth, sites
 from ccus.services.clock import today_jst
 
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
@@ -133,3 +133,65 @@ def request_renewal(user: BusinessUser) -> dict[str, Any]:
     except lifecycle.RequestRefused as exc:
         raise _refused(exc) from None
     return {"application_number": filed.application_number, "status": filed.status, "amount": filed.amount}
+
+
+# 開示設定 and the registry view ------------------------------------------------------------------
+
+class DisclosureIn(BaseModel):
+    items: dict[str, bool] = Field(description="情報項目ごとの開示（true）・非開示（false）")
+
+
+@router.get("/disclosure/workers", summary="開示設定 → 所属技能者（その他事業者への開示）")
+def disclosure_settings(user: BusinessUser) -> list[dict[str, Any]]:
+    return disclosure.settings_of(user.business_id)
+
+
+@router.put("/disclosure/workers/{worker_id}", summary="所属技能者の情報項目ごとの開示設定", response_model=None)
+def set_disclosure(worker_id: str, body: DisclosureIn, user: BusinessUser) -> dict[str, Any] | JSONResponse:
+    try:
+        items = disclosure.set_settings(user.business_id, worker_id, body.items, actor=user.actor)
+    except ApplicationInvalid as exc:
+        return _invalid(exc)
+    except lifecycle.RequestRefused as exc:
+        raise _refused(exc) from None
+    return {"worker_id": worker_id, "items": items}
+
+
+@router.get("/registry/businesses/{business_id}", summary="事業者情報の閲覧（開示の範囲で）")
+def view_business(business_id: str, user: BusinessUser) -> dict[str, Any]:
+    try:
+        return disclosure.view_business(user.business_id, business_id)
+    except lifecycle.RequestRefused as exc:
+        raise _refused(exc) from None
+
+
+@router.get("/registry/workers/{worker_id}", summary="技能者情報の閲覧（開示の範囲で）")
+def view_worker(worker_id: str, user: BusinessUser) -> dict[str, Any]:
+    try:
+        return disclosure.view_worker(user.business_id, worker_id)
+    except lifecycle.RequestRefused as exc:
+        raise _refused(exc) from None
+
+
+# 現場（元請事業者として登録）と施工体制 -----------------------------------------------------------------
+
+class SiteIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ContractIn(BaseModel):
+    business_id: str = Field(description="下位の事業者ID")
+
+
+@router.post("/sites", status_code=201, summary="現場登録（元請事業者として）")
+def register_site(body: SiteIn, user: BusinessUser) -> dict[str, str]:
+    return {"site_id": sites.register_site(user.business_id, body.name, actor=user.actor)}
+
+
+@router.post("/sites/{site_id}/contracts", status_code=201, summary="施工体制に下位の事業者を登録")
+def add_contract(site_id: str, body: ContractIn, user: BusinessUser) -> dict[str, str]:
+    try:
+        sites.add_contract(user.business_id, site_id, body.business_id, user.business_id, actor=user.actor)
+    except lifecycle.RequestRefused as exc:
+        raise _refused(exc) from None
+    return {"site_id": site_id, "business_id": body.business_id, "upper_business_id": user.business_id}

@@ -1,0 +1,30 @@
+"""The lifecycle deployments of prefect.yaml, run the way production runs them: a process worker
+picks up a run of the withdrawals deployment (with ``today`` as a parameter) and processes the
+withdrawal a business asked for in the portal."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_deployments import worker  # noqa: F401  (the module's process worker)
+from tests.integration.test_portal import bearer, sign_in
+from tests.support import lifecycle as make
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+def test_worker_runs_the_withdrawals_deployment_with_today_as_parameter(api: Any, worker: None) -> None:  # noqa: F811
+    from prefect.deployments import run_deployment
+
+    biz = make.business(must_change=False)
+    token = sign_in(api, biz.business_id, make.PASSWORD).json()["token"]
+    number = api.post("/api/v1/portal/withdrawal", headers=bearer(token), json={}).json()["application_number"]
+    run = run_deployment("withdrawals/withdrawals", parameters={"today": "2027-05-01"}, timeout=300)
+    assert run.state is not None and run.state.is_completed(), run.state
+    deadline = time.monotonic() + 30
+    while api.get(f"/api/v1/applications/{number}").json()["status"] != "registered" and time.monotonic() < deadline:
+        time.sleep(1)
+    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "registered"
