@@ -37,7 +37,7 @@ def _state(number: str) -> tuple[str, list[str]]:
 
 
 def test_approved_case_is_charged_once_by_the_schedule_of_its_date(db: Any) -> None:
-    number, app_id = _approved()
+    _, app_id = _approved()
     assert payments.charge_approved(app_id) == "awaiting_payment"
     assert payments.charge_approved(app_id) == "awaiting_payment"
     with unit_of_work() as session:

@@ -74,7 +74,8 @@ class Application(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('business_registration','worker_registration','proxy_worker_registration')",
+            "kind IN ('business_registration','worker_registration','proxy_worker_registration',"
+            "'business_change','business_renewal','business_withdrawal')",
             name="kind",
         ),
         CheckConstraint("channel IN ('internet','mail','counter')", name="channel"),
@@ -121,6 +122,7 @@ class Document(Base):
     ocr_text: Mapped[str | None] = mapped_column(Text)
     ocr_confidence: Mapped[float | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    purged_at: Mapped[datetime | None] = mapped_column()  # bytes deleted from S3 after retention
 
     __table_args__ = (UniqueConstraint("application_id", "role", "sha256", name="uq_documents_app_role_sha"),)
 

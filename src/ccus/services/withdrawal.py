@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import column, func, or_, select, table, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ccus.infra import s3
@@ -25,7 +25,7 @@ from ccus.models.application_types import Kind
 from ccus.models.lifecycle import DOCUMENT_RETENTION_DAYS, LifecycleKind
 from ccus.models.lifecycle_tables import PortalSession, Withdrawal
 from ccus.models.status import Status
-from ccus.models.tables import AdminId, Affiliation, Application, Business, Worker
+from ccus.models.tables import AdminId, Affiliation, Application, Business, Document, Worker
 from ccus.services import mail
 from ccus.services.business_lifecycle import business_by_id
 from ccus.services.cases import advance, audit
@@ -66,25 +66,19 @@ def process(app_id: int, today: date, *, retention_days: int = DOCUMENT_RETENTIO
         return True
 
 
-# ``documents.purged_at`` comes with migration 0005; until the ORM class carries it, the purge reads
-# and writes the table through this Core view of the columns it needs.
-_documents = table("documents", column("id"), column("application_id"), column("role"), column("s3_key"),
-                   column("sha256"), column("size"), column("purged_at"))
-
-
 def _business_documents(session: Session, biz: Business) -> list[Any]:
     own = select(Application.id).where(or_(
         Application.id == biz.application_id,
         (Application.filed_by_business_id == biz.business_id) & (Application.kind == Kind.BUSINESS_REGISTRATION.value),
     ))
-    d = _documents.c
+    d = Document
     return list(session.execute(select(d.id, d.role, d.s3_key, d.sha256, d.size).where(
         d.application_id.in_(own), d.purged_at.is_(None)).with_for_update()).all())
 
 
 def purge_due(today: date, limit: int = 100) -> int:
     """Purge the documents of every withdrawal whose retention ended on or before ``today``."""
-    d = _documents.c
+    d = Document
     purged = 0
     with unit_of_work() as session:
         due = session.scalars(select(Withdrawal).where(Withdrawal.purge_on <= today, Withdrawal.purged_at.is_(None))
@@ -94,11 +88,11 @@ def purge_due(today: date, limit: int = 100) -> int:
             assert biz is not None
             gone = []
             for doc in _business_documents(session, biz):
-                shared = session.execute(select(func.count()).select_from(_documents).where(
+                shared = session.execute(select(func.count()).select_from(Document).where(
                     d.s3_key == doc.s3_key, d.id != doc.id, d.purged_at.is_(None))).scalar_one()
                 if not shared:
                     s3.delete(doc.s3_key)
-                session.execute(update(_documents).where(d.id == doc.id).values(purged_at=func.now()))
+                session.execute(update(Document).where(d.id == doc.id).values(purged_at=func.now()))
                 gone.append({"role": doc.role, "sha256": doc.sha256, "size": doc.size, "kept_shared": bool(shared)})
             row.purged_at = func.now()
             audit(session, actor=ACTOR, action="documents.purged", application_id=row.application_id,
