@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600, help="requests per page kind")
     parser.add_argument("--rate", type=float, default=20.0, help="requests per second (open loop, Poisson)")
     parser.add_argument("--concurrency", type=int, default=16, help="client threads of the load process")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (ccus up runs one)")
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--cookie", help=argparse.SUPPRESS)
     parser.add_argument("--numbers", help=argparse.SUPPRESS)
@@ -226,7 +227,7 @@ def main() -> None:
 
         port = base + 4
         web = subprocess.Popen([sys.executable, "-m", "uvicorn", "ccus.review_ui.app:app", "--host", "127.0.0.1",
-                                "--port", str(port), "--log-level", "warning"], env=env)
+                                "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)], env=env)
         import httpx
 
         deadline = time.monotonic() + 60
@@ -242,7 +243,8 @@ def main() -> None:
 
         numbers_file = home / "numbers.json"
         numbers_file.write_text(json.dumps(numbers))
-        print(f"load: {args.rate:g} requests/s (Poisson arrivals) from a second process, "
+        print(f"server: uvicorn, {args.workers} worker process(es); "
+              f"load: {args.rate:g} requests/s (Poisson arrivals) from a second process, "
               f"{args.requests} queue pages + {args.requests} case pages, random order")
         out = subprocess.run([sys.executable, __file__, "--load", f"http://127.0.0.1:{port}", "--cookie", cookie,
                               "--numbers", str(numbers_file), "--requests", str(args.requests),

@@ -8,26 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from ccus.infra.db import unit_of_work
-from ccus.infra.samples import insurance_card_jpeg
-from ccus.models.status import PIPELINE_NEXT, Status
+from ccus.models.status import Status
 from ccus.models.tables import Application, Document
-from ccus.services import claims, pipeline
 from ccus.services.review import Decision, decide
-from tests.support.web import business_sample, queued_case
+from tests.support.web import business_sample, drain_pipeline, new_proof, queued_case
 
 pytestmark = pytest.mark.integration
-
-
-def drain_pipeline() -> None:
-    """The pipeline's stages, in this process (what the process-pipeline flow runs)."""
-    while True:
-        moved = 0
-        for status in PIPELINE_NEXT:
-            ids = claims.claim(status, worker="test-pipeline", limit=20)
-            if ids:
-                moved += pipeline.STAGES[status](ids, "test-pipeline")
-        if not moved:
-            return
 
 
 def state(number: str) -> tuple[str, int]:
@@ -35,13 +21,6 @@ def state(number: str) -> tuple[str, int]:
         app = session.scalars(select(Application).where(Application.application_number == number)).one()
         docs = session.scalar(select(func.count()).select_from(Document).where(Document.application_id == app.id))
         return app.status, docs or 0
-
-
-def new_proof() -> tuple[str, tuple[str, bytes, str]]:
-    from datetime import date
-
-    return ("insurance_proof", ("hoken2.jpg", insurance_card_jpeg("見本 一郎", date(1970, 5, 5),
-                                                                   employer_name="株式会社見本建設 再提出"), "image/jpeg"))
 
 
 def test_new_documents_resume_a_returned_case_with_the_same_number(api: Any) -> None:

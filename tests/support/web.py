@@ -11,10 +11,11 @@ from sqlalchemy import update
 
 from ccus import sample_applications as samples
 from ccus.infra.db import unit_of_work
+from ccus.infra.samples import insurance_card_jpeg
 from ccus.models.application_types import Channel
-from ccus.models.status import Status
+from ccus.models.status import PIPELINE_NEXT, Status
 from ccus.models.tables import Application
-from ccus.services import accounts
+from ccus.services import accounts, claims, pipeline
 from ccus.services.intake import IncomingFile, submit
 from tests.support.factories import corporate_number, person
 
@@ -88,3 +89,21 @@ def queued_case(sample: samples.SampleApplication | None = None, *, flags: list[
         session.execute(update(Application).where(Application.application_number == number)
                         .values(status=status.value, flags=flags or []))
     return number
+
+
+def drain_pipeline() -> None:
+    """The pipeline's stages, in this process (what the process-pipeline flow runs)."""
+    while True:
+        moved = 0
+        for status in PIPELINE_NEXT:
+            ids = claims.claim(status, worker="test-pipeline", limit=20)
+            if ids:
+                moved += pipeline.STAGES[status](ids, "test-pipeline")
+        if not moved:
+            return
+
+
+def new_proof() -> tuple[str, tuple[str, bytes, str]]:
+    """An insurance proof as the applicant uploads it in answer to a return."""
+    return ("insurance_proof", ("hoken2.jpg", insurance_card_jpeg("見本 一郎", date(1970, 5, 5),
+                                                                   employer_name="株式会社見本建設 再提出"), "image/jpeg"))

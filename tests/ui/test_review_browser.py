@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Application
-from tests.integration.test_resubmission import drain_pipeline, new_proof
-from tests.support.web import PASSWORD, new_user, queued_case, worker_sample
+from tests.support.web import PASSWORD, drain_pipeline, new_proof, new_user, queued_case, worker_sample
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -81,11 +81,33 @@ def as_digits(text: str) -> tuple[str, bool]:
     return mapped, mapped != raw
 
 
+# Readings of the legal-entity words every company name starts or ends with, as OCR garbles them
+# (ブ read as プ: the voiced and semi-voiced marks are a few pixels apart on a 300-dpi scan).
+_ENTITY_READINGS = {"カプシキガイシャ": "カブシキガイシャ", "カプシキカイシャ": "カブシキガイシャ",
+                    "ユウゲンガイシャ": "ユウゲンガイシャ", "ゴウドウガイシャ": "ゴウドウガイシャ"}
+_SEMI_VOICED = re.compile("[パピプペポ]")
+
+
 def as_katakana(text: str) -> tuple[str, bool]:
-    """A reading with hiragana and kanji look-alikes turned into katakana; True if any was."""
+    """A reading with hiragana and kanji look-alikes turned into katakana; True if any was, or
+    if it holds a semi-voiced kana (パピプペポ), which OCR confuses with the voiced one (バビブベボ)."""
     raw = normalize_text(text)
     out = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in raw.translate(_AS_KATAKANA))
-    return out, out != raw
+    squashed = out.replace(" ", "")
+    for wrong, right in _ENTITY_READINGS.items():
+        if wrong in squashed and wrong != right:
+            out = squashed.replace(wrong, right)
+            squashed = out
+    return out, out.replace(" ", "") != raw.replace(" ", "") and not _entity_only(raw, out) or bool(
+        _SEMI_VOICED.search(out))
+
+
+def _entity_only(raw: str, out: str) -> bool:
+    """True when the only change was a legal-entity reading put right (a sure correction)."""
+    fixed = raw.replace(" ", "")
+    for wrong, right in _ENTITY_READINGS.items():
+        fixed = fixed.replace(wrong, right)
+    return fixed == out.replace(" ", "")
 
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff々〆"
@@ -97,7 +119,8 @@ _LATIN_IN_JAPANESE = re.compile(rf"(?<=[{_CJK}\u3040-\u30ff])[A-Za-z](?=[{_CJK}\
 def as_kanji_in_context(text: str) -> tuple[str, bool]:
     """A katakana that looks like a kanji, standing next to kanji (配管エ, 工口), as that kanji;
     True if any was replaced. Japanese text fields only (a reading keeps its katakana)."""
-    out = re.sub(rf"(?<=[{_CJK}])[エロカニハタト](?![\u30a0-\u30ff])|(?<![\u30a0-\u30ff])[エロカニハタト](?=[{_CJK}])",
+    near = rf"{_CJK}\u3041-\u309f"  # kanji or hiragana: a lone katakana between them is unusual
+    out = re.sub(rf"(?<=[{near}])[エロカニハタト](?![\u30a0-\u30ff])|(?<![\u30a0-\u30ff])[エロカニハタト](?=[{_CJK}])",
                  lambda m: _KANJI_LOOKALIKES[m.group(0)], text)
     return out, out != text
 
@@ -144,7 +167,7 @@ def _text_rule(rule: str, text: str) -> tuple[Any, str | None]:
             return normalize_postcode(_digits_only(text)), None
         except ValueError:
             return None, "郵便番号として読み取れません（7桁）。"
-    digits = _digits_only(text.replace(",", "").replace("，", ""))
+    digits = _digits_only(re.sub(r"[,，.．\s]", "", text) if rule == "amount" else text)
     if not digits.isascii() or not digits.isdigit():
         return None, "数字として読み取れません。"
     if rule == "corporate_number":
@@ -177,7 +200,8 @@ def _text_rule(rule: str, text: str) -> tuple[Any, str | None]:
 def _date(raw: Raw) -> tuple[Any, str | None]:
     if len(raw.ticked) != 1:
         return None, "元号に印がありません。" if not raw.ticked else "元号に複数の印があります。"
-    parts = [_digits_only(p) for p in raw.parts]
+    mapped = [as_digits(p) for p in raw.parts]
+    parts = [_digits_only(p) for p, _ in mapped]
     if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
         return None, "年月日の数字が読み取れません。"
     era, (y, m, d) = raw.ticked[0], (int(p) for p in parts)
@@ -222,12 +246,15 @@ def normalise(f: FormField, raw: Raw) -> Reading:
         value, reason = list(raw.ticked), None
     elif f.kind is FieldKind.DATE:
         value, reason = _date(raw)
+        if any(as_digits(p)[1] for p in raw.parts):
+            conf = min(conf, MAPPED_CONFIDENCE_CAP)
     else:
         text, mapped = raw.text, False
         if f.rule == "kana":
             text, mapped = as_katakana(text)
         elif f.charset.value in ("digits", "number"):
             text, mapped = as_digits(text)
+            mapped = mapped or (f.rule == "amount" and "." in text)
         elif f.rule in ("text", "address", "licence"):
             text, mapped = as_kanji_in_context(join_japanese(normalize_text(text)))
             mapped = mapped or suspicious(text)
