@@ -32,6 +32,8 @@ user_app = typer.Typer(help="Staff accounts of the review screens")
 app.add_typer(user_app, name="user")
 app.add_typer(payments_app, name="payments")
 app.add_typer(cards_app, name="cards")
+linked_app = typer.Typer(help="Linked systems (連携システム) that send attendance records")
+app.add_typer(linked_app, name="linked")
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 def _env() -> Settings:
@@ -191,6 +193,10 @@ def payments_import(file: Path) -> None:
                   + ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())))
     for problem in report.problems:
         console.print(f"  [yellow]![/] {escape(problem)}")
+    if report.outcomes.get("matched"):
+        from ccus.infra.orchestrator import ISSUANCE_DEPLOYMENT, trigger
+
+        trigger(ISSUANCE_DEPLOYMENT)  # issue the paid cases now rather than at the next scheduled run
 
 
 @user_app.command("add")
@@ -368,3 +374,23 @@ def run_redrive(stuck_after_minutes: int = 60) -> None:
     from ccus.flows.redrive import redrive_stuck_cases
 
     console.print(redrive_stuck_cases(stuck_after_minutes=stuck_after_minutes))
+
+
+@run_app.command("billing")
+def run_billing(today: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today in Japan)")] = None) -> None:
+    """Issue the 管理者ID and 現場利用料 invoices due on that day (each invoice once)."""
+    _env()
+    from ccus.flows.billing import billing
+
+    console.print(billing(today=_day_option(today)))
+
+
+@linked_app.command("add")
+def linked_add(name: str, code: Annotated[str | None, typer.Option(help="System code (default: generated)")] = None) -> None:
+    """Register a linked system (or re-key an existing code); its API key is printed once, stored hashed."""
+    from ccus.services.attendance import register_system
+
+    _env()
+    system = register_system(name, code)
+    console.print(f"system code: {system.system_code}")
+    console.print(f"API key (shown once): {system.api_key}")

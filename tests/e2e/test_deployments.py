@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from ccus import sample_applications as samples
-from tests.e2e.test_slice import decide, status, submit
+from ccus.infra.orchestrator import ISSUANCE_DEPLOYMENT
+from tests.e2e.test_slice import decide, pay, status, submit
 from tests.support.factories import corporate_number
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -44,4 +45,9 @@ def test_worker_runs_the_triggered_pipeline_and_issuance_deployments(
     number = submit(api, samples.business(corporate_number=corporate_number(), email="deploy-e2e@example.jp"))
     assert wait_for(api, number, "awaiting_review") == "awaiting_review"
     assert decide(api, reviewer_token, number).status_code == 200
+    assert wait_for(api, number, "awaiting_payment") == "awaiting_payment"
+    pay(number)
+    from prefect.deployments import run_deployment
+
+    run_deployment(ISSUANCE_DEPLOYMENT, timeout=0)  # as `ccus payments import` does
     assert wait_for(api, number, "registered") == "registered"

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ccus.models.errors import message_for
-from ccus.review_ui.routes import applications, portal, review, web_auth, web_case, web_manage, web_queue
+from ccus.review_ui.routes import applications, linked, portal, review, web_auth, web_case, web_manage, web_queue
 from ccus.review_ui.web import HERE, install_error_pages
 
 
@@ -25,6 +25,7 @@ def create_app() -> FastAPI:
     api.include_router(applications.router)
     api.include_router(review.router)
     api.include_router(portal.router)
+    api.include_router(linked.router)
     # The staff screens (server-rendered pages, Japanese).
     for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router):
         api.include_router(router)

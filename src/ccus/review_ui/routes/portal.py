@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from ccus.infra.db import unit_of_work
 from ccus.models.errors import ApplicationInvalid
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
+from ccus.services import billing, disclosure, notifications, portal_auth, sites
 from ccus.services import business_lifecycle as lifecycle
-from ccus.services import disclosure, notifications, portal_auth, sites
 from ccus.services.clock import today_jst
 
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
@@ -195,3 +195,10 @@ def add_contract(site_id: str, body: ContractIn, user: BusinessUser) -> dict[str
     except lifecycle.RequestRefused as exc:
         raise _refused(exc) from None
     return {"site_id": site_id, "business_id": body.business_id, "upper_business_id": user.business_id}
+
+
+# 請求 -------------------------------------------------------------------------------------------
+
+@router.get("/invoices", summary="請求 → 未払いの請求（管理者ID利用料・現場利用料）")
+def unpaid_invoices(user: BusinessUser) -> list[dict[str, Any]]:
+    return billing.unpaid_invoices(user.business_id)
