@@ -7,10 +7,11 @@ arguments, so a re-run sends byte-identical requests (and its Idempotency-Key fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ccus.infra import samples
+from ccus.services.clock import today_jst
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,38 @@ def worker(*, name: str = "山田 太郎", kana: str = "ヤマダ タロウ", bi
 
 
 def proxy_worker(*, filer_business_id: str, filer_name: str, name: str = "佐藤 花子", kana: str = "サトウ ハナコ",
-                 birth_date: date = date(1990, 7, 1), signed_on: date = date(2026, 11, 1)) -> SampleApplication:
+                 birth_date: date = date(1990, 7, 1), signed_on: date | None = None) -> SampleApplication:
+    """A worker filed by their employer, with the worker's consent on the registry's form (様式C1),
+    filled, signed and sealed, as a 300-dpi JPEG. ``signed_on`` defaults to a week before today
+    (a consent is valid for ``models.consent.CONSENT_VALIDITY_DAYS``)."""
     base = worker(name=name, kana=kana, birth_date=birth_date, employer_business_id=filer_business_id, email=None,
                   address="神奈川県横浜市中区本町6丁目50番地1")
     data = dict(base.data, sex="female", proxy={"filer_business_id": filer_business_id, "relation": "employer"})
-    consent = SampleFile("worker_consent", "doui.png", "image/png", samples.consent_form_png(
-        name, kana, birth_date, filer_name, filer_business_id, filer_name, signed_on))
+    consent = SampleFile("worker_consent", "doui.jpg", "image/jpeg", worker_consent_jpeg(
+        name, kana, birth_date, filer_name, filer_business_id, filer_name,
+        signed_on or today_jst() - timedelta(days=7)))
     return SampleApplication("proxy_worker_registration", data, [*base.files, consent])
+
+
+def worker_consent_jpeg(name: str, kana: str, birth_date: date, proxy_name: str, proxy_id: str,
+                        employer_name: str, signed_on: date, *, seal: bool = True, dpi: int = 300, scanned: bool = False) -> bytes:
+    """The worker's consent form (様式C1) filled in, signed with a red seal (unless ``seal`` is
+    False), rendered at ``dpi`` (and passed through a flatbed scan if ``scanned``). Deterministic."""
+    import io
+
+    from ccus.infra.forms_render import filled_pages
+    from ccus.models.forms.catalogue import BY_KEY
+
+    values = {"worker_name": name, "worker_name_kana": kana, "birth_date": birth_date,
+              "proxy_business_name": proxy_name, "proxy_business_id": proxy_id, "employer_name": employer_name,
+              "signed_on": signed_on, "signature": name if seal else None}
+    page = filled_pages(BY_KEY["C1"], values, dpi=dpi)[0]
+    buf = io.BytesIO()
+    if not scanned:
+        page.save(buf, "JPEG", quality=92)
+        return buf.getvalue()
+    page.save(buf, "PNG")
+    return samples.scanned_jpeg(buf.getvalue(), skew_degrees=0.6)
 
 
 def multipart(sample: SampleApplication) -> tuple[dict[str, str], list[tuple[str, tuple[str, bytes, str]]]]:

@@ -138,7 +138,9 @@ def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, review
     name, kana, born = person()
     w = submit(api, samples.worker(name=name, kana=kana, birth_date=born, employer_business_id=business_id,
                                    email="worker-e2e@example.jp"))
-    pname, pkana, _ = person()
+    # A real-looking name: the consent form is OCR'd and every item must read cleanly (random
+    # two-kanji strings from person() often read below the confidence threshold and block).
+    pname, pkana = "佐藤 花子", "サトウ ハナコ"
     pborn = date(1964, 5, 1)  # 62 at issuance: a 15-year card
     p = submit(api, samples.proxy_worker(filer_business_id=business_id, filer_name="株式会社テストemployer-e2e",
                                          name=pname, kana=pkana, birth_date=pborn))

@@ -94,6 +94,9 @@ def test_split_by_separator_and_by_markers() -> None:
     ("postcode", Raw("16380", 90), None, INVALID),
     ("phone", Raw("090-1234-5678", 90), "090-1234-5678", OK),
     ("email", Raw("yamada@example", 90), None, INVALID),
+    ("email", Raw("genbal3@example.jp", 90), "genbal3@example.jp", LOW_CONFIDENCE),  # l or 1?
+    ("name_kana", Raw("アメヌル レクテ", 95), "アメヌルレクテ", LOW_CONFIDENCE),  # メ/ヌ confusable
+    ("name_kana", Raw("カプ シキ ガイ シャ ミホン", 95), "カブシキガイシャミホン", OK),  # a sure correction
     ("employer_business_id", Raw("", 0), None, OK),  # optional and blank
     ("name", Raw("", 0), None, MISSING),
     ("birth_date", Raw(ticked=("昭和",), parts=("60", "04", "12"), confidence=90), "1985-04-12", OK),

@@ -138,7 +138,7 @@ def record_batch(system_code: str, records: list[dict[str, Any]], *, today: date
         sites = {s.site_id: s for s in session.scalars(select(Site).where(Site.site_id.in_(site_ids)))} \
             if site_ids else {}
         workers = dict(session.execute(select(Worker.worker_id, Worker.id)
-                                       .where(Worker.worker_id.in_(worker_ids))).tuples().all()) if worker_ids else {}
+                                       .where(Worker.worker_id.in_(worker_ids))).all()) if worker_ids else {}
         for n, rec in enumerate(records, start=1):
             sent_code = str(rec.get("system_code") or system_code).strip()
             site_id, worker_id, day = _id14(rec.get("site_id")), _id14(rec.get("worker_id")), _work_date(

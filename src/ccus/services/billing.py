@@ -145,7 +145,7 @@ def attendance_counts(month: date) -> dict[str, int]:
                                .join(Business, Business.id == AttendanceRecord.prime_business_pk)
                                .where(AttendanceRecord.work_date >= first,
                                       AttendanceRecord.work_date <= _month_end(first))
-                               .group_by(Business.business_id)).tuples().all()
+                               .group_by(Business.business_id)).all()
     return dict(rows)
 
 
@@ -172,7 +172,7 @@ def _site_usage_invoice(prime_pk: int, period: str, before: date, today: date) -
         taken = session.execute(update(AttendanceRecord).where(
             AttendanceRecord.prime_business_pk == prime_pk, AttendanceRecord.invoice_id.is_(None),
             AttendanceRecord.work_date < before).values(invoice_id=invoice.id)
-            .returning(AttendanceRecord.site_pk, AttendanceRecord.work_date)).tuples().all()
+            .returning(AttendanceRecord.site_pk, AttendanceRecord.work_date)).all()
         if not taken:  # taken meanwhile by another period's run: no invoice of nothing
             session.delete(invoice)
             return None
@@ -180,7 +180,7 @@ def _site_usage_invoice(prime_pk: int, period: str, before: date, today: date) -
         for site_pk, work_date in taken:
             per_site[(site_pk, site_usage_fee_per_record(work_date))] += 1
         names = dict(session.execute(select(Site.id, Site.site_id).where(
-            Site.id.in_({s for s, _ in per_site}))).tuples().all())
+            Site.id.in_({s for s, _ in per_site}))).all())
         lines: list[dict[str, Any]] = [{"site_id": names[s], "unit": unit, "records": n, "amount": unit * n}
                  for (s, unit), n in sorted(per_site.items(), key=lambda kv: (names[kv[0][0]], kv[0][1]))]
         invoice.amount = sum(line["amount"] for line in lines)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 from typing import Any
 
@@ -20,6 +22,7 @@ from ccus.infra.attachments import page_images, pdf_text_layer
 from ccus.infra.db import unit_of_work
 from ccus.infra.ocr import ocr_many
 from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
+from ccus.models.consent import Party, check_employer_consent, check_worker_consent
 from ccus.models.evidence import Flag, date_in_text, low_confidence, text_contains
 from ccus.models.persons import person_key
 from ccus.models.status import Status
@@ -201,7 +204,82 @@ def validate(ids: list[int], actor: str) -> int:
 
 # Consent (代行申請) ----------------------------------------------------------------------------
 
-def consent_flags(session: Session, app: Application, docs: dict[str, list[Document]]) -> list[Flag]:
+CONSENT_ROLES = (DocumentRole.WORKER_CONSENT.value, DocumentRole.EMPLOYER_CONSENT.value)
+CONSENT_READ_DPI = 300
+CONSENT_FORM_UNRECOGNISED = "所定の同意書様式ではありません。"
+
+
+@dataclass(frozen=True)
+class ConsentReading:
+    """One consent document as read: the form (None when it is not one of our consent forms) and
+    each field's normalised reading."""
+
+    form_key: str | None
+    title: str = ""
+    readings: dict[str, Any] = dc_field(default_factory=dict)  # field name → normalise.Reading
+
+
+def _pdf_words(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str]]:
+    from ccus.services.mail_reading import _words
+
+    return _words(pdf, index)
+
+
+def read_consent_documents(docs: list[tuple[int, str, str, str]]) -> dict[int, ConsentReading]:
+    """Read consent documents ((id, role, s3 key, media type)) with the form reader: each page is
+    located by its registration marks and page marker; the first page that is the consent form of
+    the document's role is read (a PDF's text layer where it has one), all documents in ONE OCR
+    run. A document whose loading fails is left out (the caller reads it again on its own)."""
+    from ccus.infra.attachments import PDF
+    from ccus.infra.form_reader import locate, read_fields, text_layer_fields
+    from ccus.models.forms.catalogue import form_for
+    from ccus.models.forms.normalise import normalise
+
+    out: dict[int, ConsentReading] = {}
+    pages: list[Any] = []
+    layers: list[dict[str, str] | None] = []
+    owners: list[tuple[int, Any]] = []
+    for doc_id, role, key, media_type in docs:
+        try:
+            data = s3.get_bytes(key)
+            found = ConsentReading(None)
+            for n, image in enumerate(page_images(data, media_type, dpi=CONSENT_READ_DPI)):
+                if n >= MAX_OCR_PAGES_PER_DOCUMENT:
+                    break
+                located = locate(image)
+                spec = form_for(located.marker.code, located.marker.version) if located else None
+                if located is None or spec is None or spec.document_role != role:
+                    continue
+                page = spec.pages[located.marker.page - 1]
+                layer = None
+                if media_type == PDF:
+                    words = _pdf_words(data, n)
+                    layer = text_layer_fields(words, located, CONSENT_READ_DPI, page) if words else None
+                pages.append((image, located, page))
+                layers.append(layer)
+                owners.append((doc_id, spec))
+                found = ConsentReading(spec.key, spec.title)
+                break
+            out[doc_id] = found
+        except Exception as exc:  # noqa: BLE001 - read again by the case's own step, which records it
+            log.warning("consent document %s not read: %s", doc_id, type(exc).__name__)
+    if pages:
+        for (doc_id, spec), raws in zip(owners, read_fields(pages, layers), strict=True):
+            out[doc_id] = ConsentReading(spec.key, spec.title,
+                                         {name: normalise(spec.field(name), raw) for name, raw in raws.items()})
+    return out
+
+
+def _party(business: Business | None) -> Party | None:
+    return Party(business.business_id, business.trade_name) if business is not None else None
+
+
+def consent_flags(session: Session, app: Application, docs: dict[str, list[Document]],
+                  forms: dict[int, ConsentReading] | None = None, today: date | None = None) -> list[Flag]:
+    """The consent stage's flags; every item checked on each consent form goes to
+    ``app.extracted["consent"]`` for the reviewer, every failed one is a blocking flag."""
+    from ccus.services.clock import today_jst
+
     d = app.declared
     proxy = d["proxy"]
     flags: list[Flag] = []
@@ -220,34 +298,69 @@ def consent_flags(session: Session, app: Application, docs: dict[str, list[Docum
     worker_forms = docs.get(DocumentRole.WORKER_CONSENT.value, [])
     if not worker_forms:
         flag("worker_consent_missing", "block", "技能者本人の代行申請同意書がありません。", "attachments.worker_consent")
-    if proxy["relation"] != "employer" and not docs.get(DocumentRole.EMPLOYER_CONSENT.value):
+    employer_proxy = proxy["relation"] == "employer"
+    if not employer_proxy and not docs.get(DocumentRole.EMPLOYER_CONSENT.value):
         flag("employer_consent_missing", "block", "所属事業者の代行申請同意書がありません。", "attachments.employer_consent")
-    for doc in worker_forms:
-        text = doc.ocr_text or ""
-        if not text_contains(text, d["name"]):
-            flag("consent_name_mismatch", "warn", "同意書の技能者氏名が申請内容と一致しません。", "attachments.worker_consent")
-        if not date_in_text(text, date.fromisoformat(d["birth_date"])):
-            flag("consent_birth_date_mismatch", "warn", "同意書の生年月日が申請内容と一致しません。",
-                 "attachments.worker_consent")
-        if filer is not None and not (text_contains(text, filer.trade_name)
-                                      or text_contains(text, filer.business_id)):
-            flag("consent_proxy_mismatch", "warn", "同意書に代行申請者の事業者名またはIDが見当たりません。",
-                 "attachments.worker_consent")
+    checked = [doc for role in CONSENT_ROLES if not (employer_proxy and role == DocumentRole.EMPLOYER_CONSENT.value)
+               for doc in docs.get(role, [])]
+    if forms is None or any(doc.id not in forms for doc in checked):
+        forms = {**(forms or {}), **read_consent_documents(
+            [(doc.id, doc.role, doc.s3_key, doc.media_type) for doc in checked if doc.id not in (forms or {})])}
+    today = today or today_jst()
+    results: list[dict[str, Any]] = []
+    for doc in checked:
+        where = f"attachments.{doc.role}"
+        label = ROLE_LABELS_JA[DocumentRole(doc.role)]
+        read = forms.get(doc.id)
+        if read is None or read.form_key is None:
+            flag("consent_form_unrecognised", "block", f"{label}：{CONSENT_FORM_UNRECOGNISED}", where)
+            results.append({"document_id": doc.id, "role": doc.role, "form": None, "name": "form",
+                            "passed": False, "reason": CONSENT_FORM_UNRECOGNISED})
+            continue
+        if doc.role == DocumentRole.WORKER_CONSENT.value:
+            employer_name = employer.trade_name if employer is not None else None
+            checks = check_worker_consent(read.readings, d, _party(filer), employer_name, today)
+        else:
+            checks = check_employer_consent(read.readings, d, _party(filer), _party(employer), today)
+        for c in checks:
+            results.append({"document_id": doc.id, "role": doc.role, "form": read.form_key, "name": c.name,
+                            "passed": c.passed, "reason": c.reason_ja})
+            if not c.passed:
+                flag(f"consent_{c.name}", "block", f"{read.title}：{c.reason_ja}", where)
+    app.extracted = {**(app.extracted or {}), "consent": results}
     return flags
 
 
+def _batch_consent_documents(ids: list[int]) -> list[tuple[int, str, str, str]]:
+    with unit_of_work() as session:
+        rows = session.execute(select(Document.id, Document.role, Document.s3_key, Document.media_type)
+                               .join(Application, Application.id == Document.application_id)
+                               .where(Application.id.in_(ids), Application.status == Status.VALIDATED.value,
+                                      Application.kind == Kind.PROXY_WORKER_REGISTRATION.value,
+                                      Document.role.in_(CONSENT_ROLES)))
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
 def check_consent(ids: list[int], actor: str) -> int:
+    # Every consent form of the batch in one zonal read (Tesseract starts once); a document this
+    # read misses is read again by its case's own step, where a failure is recorded on the case.
+    try:
+        forms = read_consent_documents(_batch_consent_documents(ids))
+    except Exception as exc:  # noqa: BLE001 - each case then reads its own documents
+        log.warning("batch consent read failed: %s", type(exc).__name__)
+        forms = {}
+
     def step(session: Session, app: Application) -> None:
         if app.status != Status.VALIDATED.value:
             return
         if app.kind != Kind.PROXY_WORKER_REGISTRATION.value:
             advance(session, app, Status.CONSENT_CHECKED, actor=actor, reason="not a proxy application")
             return
-        flags = consent_flags(session, app, _docs_by_role(session, app.id))
+        flags = consent_flags(session, app, _docs_by_role(session, app.id), forms)
         app.flags = [f for f in app.flags if f.get("stage") != "consent"] + [f.as_dict() for f in flags]
         blocking = [f.code for f in flags if f.severity == "block"]
         advance(session, app, Status.CONSENT_CHECKED, actor=actor,
-                reason=("consent blocked: " + ", ".join(blocking)) if blocking else "consent present")
+                reason=("consent blocked: " + ", ".join(blocking)) if blocking else "consent checked: all passed")
     return _each(ids, "consent", step)
 
 

@@ -1,0 +1,113 @@
+"""The consent stage on real scans of the consent form (様式C1), read with real Tesseract: a correct
+consent passes every check, each kind of wrong consent fails with its reason and blocks approval."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from ccus import sample_applications as samples
+from ccus.infra.db import unit_of_work
+from ccus.models.application_types import Channel
+from ccus.models.identifiers import registry_id_from_serial
+from ccus.models.status import Status
+from ccus.models.tables import Application
+from ccus.services import pipeline, review
+from ccus.services.clock import today_jst
+from ccus.services.intake import IncomingFile, submit
+from tests.support import lifecycle
+
+pytestmark = pytest.mark.integration
+
+NAME, KANA = "佐藤 花子", "サトウ ハナコ"
+
+
+def _case(filer: lifecycle.RegisteredBusiness, born: date, **form: Any) -> str:
+    """A proxy case filed by ``filer`` for a worker born ``born``, its consent form filled with
+    the application's values except those in ``form``; left in the consent stage's input."""
+    values: dict[str, Any] = {"name": NAME, "kana": KANA, "birth_date": born, "proxy_name": "株式会社見本建設",
+                              "proxy_id": filer.business_id, "employer_name": "株式会社見本建設",
+                              "signed_on": today_jst() - timedelta(days=3)}
+    values.update(form)
+    base = samples.proxy_worker(filer_business_id=filer.business_id, filer_name="株式会社見本建設",
+                                name=NAME, kana=KANA, birth_date=born)
+    files = [IncomingFile(f.role, f.filename, f.content_type, f.data) for f in base.files if f.role != "worker_consent"]
+    files.append(IncomingFile("worker_consent", "doui.jpg", "image/jpeg", samples.worker_consent_jpeg(
+        values["name"], values["kana"], values["birth_date"], values["proxy_name"], values["proxy_id"],
+        values["employer_name"], values["signed_on"], seal=values.get("seal", True))))
+    number = submit(kind=base.kind, channel=Channel.INTERNET, declared=base.data, files=files, idempotency_key=None,
+                    actor="test").application_number
+    with unit_of_work() as session:
+        session.execute(update(Application).where(Application.application_number == number)
+                        .values(status=Status.VALIDATED.value, flags=[]))
+    return number
+
+
+def _app(number: str) -> Application:
+    with unit_of_work() as session:
+        app = session.query(Application).filter_by(application_number=number).one()
+        session.expunge(app)
+        return app
+
+
+def test_consent_forms_are_checked_item_by_item_and_failures_block(db: Any) -> None:
+    filer = lifecycle.business()
+    other_id = next(r for r in map(registry_id_from_serial, range(7_654_321, 7_654_400)) if r)
+    today = today_jst()
+    cases = {
+        "ok": (_case(filer, date(1990, 7, 1)), None, None),
+        "birth_date": (_case(filer, date(1990, 7, 2), birth_date=date(1991, 7, 2)), "birth_date", "生年月日"),
+        "future": (_case(filer, date(1990, 7, 3), signed_on=today + timedelta(days=10)), "signed_on", "未来"),
+        "old": (_case(filer, date(1990, 7, 4), signed_on=today - timedelta(days=200)), "signed_on", "90日を超えて"),
+        "no_seal": (_case(filer, date(1990, 7, 5), seal=False), "signature", "署名又は押印がありません"),
+        "other_proxy": (_case(filer, date(1990, 7, 6), proxy_name="株式会社別件工務店", proxy_id=other_id),
+                        "proxy_business_id", "一致しません"),
+    }
+    ids = [_app(n).id for n, _, _ in cases.values()]
+    assert pipeline.check_consent(ids, "test") == len(ids)
+    assert pipeline.to_review(ids, "test") == len(ids)
+    for key, (number, failing, words) in cases.items():
+        app = _app(number)
+        results = app.extracted["consent"]
+        assert {r["name"] for r in results} == {"worker_name", "worker_name_kana", "birth_date", "proxy_business_id",
+                                                "proxy_business_name", "employer_name", "signed_on", "signature"}
+        failed = {r["name"]: r["reason"] for r in results if not r["passed"]}
+        consent_blocks = [f for f in app.flags if f["stage"] == "consent" and f["severity"] == "block"]
+        if failing is None:
+            assert failed == {}, (key, failed)
+            assert consent_blocks == []
+            continue
+        assert failing in failed, (key, failed)
+        if key == "old" and "確信度が低い" in failed[failing]:
+            words = "確信度が低い"  # KNOWN: the reader's date digits are often below threshold (still blocks)
+        assert words in failed[failing], (key, failed)
+        assert f"consent_{failing}" in {f["code"] for f in consent_blocks}
+        if key == "other_proxy":
+            assert "proxy_business_name" in failed
+        with pytest.raises(review.DecisionRefused) as refused:
+            review.decide(number, actor="reviewer-consent", decision=review.Decision.APPROVE, reason=None)
+        assert refused.value.code == "blocked"
+        assert words in refused.value.message
+
+
+def test_a_consent_that_is_not_our_form_blocks(db: Any) -> None:
+    filer = lifecycle.business()
+    base = samples.proxy_worker(filer_business_id=filer.business_id, filer_name="株式会社見本建設",
+                                name=NAME, kana=KANA, birth_date=date(1990, 8, 1))
+    files = [IncomingFile(f.role, f.filename, f.content_type, f.data) for f in base.files if f.role != "worker_consent"]
+    from ccus.infra import samples as images
+
+    files.append(IncomingFile("worker_consent", "letter.png", "image/png", images.consent_form_png(
+        NAME, KANA, date(1990, 8, 1), "株式会社見本建設", filer.business_id, "株式会社見本建設", today_jst())))
+    number = submit(kind=base.kind, channel=Channel.INTERNET, declared=base.data, files=files, idempotency_key=None,
+                    actor="test").application_number
+    with unit_of_work() as session:
+        session.execute(update(Application).where(Application.application_number == number)
+                        .values(status=Status.VALIDATED.value, flags=[]))
+    pipeline.check_consent([_app(number).id], "test")
+    app = _app(number)
+    assert [f["code"] for f in app.flags if f["severity"] == "block"] == ["consent_form_unrecognised"]
+    assert "所定の同意書様式ではありません" in app.flags[0]["message"]
