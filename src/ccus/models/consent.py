@@ -25,6 +25,9 @@ class ConsentCheck:
     name: str  # the check (stable, for codes and tests)
     passed: bool
     reason_ja: str  # why it failed, or what was confirmed
+    # Read, but below the confidence threshold: the outcome stands on an uncertain reading, so a
+    # reviewer must confirm it by eye (shown as a warning); it is never a silent pass.
+    unverified: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,10 +51,27 @@ def _same_digits(a: Any, b: Any) -> bool:
         ch for ch in normalize_text(str(b)) if ch.isdigit())
 
 
+UNCERTAIN = "low_confidence"
+_CONFIRM = "（読み取りの確信度が低いため、同意書の該当欄を目視で確認してください）"
+
+
+def _uncertain(r: Reading | None) -> bool:
+    """Read with a value, but below the confidence threshold."""
+    return r is not None and r.status == UNCERTAIN and r.value not in (None, "")
+
+
+def _flagged(check: ConsentCheck, r: Reading | None) -> ConsentCheck:
+    if not _uncertain(r):
+        return check
+    return ConsentCheck(check.name, check.passed, check.reason_ja + _CONFIRM, unverified=True)
+
+
 def _unreadable(label: str, r: Reading | None) -> str | None:
-    """Why ``r`` cannot be relied on, or None when it was read cleanly."""
+    """Why ``r`` cannot be relied on, or None when it was read (cleanly or uncertainly)."""
     if r is None:
         return f"{label}の欄が読み取れませんでした。"
+    if _uncertain(r):
+        return None
     if r.status != OK or r.value in (None, ""):
         why = r.reason or "記入がない、又は読み取れません。"
         if r.status == "low_confidence":
@@ -70,8 +90,8 @@ def _match(name: str, label: str, r: Reading | None, expected: Any, *, digits: b
         return ConsentCheck(name, False, expected_missing or f"{label}の照合先が申請内容にありません。")
     same = _same_digits(r.value, expected) if digits else _same_text(r.value, expected)
     if not same:
-        return ConsentCheck(name, False, f"同意書の{label}（{r.value}）が申請内容（{expected}）と一致しません。")
-    return ConsentCheck(name, True, f"{label}が一致しました。")
+        return _flagged(ConsentCheck(name, False, f"同意書の{label}（{r.value}）が申請内容（{expected}）と一致しません。"), r)
+    return _flagged(ConsentCheck(name, True, f"{label}が一致しました。"), r)
 
 
 def _date_match(name: str, label: str, r: Reading | None, expected: Any) -> ConsentCheck:
@@ -84,8 +104,8 @@ def _date_match(name: str, label: str, r: Reading | None, expected: Any) -> Cons
     except ValueError:
         return ConsentCheck(name, False, f"{label}を日付として照合できません。")
     if got != want:
-        return ConsentCheck(name, False, f"同意書の{label}（{got.isoformat()}）が申請内容（{want.isoformat()}）と一致しません。")
-    return ConsentCheck(name, True, f"{label}が一致しました。")
+        return _flagged(ConsentCheck(name, False, f"同意書の{label}（{got.isoformat()}）が申請内容（{want.isoformat()}）と一致しません。"), r)
+    return _flagged(ConsentCheck(name, True, f"{label}が一致しました。"), r)
 
 
 def _signed_on(r: Reading | None, today: date, max_age_days: int) -> ConsentCheck:
@@ -99,19 +119,19 @@ def _signed_on(r: Reading | None, today: date, max_age_days: int) -> ConsentChec
     except ValueError:
         return ConsentCheck(name, False, "同意日を日付として読み取れません。")
     if signed > today:
-        return ConsentCheck(name, False, f"同意日（{signed.isoformat()}）が未来の日付です。")
+        return _flagged(ConsentCheck(name, False, f"同意日（{signed.isoformat()}）が未来の日付です。"), r)
     if signed < today - timedelta(days=max_age_days):
-        return ConsentCheck(name, False, f"同意日（{signed.isoformat()}）から{max_age_days}日を超えています。"
-                                         "新しい同意書が必要です。")
-    return ConsentCheck(name, True, f"同意日（{signed.isoformat()}）は有効期間内です。")
+        return _flagged(ConsentCheck(name, False, f"同意日（{signed.isoformat()}）から{max_age_days}日を超えています。"
+                                                  "新しい同意書が必要です。"), r)
+    return _flagged(ConsentCheck(name, True, f"同意日（{signed.isoformat()}）は有効期間内です。"), r)
 
 
 def _signature(r: Reading | None, label: str) -> ConsentCheck:
     name = "signature"
     if r is None or r.status != OK or r.value is not True:
         why = (r.reason if r is not None and r.reason else "署名又は押印がありません。")
-        if r is not None and r.status == "low_confidence":
-            return ConsentCheck(name, False, f"{label}の有無がはっきりしないため確認できません（{why}）")
+        if r is not None and r.status == UNCERTAIN:
+            return ConsentCheck(name, False, f"{label}の有無がはっきりしません（{why}）" + _CONFIRM, unverified=True)
         return ConsentCheck(name, False, f"{label}がありません（{why}）")
     return ConsentCheck(name, True, f"{label}があります。")
 

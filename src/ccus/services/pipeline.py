@@ -325,7 +325,9 @@ def consent_flags(session: Session, app: Application, docs: dict[str, list[Docum
         for c in checks:
             results.append({"document_id": doc.id, "role": doc.role, "form": read.form_key, "name": c.name,
                             "passed": c.passed, "reason": c.reason_ja})
-            if not c.passed:
+            if c.unverified:  # an uncertain reading: the reviewer confirms it on the form
+                flag(f"consent_{c.name}_unverified", "warn", f"{read.title}：{c.reason_ja}", where)
+            elif not c.passed:
                 flag(f"consent_{c.name}", "block", f"{read.title}：{c.reason_ja}", where)
     app.extracted = {**(app.extracted or {}), "consent": results}
     return flags
