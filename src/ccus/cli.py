@@ -25,6 +25,7 @@ app = typer.Typer(help="建設キャリアアップシステム back office", no
 token_app = typer.Typer(help="Staff API tokens")
 payments_app = typer.Typer(help="Payments (入金)")
 cards_app = typer.Typer(help="Skilled-worker cards (建設キャリアアップカード)")
+print_app = typer.Typer(help="Print batches (印刷バッチ)")
 run_app = typer.Typer(help="Run a flow once, in this process, against the stack's Prefect server")
 app.add_typer(token_app, name="token")
 app.add_typer(run_app, name="run")
@@ -32,6 +33,7 @@ user_app = typer.Typer(help="Staff accounts of the review screens")
 app.add_typer(user_app, name="user")
 app.add_typer(payments_app, name="payments")
 app.add_typer(cards_app, name="cards")
+app.add_typer(print_app, name="print")
 linked_app = typer.Typer(help="Linked systems (連携システム) that send attendance records")
 app.add_typer(linked_app, name="linked")
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -218,6 +220,16 @@ def user_add(
     except AccountError as exc:
         raise typer.BadParameter(str(exc)) from None
     console.print(f"user {escape(username)} ({role}) saved")
+
+
+@print_app.command("done")
+def print_done(batch_number: str) -> None:
+    """The print shop has printed a batch: delete its secret-bearing files, keep the manifest."""
+    from ccus.services.printing import mark_printed
+
+    _env()
+    done = mark_printed(batch_number)
+    console.print(f"{batch_number}: {'secrets deleted, manifest kept' if done else 'already marked printed'}")
 
 
 @cards_app.command("reissue")

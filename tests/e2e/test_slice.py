@@ -132,6 +132,14 @@ def test_business_is_issued_ids_credentials_two_mails_and_a_postcard(api: Any, r
     codes = re.findall(r"(?<!\d)\d{4}(?!\d)", text)
     assert any(verify_secret(cred.security_code_hash, c) for c in codes)
 
+    # Once the print shop has printed the batch, the last copy of the plaintext secrets is gone.
+    from ccus.services.printing import mark_printed
+
+    assert mark_printed(batch.batch_number) and not mark_printed(batch.batch_number)
+    assert not s3.exists(batch.s3_key) and s3.exists(batch.manifest_key)
+    manifest = s3.get_bytes(batch.manifest_key).decode("utf-8-sig")
+    assert business_id in manifest and password not in manifest
+
 
 def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, reviewer_token: str, db: Any) -> None:
     _, business_id = register_business(api, reviewer_token, "employer-e2e@example.jp")

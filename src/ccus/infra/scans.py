@@ -12,19 +12,70 @@ import io
 from collections.abc import Iterator, Sequence
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence
 
 from ccus.infra.attachments import _PDFIUM_LOCK, JPEG, PDF, PNG, TIFF, page_images
 
 
+def _scanned_jpeg(pdf: pdfium.PdfDocument, index: int) -> bytes | None:
+    """The JPEG a scanner put on page ``index``, when the page is nothing but that one image,
+    unrotated and covering the page: decoding it ourselves is 2× faster than rendering the page,
+    and 5× at a quarter of its resolution (JPEG's DCT scaling, ``Image.draft``)."""
+    page = pdf[index]
+    try:
+        objects = list(page.get_objects())
+        if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE or page.get_rotation():
+            return None
+        image = objects[0]
+        if image.get_filters() != ["DCTDecode"]:
+            return None
+        width, height = page.get_size()
+        left, bottom, right, top = image.get_bounds()
+        if max(abs(left), abs(bottom), abs(right - width), abs(top - height)) > 1.5:
+            return None
+        return bytes(image.get_data(decode_simple=False))
+    finally:
+        page.close()
+
+
+def _decode_jpeg(jpeg: bytes, size_pt: tuple[float, float], dpi: int) -> Image.Image:
+    with Image.open(io.BytesIO(jpeg)) as img:
+        want = (round(size_pt[0] / 72 * dpi), round(size_pt[1] / 72 * dpi))
+        img.draft("RGB", want)  # decode at 1/2, 1/4 or 1/8 when that is still at least ``want``
+        out = img.convert("RGB")
+    if abs(out.width - want[0]) > 2:
+        out = out.resize(want, Image.Resampling.BILINEAR)
+    out.info["dpi"] = (dpi, dpi)
+    return out
+
+
 def images(data: bytes, media_type: str, dpi: int = 300) -> Iterator[Image.Image]:
-    """Every page as an image (PDF rendered at ``dpi``; image files at their own resolution)."""
-    yield from page_images(data, media_type, dpi=dpi)
+    """Every page as an image (PDF pages at ``dpi``; image files at their own resolution)."""
+    if media_type != PDF:
+        yield from page_images(data, media_type, dpi=dpi)
+        return
+    with _PDFIUM_LOCK:
+        count = len(pdfium.PdfDocument(data))
+    for index in range(count):
+        yield page_image(data, media_type, index, dpi)
 
 
 def page_image(data: bytes, media_type: str, index: int, dpi: int = 300) -> Image.Image:
-    """One page as an image (PDF rendered at ``dpi``)."""
+    """One page as an image (a PDF page at ``dpi``: its scanned JPEG decoded, else rendered)."""
     if media_type == PDF:
+        with _PDFIUM_LOCK:
+            pdf = pdfium.PdfDocument(data)
+            try:
+                jpeg = _scanned_jpeg(pdf, index)
+                size = pdf.get_page_size(index)
+            finally:
+                pdf.close()
+        if jpeg is not None:
+            try:
+                return _decode_jpeg(jpeg, size, dpi)
+            except (OSError, SyntaxError, ValueError):
+                pass  # a JPEG Pillow cannot read: let PDFium render the page
         with _PDFIUM_LOCK:
             pdf = pdfium.PdfDocument(data)
             try:

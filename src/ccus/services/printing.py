@@ -114,3 +114,19 @@ def purge_batched_carriers() -> int:
                 s3.delete(preview_key(j.s3_key))
             j.status = "purged"
         return len(jobs)
+
+
+def mark_printed(batch_number: str) -> bool:
+    """The print shop has printed (and mailed) a batch: delete its files that hold plaintext
+    secrets — the batch PDF, the card order file and face previews — and keep its manifest.
+    Returns False when the batch was already marked."""
+    with unit_of_work() as session:
+        batch = session.scalars(select(PrintBatch).where(PrintBatch.batch_number == batch_number)
+                                .with_for_update()).one()
+        if batch.status == "printed":
+            return False
+        s3.delete(batch.s3_key)
+        if batch.kind == "card_order":
+            s3.delete(f"print-batches/{batch.batch_number}/card-previews.pdf")
+        batch.status = "printed"
+        return True
