@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -285,7 +286,7 @@ def forms_render(out: Annotated[Path, typer.Argument(help="Folder for the PDFs")
         console.print(f"wrote {out / name}")
 
 
-def _print_outcomes(outcomes: list[object]) -> None:
+def _print_outcomes(outcomes: Sequence[object]) -> None:
     table = Table(title="Postal intake")
     for col in ("file", "outcome", "申請番号", "note"):
         table.add_column(col)

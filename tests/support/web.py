@@ -75,7 +75,8 @@ def proxy_sample(relation: str = "prime_contractor") -> samples.SampleApplicatio
     files = list(base.files)
     if relation != "employer":
         consent = next(f for f in files if f.role == "worker_consent")
-        files.append(samples.SampleFile("employer_consent", "employer.png", consent.content_type, consent.data))
+        suffix = consent.filename.rsplit(".", 1)[-1]
+        files.append(samples.SampleFile("employer_consent", f"employer.{suffix}", consent.content_type, consent.data))
     return samples.SampleApplication(base.kind, data, files)
 
 

@@ -88,7 +88,7 @@ _ENTITY_READINGS = {"カプシキガイシャ": "カブシキガイシャ", "カ
 # Kana that OCR mistakes for one another on scans (measured here: ヌ read as メ or as メヌ in 4 of
 # 25 readings holding it, at word confidences of 80-90, so no threshold catches it).
 _SEMI_VOICED = re.compile("[パピプペポメヌ]")
-_EMAIL_LOOKALIKE = re.compile(r"[lIOoSB](?=[0-9])|(?<=[0-9])[lIOoSB]")
+_EMAIL_LOOKALIKE = re.compile(r"[lIOoSBbGgZzq](?=[0-9])|(?<=[0-9])[lIOoSBbGgZzq]")
 
 
 def as_katakana(text: str) -> tuple[str, bool]:
@@ -101,7 +101,7 @@ def as_katakana(text: str) -> tuple[str, bool]:
         if wrong in squashed and wrong != right:
             out = squashed.replace(wrong, right)
             squashed = out
-    return out, out.replace(" ", "") != raw.replace(" ", "") and not _entity_only(raw, out) or bool(
+    return out, (out.replace(" ", "") != raw.replace(" ", "") and not _entity_only(raw, out)) or bool(
         _SEMI_VOICED.search(out))
 
 
