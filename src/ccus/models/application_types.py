@@ -27,6 +27,7 @@ class DocumentRole(StrEnum):
     INSURANCE_PROOF = "insurance_proof"  # 社会保険加入を証する書類
     WORKER_CONSENT = "worker_consent"  # 代行申請同意書（技能者）
     EMPLOYER_CONSENT = "employer_consent"  # 代行申請同意書（所属事業者）
+    APPLICATION_FORM = "application_form"  # 申請書（郵送の様式の各ページ）
     OTHER = "other"  # その他
 
 
@@ -38,6 +39,7 @@ ROLE_LABELS_JA: dict[DocumentRole, str] = {
     DocumentRole.INSURANCE_PROOF: "社会保険加入を証する書類",
     DocumentRole.WORKER_CONSENT: "代行申請同意書（技能者本人）",
     DocumentRole.EMPLOYER_CONSENT: "代行申請同意書（所属事業者）",
+    DocumentRole.APPLICATION_FORM: "申請書",
     DocumentRole.OTHER: "その他の書類",
 }
 

@@ -32,8 +32,9 @@ from ccus.services.claims import release_with_error
 
 log = logging.getLogger(__name__)
 
-# Documents worth reading; a face photo carries no text.
-READ_ROLES = {r.value for r in DocumentRole} - {DocumentRole.FACE_PHOTO.value}
+# Documents read whole here: a face photo carries no text, and the pages of a mail application
+# form are read zone by zone (services/mail_reading.py).
+READ_ROLES = {r.value for r in DocumentRole} - {DocumentRole.FACE_PHOTO.value, DocumentRole.APPLICATION_FORM.value}
 MAX_OCR_PAGES_PER_DOCUMENT = 4
 
 
