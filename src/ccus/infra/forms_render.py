@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from ccus.infra.samples import font_path
+from ccus.infra.pdf_fonts import font_path
 from ccus.models.forms.catalogue import CELL_W, FORMS, comb_cells, part_cells
 from ccus.models.forms.marker import MARK_SIZE, Marker, encode, mark_centres, module_boxes
 from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, FieldKind, FormField, FormSpec, PageSpec

@@ -16,15 +16,15 @@ has a stable SHA-256 (the document store is content-addressed).
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import random
 import re
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+
+from ccus.infra.pdf_fonts import FONT, ensure_font, font_path
 
 Color = tuple[int, int, int]
 BLACK: Color = (20, 20, 20)
@@ -41,15 +41,6 @@ _ERAS = (  # (first day, name): 元号 in force from that day
 
 
 # --- shared helpers -----------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def font_path() -> Path:
-    """IPAexGothic from the ``japanize-matplotlib`` wheel (found without importing matplotlib)."""
-    spec = importlib.util.find_spec("japanize_matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("japanize-matplotlib is not installed: no Japanese font for samples")
-    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
-
 
 @lru_cache(maxsize=32)
 def _font(size: int) -> ImageFont.FreeTypeFont:
@@ -293,17 +284,6 @@ def insurance_card_jpeg(
 
 # --- 履歴事項全部証明書 (PDF) ------------------------------------------------------------------------
 
-_PDF_FONT = "IPAexGothic"
-
-
-def _register_pdf_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(_PDF_FONT, str(font_path())))
-
-
 def _registry_rows(
     trade_name: str, corporate_number: str, address: str, representative: str,
     established_on: date, capital_yen: int,
@@ -342,14 +322,14 @@ def registry_extract_pdf(
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    _register_pdf_font()
+    ensure_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, invariant=1)
     c.setTitle("履歴事項全部証明書")
     width, height = A4
-    c.setFont(_PDF_FONT, 18)
+    c.setFont(FONT, 18)
     c.drawCentredString(width / 2, height - 70, "履歴事項全部証明書")
-    c.setFont(_PDF_FONT, 10)
+    c.setFont(FONT, 10)
     bureau = _legal_affairs_bureau(address)
     c.drawRightString(width - 50, height - 95, f"{bureau}  整理番号 ア{_digits(trade_name, 6)}")
     y = height - 120
@@ -358,13 +338,13 @@ def registry_extract_pdf(
         row_h = 12 + 16 * len(lines)
         c.rect(50, y - row_h, width - 100, row_h)
         c.line(170, y, 170, y - row_h)
-        c.setFont(_PDF_FONT, 10)
+        c.setFont(FONT, 10)
         c.drawString(56, y - 18, label)
-        c.setFont(_PDF_FONT, 11)
+        c.setFont(FONT, 11)
         for i, line in enumerate(lines):
             c.drawString(180, y - 18 - 16 * i, line)
         y -= row_h
-    c.setFont(_PDF_FONT, 10)
+    c.setFont(FONT, 10)
     c.drawString(50, y - 30, "これは登記簿に記録されている閉鎖されていない事項の全部であることを"
                              "証明した書面である。")
     c.drawString(50, y - 55, wareki(issued_on))

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ccus.infra import s3
 from ccus.infra.attachments import AttachmentError, AttachmentInfo, inspect_attachment
@@ -116,6 +117,16 @@ def _check_required(kind: Kind, channel: Channel, declared: dict[str, Any], role
         ])
 
 
+def next_application_number(session: Session) -> str:
+    """The next 申請番号 of this year (Japan time), from the per-year serial row."""
+    year = datetime.now(JST).year % 100
+    serial = session.execute(text(
+        "INSERT INTO application_serials (year, last) VALUES (:y, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last = application_serials.last + 1 RETURNING last"),
+        {"y": year}).scalar_one()
+    return application_number(year, serial)
+
+
 def request_fingerprint(kind: str, declared: Any, files: list[IncomingFile]) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({"kind": kind, "application": declared}, sort_keys=True, ensure_ascii=False).encode())
@@ -163,13 +174,8 @@ def submit(
         filed_by = ProxyWorkerRegistration.model_validate(clean).proxy.filer_business_id
     try:
         with unit_of_work() as session:
-            year = datetime.now(JST).year % 100
-            serial = session.execute(text(
-                "INSERT INTO application_serials (year, last) VALUES (:y, 1) "
-                "ON CONFLICT (year) DO UPDATE SET last = application_serials.last + 1 RETURNING last"),
-                {"y": year}).scalar_one()
             app = Application(
-                application_number=application_number(year, serial),
+                application_number=next_application_number(session),
                 kind=kind_enum.value,
                 channel=channel.value,
                 status=Status.DOCUMENTS_STORED.value,

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ccus.infra import s3, scans
@@ -43,10 +43,10 @@ from ccus.models.forms.catalogue import KNOWN_CODES
 from ccus.models.forms.marker import Marker
 from ccus.models.forms.spec import FormRole
 from ccus.models.forms.split import Segment, plan
-from ccus.models.identifiers import application_number
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document, MailBatch, MailSegment, StageLog
 from ccus.services.cases import audit
+from ccus.services.intake import next_application_number
 
 log = logging.getLogger(__name__)
 JST = timezone(timedelta(hours=9))
@@ -293,12 +293,7 @@ def _take_segment(batch_id: int, sha: str, seq: int, segment: Segment, markers: 
         stored.append((role, digest, blob, blob_type, len(indices), f"{stem}-{seq}-{d + 1}.{ext}"))
 
     with unit_of_work() as session:
-        year = datetime.now(JST).year % 100
-        serial = session.execute(text(
-            "INSERT INTO application_serials (year, last) VALUES (:y, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = application_serials.last + 1 RETURNING last"),
-            {"y": year}).scalar_one()
-        app = Application(application_number=application_number(year, serial), kind=spec.kind,
+        app = Application(application_number=next_application_number(session), kind=spec.kind,
                           channel=Channel.MAIL.value, status=Status.DOCUMENTS_STORED.value, declared={},
                           idempotency_key=key, request_hash=sha)
         session.add(app)
