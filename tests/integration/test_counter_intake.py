@@ -23,8 +23,8 @@ from ccus.models.tables import Application, AuditLog, Document
 from ccus.review_ui.intake_form import attachments_for
 from ccus.services.intake import IncomingFile, submit
 from ccus.services.review import Decision, DecisionRefused, decide
+from tests.support.counter import flatten, schema_leaf_paths
 from tests.support.web import business_sample, csrf_of, new_user, post_form, proxy_sample, sign_in, worker_sample
-from tests.unit.test_intake_form import flatten, schema_leaf_paths
 
 pytestmark = pytest.mark.integration
 

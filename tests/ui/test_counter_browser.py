@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Application
+from tests.support.counter import flatten
 from tests.support.web import PASSWORD, drain_pipeline, new_user, worker_sample
-from tests.unit.test_intake_form import flatten
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
