@@ -71,6 +71,8 @@ class Application(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # The staff member (username) who took the case in at the counter; never its approver.
+    received_by: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (
         CheckConstraint(

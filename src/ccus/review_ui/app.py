@@ -1,5 +1,5 @@
 """The web application: the internet channel's API, the reviewers' API (OpenAPI at /docs) and the
-staff screens (sign-in, queue, case, dashboard, counter look-up, accounts)."""
+staff screens (sign-in, queue, case, dashboard, counter look-up and intake, accounts)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,17 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ccus.models.errors import message_for
-from ccus.review_ui.routes import applications, linked, portal, review, web_auth, web_case, web_manage, web_queue
+from ccus.review_ui.routes import (
+    applications,
+    linked,
+    portal,
+    review,
+    web_auth,
+    web_case,
+    web_counter,
+    web_manage,
+    web_queue,
+)
 from ccus.review_ui.web import HERE, install_error_pages
 
 
@@ -27,7 +37,7 @@ def create_app() -> FastAPI:
     api.include_router(portal.router)
     api.include_router(linked.router)
     # The staff screens (server-rendered pages, Japanese).
-    for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router):
+    for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router, web_counter.router):
         api.include_router(router)
     install_error_pages(api)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

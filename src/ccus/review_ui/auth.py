@@ -49,11 +49,16 @@ def role(*roles: str) -> Any:
     return Depends(check)
 
 
-async def checked_form(request: Request, user: Annotated[SignedIn, Depends(signed_in)]) -> FormData:
-    form = await request.form(max_files=0, max_fields=60)
+def require_csrf(form: FormData, user: SignedIn) -> None:
+    """Raise CsrfFailed unless the form carries the session's CSRF token (forms read by their route)."""
     token = form.get("csrf_token")
     if not isinstance(token, str) or not hmac.compare_digest(token.encode(), user.csrf_token.encode()):
         raise CsrfFailed()
+
+
+async def checked_form(request: Request, user: Annotated[SignedIn, Depends(signed_in)]) -> FormData:
+    form = await request.form(max_files=0, max_fields=60)
+    require_csrf(form, user)
     return form
 
 

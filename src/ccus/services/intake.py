@@ -154,8 +154,12 @@ def submit(
     files: list[IncomingFile],
     idempotency_key: str | None,
     actor: str,
+    received_by: str | None = None,
 ) -> IntakeResult:
-    """Check, store and record one application. Raises ApplicationInvalid with every field error."""
+    """Check, store and record one application. Raises ApplicationInvalid with every field error.
+
+    ``received_by`` is the staff member who took it in at the counter (they may never approve it).
+    """
     fingerprint = request_fingerprint(kind, declared, files)
     if idempotency_key:
         found = _existing(idempotency_key, fingerprint)
@@ -183,6 +187,7 @@ def submit(
                 idempotency_key=idempotency_key,
                 request_hash=fingerprint,
                 filed_by_business_id=filed_by,
+                received_by=received_by,
             )
             session.add(app)
             session.flush()
@@ -197,7 +202,8 @@ def submit(
                                  to_status=Status.DOCUMENTS_STORED.value, actor=actor,
                                  reason=f"{len(inspected)} document(s) stored"))
             audit(session, actor=actor, action="application.received", application_id=app.id,
-                  channel=channel.value, kind=kind_enum.value, documents=len(inspected))
+                  channel=channel.value, kind=kind_enum.value, documents=len(inspected),
+                  **({"received_by": received_by} if received_by else {}))
             result = IntakeResult(app.application_number, app.status, created=True)
     except IntegrityError:
         # A concurrent request with the same Idempotency-Key won the race: answer with its case.

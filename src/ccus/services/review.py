@@ -8,6 +8,8 @@ The server is the gate, whatever a screen shows:
   and any case whose data a reviewer corrected, is approved twice by two different people — the
   first approval moves it to ``awaiting_second_approval``, and only someone else can approve it
   from there;
+* the staff member who took a case in at the counter (``applications.received_by``) never
+  approves it, neither the first approval nor the second;
 * while a reviewer holds a case (``review_claims``), nobody else decides it;
 * a return carries reason codes from a closed list and/or the reviewer's words; they become the
   Japanese 不備 notice, by email and, for businesses, in the portal.
@@ -85,7 +87,13 @@ def first_approver(session: Session, app_id: int) -> str | None:
         .order_by(ReviewDecision.id.desc()).limit(1)).one_or_none()
 
 
+RECEIVED_BY_APPROVER = ("この申請を窓口で受け付けた職員は、承認（一次承認・二次承認とも）を行うことができません。"
+                        "別の担当者が審査してください。")
+
+
 def _approve(session: Session, app: Application, actor: str, reason: str | None) -> str:
+    if app.received_by is not None and app.received_by == actor:
+        raise DecisionRefused("received_by_approver", RECEIVED_BY_APPROVER)
     blocks = blocking_flags(app)
     if blocks:
         raise DecisionRefused("blocked", "承認できません：" + " / ".join(f["message"] for f in blocks))

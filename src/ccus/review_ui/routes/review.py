@@ -47,7 +47,7 @@ def case(application_number: str, staff: Reviewer) -> dict[str, Any]:
         docs = session.scalars(select(Document).where(Document.application_id == app.id).order_by(Document.id))
         return {
             "application_number": app.application_number, "kind": app.kind, "channel": app.channel,
-            "status": app.status, "declared": app.declared, "flags": app.flags, "extracted": app.extracted,
+            "received_by": app.received_by, "status": app.status, "declared": app.declared, "flags": app.flags, "extracted": app.extracted,
             "documents": [{"role": d.role, "filename": d.filename, "media_type": d.media_type, "pages": d.pages,
                            "size": d.size, "sha256": d.sha256, "ocr_confidence": d.ocr_confidence,
                            "ocr_text": d.ocr_text} for d in docs],
