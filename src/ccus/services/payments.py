@@ -102,7 +102,7 @@ class PaymentLine:
     error: str | None
 
 
-_HEADERS = {"申請番号", "application_number", "金額", "amount", "入金日", "date", "paid_on"}
+_HEADERS = {"申請番号", "請求番号", "application_number", "reference", "金額", "amount", "入金日", "date", "paid_on"}
 
 
 def parse_payment_file(data: bytes) -> list[PaymentLine]:
