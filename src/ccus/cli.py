@@ -187,7 +187,7 @@ def token_add(actor: str, role: Annotated[str, typer.Option()] = "reviewer") -> 
 
 @payments_app.command("import")
 def payments_import(file: Path) -> None:
-    """Read a payment file (CSV: 申請番号, amount, date); exact payments move their cases to issuance."""
+    """Read a payment file (CSV: 申請番号 / R… / K… / 請求番号, amount, date); exact payments are applied once."""
     from ccus.services.payments import import_payments
 
     _env()
@@ -446,4 +446,7 @@ def cases_retry(
     except RetryRefused as exc:
         console.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(1) from None
-    console.print(f"{number}: back to {stage}; the next drain of that stage takes it")
+    from ccus.tasks.lifecycle import trigger_drains
+
+    trigger_drains.fn([stage])  # start that stage's drain now rather than at its next scheduled run
+    console.print(f"{number}: back to {stage}")
