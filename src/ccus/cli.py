@@ -187,7 +187,7 @@ def token_add(actor: str, role: Annotated[str, typer.Option()] = "reviewer") -> 
 
 @payments_app.command("import")
 def payments_import(file: Path) -> None:
-    """Read a payment file (CSV: 申請番号, amount, date); exact payments move their cases to issuance."""
+    """Read a payment file (CSV: 申請番号 / R… / K… / 請求番号, amount, date); exact payments are applied once."""
     from ccus.services.payments import import_payments
 
     _env()
@@ -407,3 +407,46 @@ def linked_add(name: str, code: Annotated[str | None, typer.Option(help="System 
     system = register_system(name, code)
     console.print(f"system code: {system.system_code}")
     console.print(f"API key (shown once): {system.api_key}")
+
+
+cases_app = typer.Typer(help="Cases that need an operator (要オペレーター対応)")
+app.add_typer(cases_app, name="cases")
+
+
+@cases_app.command("stuck")
+def cases_stuck(limit: int = 200) -> None:
+    """List the cases in needs_operator (re-drive gave up): number, kind, stage, attempts, last error, since."""
+    from ccus.services.redrive import needs_operator
+
+    _env()
+    rows = needs_operator(limit)
+    table = Table(title=f"要オペレーター対応 {len(rows)}件")
+    for column in ("申請番号", "kind", "stage", "attempts", "last error", "since"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(r["application_number"], r["kind"], r["from"], r["attempts"],
+                      escape(r["last_error"][:120]), r["at"][:19])
+    console.print(table)
+
+
+@cases_app.command("retry")
+def cases_retry(
+    number: str,
+    reason: Annotated[str | None, typer.Option(help="What was fixed (recorded in the stage log)")] = None,
+    operator: Annotated[str | None, typer.Option(help="Operator name (default: the login user)")] = None,
+) -> None:
+    """Send a needs_operator case back to the stage it was stuck in, after the cause was fixed."""
+    import getpass
+
+    from ccus.services.redrive import RetryRefused, retry
+
+    _env()
+    try:
+        stage = retry(number, operator=f"operator:{operator or getpass.getuser()}", reason=reason)
+    except RetryRefused as exc:
+        console.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from None
+    from ccus.tasks.lifecycle import trigger_drains
+
+    trigger_drains.fn([stage])  # start that stage's drain now rather than at its next scheduled run
+    console.print(f"{number}: back to {stage}")

@@ -1,10 +1,12 @@
 """The lifecycle deployments of prefect.yaml, run the way production runs them: a process worker
-picks up a run of the withdrawals deployment (with ``today`` as a parameter) and processes the
-withdrawal a business asked for in the portal."""
+(started once for the module) picks up a run of the withdrawals deployment (with ``today`` as a
+parameter) and processes the withdrawal a business asked for in the portal, and a run of the billing
+deployment issues the invoice the portal then lists as unpaid."""
 
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 import pytest
@@ -28,3 +30,20 @@ def test_worker_runs_the_withdrawals_deployment_with_today_as_parameter(api: Any
     while api.get(f"/api/v1/applications/{number}").json()["status"] != "registered" and time.monotonic() < deadline:
         time.sleep(1)
     assert api.get(f"/api/v1/applications/{number}").json()["status"] == "registered"
+
+
+def test_worker_runs_the_billing_deployment_and_the_invoice_shows_in_the_portal(api: Any, worker: None) -> None:  # noqa: F811
+    from prefect.deployments import run_deployment
+
+    from ccus.services.payments import import_payments
+
+    biz = make.business(registered_on=date(2019, 9, 3), admin_ids=2, must_change=False)
+    headers = bearer(sign_in(api, biz.business_id, make.PASSWORD).json()["token"])
+    assert api.get("/api/v1/portal/invoices", headers=headers).json() == []
+    run = run_deployment("billing/billing", parameters={"today": "2020-08-20"}, timeout=300)
+    assert run.state is not None and run.state.is_completed(), run.state
+    [invoice] = api.get("/api/v1/portal/invoices", headers=headers).json()
+    assert (invoice["kind"], invoice["period"], invoice["amount"]) == ("admin_id_fee", "2020-09-03", 2 * 2_400)
+    paid = import_payments(f"{invoice['invoice_number']},4800,2020-09-01\n".encode())
+    assert paid.outcomes == {"matched": 1}
+    assert api.get("/api/v1/portal/invoices", headers=headers).json() == []

@@ -21,6 +21,7 @@ from ccus.models.lifecycle_tables import AttendanceRecord, Invoice
 from ccus.models.tables import AdminId, Outbox, PortalNotice
 from ccus.services import attendance, billing, sites
 from ccus.services.clock import today_jst
+from ccus.services.payments import import_payments
 from tests.integration.test_portal import signed_in
 from tests.support import lifecycle as make
 
@@ -215,9 +216,8 @@ def test_unpaid_invoices_show_in_the_portal(api: Any) -> None:
     listed = r.json()
     assert [(i["period"], i["amount"], i["label"]) for i in listed] == [
         ("2020-07-01", 4_800, "管理者ID利用料"), ("2021-07-01", 22_800, "管理者ID利用料")]
-    with unit_of_work() as session:
-        session.execute(update(Invoice).where(Invoice.invoice_number == listed[0]["invoice_number"])
-                        .values(status="paid"))
+    paid = import_payments(f"{listed[0]['invoice_number']},4800,2020-06-30\n".encode())
+    assert paid.outcomes == {"matched": 1}, paid.problems
     assert [i["period"] for i in api.get("/api/v1/portal/invoices", headers=headers).json()] == ["2021-07-01"]
     other = make.business(must_change=False)  # another business sees none of them
     assert api.get("/api/v1/portal/invoices", headers=signed_in(api, other)).json() == []

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ccus.infra.db import unit_of_work
 from ccus.models.lifecycle_tables import PortalLockout
+from ccus.models.tables import Application, StageLog
 from ccus.services.portal_auth import MAX_FAILURES, PASSWORD_CHANGED
 from tests.support import lifecycle as make
 
@@ -140,6 +141,57 @@ def test_change_application_is_reviewed_then_applied(api: Any, reviewer_token: s
     content = api.get("/api/v1/portal/profile", headers=headers).json()["content"]
     assert content["representative_name"] == "見本 二郎" and content["capital_yen"] == 60_000_000
     assert any("変更完了" in n["title"] for n in api.get("/api/v1/portal/notifications", headers=headers).json())
+
+
+def test_returned_change_application_is_answered_in_the_portal_and_resumes_the_same_case(
+        api: Any, reviewer_token: str) -> None:
+    from ccus.flows.changes import apply_changes
+
+    biz = make.business(must_change=False)
+    headers = signed_in(api, biz)
+    number = api.post("/api/v1/portal/changes", headers=headers,
+                      json={"changes": {"representative_name": "見本 三郎"}}).json()["application_number"]
+    early = api.post(f"/api/v1/portal/changes/{number}", headers=headers,
+                     json={"changes": {"representative_name": "見本 四郎"}})
+    assert early.status_code == 409 and early.json()["detail"]["code"] == "not_returned"  # not returned yet
+    returned = api.post(f"/api/v1/review/applications/{number}/decision", headers=bearer(reviewer_token),
+                        json={"decision": "return", "reason": "代表者名が登記事項証明書と一致しません。"})
+    assert returned.status_code == 200, returned.text
+    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "returned"
+    assert any(number in n["title"] for n in api.get("/api/v1/portal/notifications", headers=headers).json())
+
+    other = signed_in(api, make.business(must_change=False))  # not another business's case
+    assert api.post(f"/api/v1/portal/changes/{number}", headers=other,
+                    json={"changes": {"representative_name": "見本 四郎"}}).status_code == 404
+    bad = api.post(f"/api/v1/portal/changes/{number}", headers=headers, json={"changes": {"birth_date": "x"}})
+    assert bad.status_code == 422 and api.get(f"/api/v1/applications/{number}").json()["status"] == "returned"
+
+    answer = {"changes": {"representative_name": "見本 四郎"}}
+    r = api.post(f"/api/v1/portal/changes/{number}", headers=headers, json=answer)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"application_number": number, "status": "awaiting_review"}
+    assert api.post(f"/api/v1/portal/changes/{number}", headers=headers, json=answer).json()["application_number"] \
+        == number  # a retried answer changes nothing
+    assert [a["application_number"] for a in api.get("/api/v1/portal/applications", headers=headers).json()
+            if a["kind"] == "business_change"] == [number]
+    with unit_of_work() as session:
+        log = session.scalars(select(StageLog).where(StageLog.application_id == _app_id(number))
+                              .order_by(StageLog.id)).all()
+        assert [(e.from_status, e.to_status) for e in log][-2:] == [("awaiting_review", "returned"),
+                                                                     ("returned", "awaiting_review")]
+        assert log[-1].actor == f"portal:{biz.business_id}"
+    assert number in {c["application_number"] for c in
+                      api.get("/api/v1/review/queue", headers=bearer(reviewer_token)).json()}
+    assert api.post(f"/api/v1/review/applications/{number}/decision", headers=bearer(reviewer_token),
+                    json={"decision": "approve"}).status_code == 200
+    assert apply_changes()["applied"] >= 1
+    content = api.get("/api/v1/portal/profile", headers=headers).json()["content"]
+    assert content["representative_name"] == "見本 四郎"
+
+
+def _app_id(number: str) -> int:
+    with unit_of_work() as session:
+        return session.scalars(select(Application.id).where(Application.application_number == number)).one()
 
 
 def test_withdrawal_returns_its_application_number_at_once(api: Any) -> None:

@@ -112,3 +112,46 @@ def test_flow_redrives_with_time_as_a_parameter(db: Any) -> None:
     app_id = _stuck(Status.ISSUING.value, attempts=claims.MAX_ATTEMPTS, error="smtp down")
     report = redrive_stuck_cases(now=_later(), kinds=list(KIND), trigger=False)
     assert _row(app_id).application_number in report["to_operator"]
+
+
+def test_operator_lists_stuck_cases_and_sends_one_back_after_a_fix(db: Any) -> None:
+    from typer.testing import CliRunner
+
+    from ccus.cli import app as cli
+
+    app_id = _stuck(Status.ISSUING.value, attempts=claims.MAX_ATTEMPTS, error="card order: ConnectionError: s3 down")
+    waiting = _stuck(Status.ISSUING.value)  # not stuck: an operator cannot "retry" it
+    redrive.redrive(_later(), kinds=KIND)
+    number = _row(app_id).application_number
+    [listed] = [c for c in redrive.needs_operator() if c["application_number"] == number]
+    assert (listed["kind"], listed["from"], listed["attempts"]) == (KIND[0], "issuing", str(claims.MAX_ATTEMPTS))
+    assert "ConnectionError: s3 down" in listed["last_error"]
+
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["cases", "stuck"])
+    assert shown.exit_code == 0, shown.output
+    [row] = [line for line in shown.output.splitlines() if number in line]
+    assert KIND[0] in row and "issuing" in row and str(claims.MAX_ATTEMPTS) in row and "ConnectionError" in row
+
+    refused = runner.invoke(cli, ["cases", "retry", _row(waiting).application_number])
+    assert refused.exit_code == 1 and "要オペレーター対応の状態ではありません" in refused.output
+    assert _row(waiting).status == Status.ISSUING.value
+
+    done = runner.invoke(cli, ["cases", "retry", number, "--reason", "S3 を復旧", "--operator", "yamada"])
+    assert done.exit_code == 0, done.output
+    app = _row(app_id)
+    assert (app.status, app.attempts, app.last_error) == (Status.ISSUING.value, 0, None)
+    with unit_of_work() as session:
+        last = session.scalars(select(StageLog).where(StageLog.application_id == app_id)
+                               .order_by(StageLog.id.desc())).first()
+        assert last is not None and (last.from_status, last.to_status) == ("needs_operator", "issuing")
+        assert last.actor == "operator:yamada" and "S3 を復旧" in (last.reason or "")
+        actions = session.scalars(select(AuditLog.action).where(AuditLog.application_id == app_id)
+                                  .order_by(AuditLog.id)).all()
+        assert actions == ["case.needs_operator", "case.operator_retry"]
+    assert number not in {c["application_number"] for c in redrive.needs_operator()}
+    assert app_id in claims.claim(Status.ISSUING, worker="test", kinds=KIND)  # its drain takes it again
+    again = runner.invoke(cli, ["cases", "retry", number])  # only from needs_operator
+    assert again.exit_code == 1
+    with pytest.raises(redrive.RetryRefused):
+        redrive.retry("99-9999999-9", operator="operator:test")

@@ -18,7 +18,10 @@ from ccus.models.lifecycle_tables import CardRenewal
 from ccus.models.tables import AdminId, Business, Card, Outbox, PortalNotice
 from ccus.services import renewal
 from ccus.services.business_lifecycle import request_renewal
+from ccus.services.clock import today_jst
+from ccus.services.payments import import_payments
 from tests.e2e.test_slice import pay
+from tests.integration.test_portal import signed_in
 from tests.support import lifecycle as make
 
 pytestmark = pytest.mark.integration
@@ -129,14 +132,68 @@ def test_worker_card_notice_and_renewal_issue_a_new_card(db: Any) -> None:
     with pytest.raises(renewal.CardRenewalRefused):  # not the worker's employer
         renewal.request_card_renewal(w.worker_id, actor="test", today=expires - timedelta(days=20),
                                      employer_business_id=make.business(must_change=False).business_id)
-    rid = renewal.request_card_renewal(w.worker_id, actor="test", today=expires - timedelta(days=20),
+    req = renewal.request_card_renewal(w.worker_id, actor="test", today=expires - timedelta(days=20),
                                        employer_business_id=employer.business_id)
-    assert renewal.request_card_renewal(w.worker_id, actor="test", today=expires - timedelta(days=19)) == rid
+    # Fee as registration (internet, basic), paid before the new card is made; K-number as reference.
+    assert req.created and req.status == "awaiting_payment" and req.amount == 2_500
+    assert req.request_number.startswith("K")
+    again = renewal.request_card_renewal(w.worker_id, actor="test", today=expires - timedelta(days=19))
+    assert (again.id, again.request_number, again.created) == (req.id, req.request_number, False)
+    assert renewal.issue_card_renewals(expires - timedelta(days=15)) == 0  # unpaid: no card
+    paid = import_payments(f"{req.request_number},2500,2029-01-01\n".encode())
+    assert paid.outcomes == {"matched": 1}, paid.problems
     renewal.issue_card_renewals(expires - timedelta(days=10))
     renewal.issue_card_renewals(expires - timedelta(days=10))
     with unit_of_work() as session:
-        row = session.get(CardRenewal, rid)
+        row = session.get(CardRenewal, req.id)
         assert row is not None and row.status == "issued" and row.new_card_id
         new = session.get(Card, row.new_card_id)
         assert new is not None and new.expires_on > expires and new.status == "ordered"
         assert len(session.scalars(select(Card).where(Card.worker_pk == w.pk)).all()) == 2
+
+
+def _card_expiring(worker: make.RegisteredWorker, on: date) -> None:
+    with unit_of_work() as session:
+        card = session.get(Card, worker.card_id)
+        assert card is not None
+        card.expires_on = on
+
+
+def test_business_requests_its_workers_card_renewal_in_the_portal(api: Any) -> None:
+    employer = make.business(must_change=False)
+    headers = signed_in(api, employer)
+    w = make.worker(employer)
+    outsider = make.worker(make.business(must_change=False))
+    expires = today_jst() + timedelta(days=60)
+    _card_expiring(w, expires)
+    _card_expiring(outsider, expires)
+
+    assert api.post(f"/api/v1/portal/workers/{w.worker_id}/card-renewal").status_code == 401
+    r = api.post(f"/api/v1/portal/workers/{w.worker_id}/card-renewal", headers=headers)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["status"] == "awaiting_payment" and body["amount"] == 2_500
+    number = body["request_number"]
+    # Asked again: the same request. Another business's worker, or an unknown one: refused.
+    assert api.post(f"/api/v1/portal/workers/{w.worker_id}/card-renewal",
+                    headers=headers).json()["request_number"] == number
+    refused = api.post(f"/api/v1/portal/workers/{outsider.worker_id}/card-renewal", headers=headers)
+    assert refused.status_code == 403 and refused.json()["detail"]["code"] == "not_affiliated"
+    assert api.post("/api/v1/portal/workers/99999999999999/card-renewal", headers=headers).status_code == 404
+    # A card far from its expiry cannot be renewed yet.
+    far = make.worker(employer, issued_on=today_jst())
+    assert api.post(f"/api/v1/portal/workers/{far.worker_id}/card-renewal", headers=headers).status_code == 409
+    titles = [n["title"] for n in api.get("/api/v1/portal/notifications", headers=headers).json()]
+    assert sum(number in t for t in titles) == 1
+
+    # Paid by the payment file, the renewals flow's step issues the new card with a new validity.
+    assert import_payments(f"{number},2500,{today_jst()}\n".encode()).outcomes == {"matched": 1}
+    renewal.issue_card_renewals(today_jst())
+    with unit_of_work() as session:
+        row = session.scalars(select(CardRenewal).where(CardRenewal.request_number == number)).one()
+        assert row.status == "issued" and row.requested_by == f"portal:{employer.business_id}"
+        new = session.get(Card, row.new_card_id)
+        old = session.get(Card, w.card_id)
+        assert new is not None and old is not None
+        assert new.issued_on == today_jst() and new.expires_on > expires + timedelta(days=365 * 2)
+        assert old.status == "renewed"

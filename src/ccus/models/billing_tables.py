@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ccus.models.tables import Base, _now
@@ -22,6 +33,7 @@ class Charge(Base):
     effect_key: Mapped[str] = mapped_column(String(120), unique=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     reissue_id: Mapped[int | None] = mapped_column(ForeignKey("card_reissues.id"), index=True)
+    card_renewal_id: Mapped[int | None] = mapped_column(ForeignKey("card_renewals.id"), index=True)
     amount: Mapped[int] = mapped_column(Integer)
     breakdown: Mapped[str] = mapped_column(Text)
     fee_date: Mapped[date] = mapped_column(Date)
@@ -32,7 +44,8 @@ class Charge(Base):
 
 
 class Payment(Base):
-    """入金: one line of an imported payment file; importing the same file twice adds nothing."""
+    """入金: one line of an imported payment file; importing the same file twice adds nothing. A charge
+    or an invoice has at most one matched line (partial unique indexes)."""
 
     __tablename__ = "payments"
 
@@ -43,6 +56,7 @@ class Payment(Base):
     amount: Mapped[int] = mapped_column(Integer)
     paid_on: Mapped[date] = mapped_column(Date)
     charge_id: Mapped[int | None] = mapped_column(ForeignKey("charges.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(server_default=_now())
@@ -50,9 +64,14 @@ class Payment(Base):
     __table_args__ = (
         UniqueConstraint("source_sha256", "line_no", name="uq_payments_source_line"),
         CheckConstraint(
-            "outcome IN ('matched','amount_mismatch','unknown_application','not_awaiting_payment','invalid')",
+            "outcome IN ('matched','amount_mismatch','unknown_application','not_awaiting_payment','invalid',"
+            "'already_paid')",
             name="outcome",
         ),
+        Index("uq_payments_invoice_matched", "invoice_id", unique=True,
+              postgresql_where=text("outcome = 'matched' AND invoice_id IS NOT NULL")),
+        Index("uq_payments_charge_matched", "charge_id", unique=True,
+              postgresql_where=text("outcome = 'matched' AND charge_id IS NOT NULL")),
     )
 
 

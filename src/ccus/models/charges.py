@@ -59,3 +59,9 @@ def application_fee(kind: str, channel: str, declared: dict[str, Any], received_
 
 def reissue_fee(requested_on: date) -> Fee:
     return Fee(requested_on, (FeeLine("カード再発行手数料", card_reissue_fee(requested_on)),))
+
+
+def card_renewal_fee(requested_on: date, birth_date: date, tier: str = "basic") -> Fee:
+    """A card renewal costs what registration costs (internet channel, the worker's tier and age)."""
+    amount = worker_registration_fee(requested_on, "internet", tier, age_on(birth_date, requested_on))
+    return Fee(requested_on, (FeeLine("カード更新料（技能者登録料と同額）", amount),))

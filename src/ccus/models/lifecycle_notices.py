@@ -87,6 +87,34 @@ def invoice_issued(trade_name: str, invoice_number: str, what: str, amount: int,
     )
 
 
+def invoice_paid(trade_name: str, invoice_number: str, what: str, amount: int, paid_on: date) -> tuple[str, str]:
+    return _subject(f"{what}の入金確認", f"請求番号：{invoice_number}"), _body(
+        _addressee(trade_name),
+        f"{what}のお支払いを確認いたしました。ありがとうございました。",
+        f"■請求番号：{invoice_number}\n■入金額：{_yen(amount)}\n■入金日：{_date_jp(paid_on)}",
+    )
+
+
+def invoice_payment_mismatch(trade_name: str, invoice_number: str, billed: int, received: int) -> tuple[str, str]:
+    what = "過入金" if received > billed else "入金額の不足"
+    return _subject(f"ご入金額についてのお知らせ（{what}）", f"請求番号：{invoice_number}"), _body(
+        _addressee(trade_name),
+        "ご入金いただいた金額がご請求額と一致しないため、この請求はお支払い済みとして扱われていません。",
+        f"■請求番号：{invoice_number}\n■ご請求額：{_yen(billed)}\n■ご入金額：{_yen(received)}"
+        f"\n■差額：{_yen(abs(received - billed))}",
+        "お手数ですが、お問い合わせ窓口までご連絡ください。",
+    )
+
+
+def card_renewal_requested(addressee: str, request_number: str, worker_id: str, amount: int) -> tuple[str, str]:
+    return _subject("カード更新申請の受付", f"更新申請番号：{request_number}"), _body(
+        _addressee(addressee),
+        f"技能者ID {worker_id} の建設キャリアアップカードの更新申請を受け付けました。",
+        f"■更新申請番号：{request_number}\n■更新料：{_yen(amount)}（技能者登録料と同額）",
+        "お振込みの際は、依頼人名の前に更新申請番号をご記入ください。入金を確認した後、新しいカードを発行します。",
+    )
+
+
 def card_renewal_due(worker_name: str, worker_id: str, expires_on: date, days_before: int) -> tuple[str, str]:
     return _subject(f"カード有効期限のご案内（{days_before}日前）", f"技能者ID：{worker_id}"), _body(
         _addressee(worker_name),

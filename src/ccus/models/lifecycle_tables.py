@@ -145,11 +145,14 @@ class Invoice(Base):
     issued_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), server_default="open")
+    paid_on: Mapped[date | None] = mapped_column(Date)  # the payment line's date
+    paid_at: Mapped[datetime | None] = mapped_column()  # when the payment was imported
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
     __table_args__ = (
         CheckConstraint("kind IN ('admin_id_fee','site_usage')", name="kind"),
         CheckConstraint("status IN ('open','paid','void')", name="status"),
+        CheckConstraint("(status = 'paid') = (paid_on IS NOT NULL)", name="paid"),
     )
 
 
@@ -167,15 +170,17 @@ class Withdrawal(Base):
 
 
 class CardRenewal(Base):
-    """カード更新: a card near (or past) its expiry replaced by a new card with a new validity."""
+    """カード更新: a card near (or past) its expiry replaced by a new card with a new validity, once
+    its fee (as registration) is paid; ``request_number`` (K + 申請番号 format) is the payer reference."""
 
     __tablename__ = "card_renewals"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    request_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     old_card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), unique=True)
     new_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
     requested_by: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), server_default="requested")
     requested_at: Mapped[datetime] = mapped_column(server_default=_now())
 
-    __table_args__ = (CheckConstraint("status IN ('requested','issued')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('awaiting_payment','requested','issued')", name="status"),)

@@ -38,7 +38,9 @@ _ALLOWED: dict[Status, frozenset[Status]] = {
         {Status.APPROVED, Status.AWAITING_SECOND_APPROVAL, Status.RETURNED, Status.REJECTED}
     ),
     Status.AWAITING_SECOND_APPROVAL: frozenset({Status.APPROVED, Status.RETURNED, Status.REJECTED}),
-    Status.RETURNED: frozenset({Status.DOCUMENTS_STORED, Status.REJECTED}),
+    # An answered return is read again from its documents; a change application (変更申請) has no
+    # documents to read: its corrected changes are checked when filed and it goes back to review.
+    Status.RETURNED: frozenset({Status.DOCUMENTS_STORED, Status.AWAITING_REVIEW, Status.REJECTED}),
     # Approved cases with a fee wait for payment; fee-free ones (一人親方) go straight to issuance.
     # A stuck approved case (charging keeps failing) goes to an operator after the re-drive's cap.
     Status.APPROVED: frozenset({Status.AWAITING_PAYMENT, Status.ISSUING, Status.NEEDS_OPERATOR}),

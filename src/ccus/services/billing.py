@@ -17,6 +17,9 @@ by the invoice, so it too is posted once.
   on the invoice of the previous month (period ``YYYY-MM``); a record sent late goes on the next
   month's invoice. Records are linked to their invoice, so none is billed twice. Due at the end of
   the month after the period.
+
+An invoice stays on the portal's unpaid list until the payment file pays its exact amount
+(services/payments.py: once per invoice, enforced by the database; the business is told).
 """
 
 from __future__ import annotations

@@ -134,6 +134,33 @@ def request_change(business_id: str, changes: dict[str, Any], *, actor: str) -> 
         return Filed(app.application_number, app.status, True)
 
 
+def resubmit_change(business_id: str, application_number: str, changes: dict[str, Any], *, actor: str) -> Filed:
+    """Answer the return of a change application (差戻しへの回答): the corrected changes resume the
+    same case (same 申請番号), which goes back to review. A retried request changes nothing."""
+    from ccus.services.cases import advance
+
+    with unit_of_work() as session:
+        biz = business_by_id(session, business_id, lock=True)
+        app = session.scalars(select(Application).where(
+            Application.application_number == application_number.strip(),
+            Application.kind == LifecycleKind.BUSINESS_CHANGE.value,
+            Application.filed_by_business_id == business_id).with_for_update()).one_or_none()
+        if app is None:
+            raise RequestRefused(404, "not_found", "該当する変更申請が見つかりません。")
+        current = profile(session, biz).data
+        clean = _checked_changes(current, changes)
+        if app.status != Status.RETURNED.value:
+            if app.status == Status.AWAITING_REVIEW.value and app.declared.get("changes") == clean:
+                return Filed(app.application_number, app.status, False)  # a retry of this answer
+            raise RequestRefused(409, "not_returned", "この変更申請は差戻し中ではないため、再申請できません。")
+        before = {k: current.get(k) for k in clean}
+        app.declared = {**app.declared, "changes": clean, "before": before}
+        advance(session, app, Status.AWAITING_REVIEW, actor=actor, reason="変更申請の再申請（差戻しへの回答）")
+        audit(session, actor=actor, action="business_change.resubmitted", application_id=app.id,
+              business_id=biz.business_id, items=list(clean))
+        return Filed(app.application_number, app.status, False)
+
+
 # 削除申請（退会） -------------------------------------------------------------------------------
 
 def request_withdrawal(business_id: str, *, actor: str, reason: str | None = None) -> Filed:

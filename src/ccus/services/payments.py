@@ -2,9 +2,18 @@
 
 ``charge_approved`` computes the fee from the schedule of the application's date once (the charge
 row is keyed by the case); a case that owes nothing goes straight to issuance. ``import_payments``
-reads the bank's payment file (CSV: 申請番号, amount, date): a payment of the exact amount moves the
-case to issuance; any other amount is flagged on the case and never issued. Every line is recorded
-once, keyed by the file's SHA-256 and line number, so importing the same file again changes nothing.
+reads the bank's payment file (CSV: payer reference, amount, date). The reference is one of
+
+* a 申請番号: a payment of the exact amount moves the case to issuance; any other amount is flagged
+  on the case and never issued;
+* an R-number (card reissue) or a K-number (card renewal): the exact fee releases the new card;
+* an invoice number (請求番号, ``A…``/``S…`` from services/billing.py): the exact amount marks the
+  invoice paid, tells the business in the portal, and takes it off the unpaid list.
+
+Every line is recorded once, keyed by the file's SHA-256 and line number, so importing the same file
+again changes nothing; a charge or an invoice has at most one matched line (partial unique indexes),
+so a second file paying it again is reported ``already_paid``, never applied. Overpayments,
+underpayments and unknown numbers are reported line by line with the difference, never applied.
 """
 
 from __future__ import annotations
@@ -12,28 +21,42 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
-from ccus.models import notices
+from ccus.models import lifecycle_notices, notices
 from ccus.models.billing_tables import CardReissue, Charge, Payment
 from ccus.models.charges import application_fee
 from ccus.models.identifiers import normalize_application_number
 from ccus.models.japanese import normalize_digits, parse_japanese_date
+from ccus.models.lifecycle_tables import CardRenewal, Invoice
 from ccus.models.status import Status
-from ccus.models.tables import Application
+from ccus.models.tables import Application, Business
 from ccus.services import mail
 from ccus.services.cases import advance, audit
 from ccus.services.recipients import notice_recipient
 
 JST = timezone(timedelta(hours=9))
 ACTOR = "payments"
+
+# How each outcome reads in the import report (the operator's view).
+OUTCOME_LABELS = {
+    "matched": "入金確認",
+    "amount_mismatch": "金額不一致（未処理）",
+    "unknown_application": "該当する申請番号・請求番号なし",
+    "not_awaiting_payment": "入金待ちではありません",
+    "already_paid": "入金済み（重複入金）",
+    "invalid": "読み取れない行",
+}
 
 
 def charge_approved(app_id: int) -> str:
@@ -79,7 +102,7 @@ class PaymentLine:
     error: str | None
 
 
-_HEADERS = {"申請番号", "application_number", "金額", "amount", "入金日", "date", "paid_on"}
+_HEADERS = {"申請番号", "請求番号", "application_number", "reference", "金額", "amount", "入金日", "date", "paid_on"}
 
 
 def parse_payment_file(data: bytes) -> list[PaymentLine]:
@@ -122,31 +145,64 @@ def import_payments(data: bytes, *, actor: str = ACTOR) -> ImportReport:
         if outcome is None:
             report.already_imported += 1
             continue
-        report.outcomes[outcome] += 1
-        if outcome != "matched":
-            report.problems.append(f"{line.line_no}行目 {line.application_number}: {outcome}")
+        report.outcomes[outcome.outcome] += 1
+        if outcome.outcome != "matched":
+            detail = f"（{outcome.note}）" if outcome.note else ""
+            report.problems.append(f"{line.line_no}行目 {line.application_number}: "
+                                   f"{OUTCOME_LABELS[outcome.outcome]}{detail}")
     return report
 
 
-def _import_line(source: str, line: PaymentLine, actor: str) -> str | None:
+class Match(NamedTuple):
+    outcome: str
+    note: str | None = None
+    charge_id: int | None = None
+    invoice_id: int | None = None
+
+
+def _import_line(source: str, line: PaymentLine, actor: str) -> Match | None:
+    try:
+        return _import_line_once(source, line, actor)
+    except IntegrityError:
+        # A concurrent import recorded this line (or paid this invoice) first: read again.
+        return _import_line_once(source, line, actor)
+
+
+def _import_line_once(source: str, line: PaymentLine, actor: str) -> Match | None:
     with unit_of_work() as session:
         exists = session.scalar(select(Payment.id).where(Payment.source_sha256 == source,
                                                          Payment.line_no == line.line_no))
         if exists:
             return None
-        outcome, note, charge_id = _match(session, line, actor)
+        match = _match(session, line, actor, source)
         session.add(Payment(source_sha256=source, line_no=line.line_no,
                             application_number=line.application_number[:32], amount=line.amount or 0,
-                            paid_on=line.paid_on or datetime.now(JST).date(), charge_id=charge_id,
-                            outcome=outcome, note=note))
-        return outcome
+                            paid_on=line.paid_on or datetime.now(JST).date(), charge_id=match.charge_id,
+                            invoice_id=match.invoice_id, outcome=match.outcome, note=match.note))
+        session.flush()
+        return match
 
 
-def _match(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | None, int | None]:
+def _difference(billed: int, received: int) -> str:
+    what = "過入金" if received > billed else "入金不足"
+    return f"{what}：請求額 {billed:,}円 に対し入金 {received:,}円（差額 {abs(received - billed):,}円）"
+
+
+def _match(session: Session, line: PaymentLine, actor: str, source: str) -> Match:
     if line.error or line.amount is None:
-        return "invalid", line.error, None
-    if line.application_number.upper().startswith("R"):
-        return _match_reissue(session, line, actor)
+        return Match("invalid", line.error)
+    reference = unicodedata.normalize("NFKC", line.application_number).strip().upper()
+    if reference[:1] in ("R", "K"):
+        return _match_card_request(session, line, reference, actor)
+    if reference[:1] in ("A", "S"):
+        # 請求番号 = kind letter + period digits + "-" + 事業者ID (14 digits); hyphens may be dropped.
+        compact = normalize_digits(reference)
+        return _match_invoice(session, line, f"{compact[:-14]}-{compact[-14:]}", actor, source)
+    return Match(*_match_application(session, line, actor))
+
+
+def _match_application(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | None, int | None]:
+    assert line.amount is not None
     try:
         number = normalize_application_number(line.application_number)
     except ValueError as exc:
@@ -154,12 +210,14 @@ def _match(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | 
     app = session.scalars(select(Application).where(Application.application_number == number)
                           .with_for_update()).one_or_none()
     if app is None:
-        return "unknown_application", None, None
+        return "unknown_application", "該当する申請がありません", None
     charge = session.scalars(select(Charge).where(Charge.application_id == app.id)).one_or_none()
+    if charge is not None and charge.status == "paid" and charge.amount:
+        return "already_paid", f"入金確認済みの申請です（状態 {app.status}）", charge.id
     if app.status != Status.AWAITING_PAYMENT.value or charge is None or charge.status != "open":
         return "not_awaiting_payment", f"状態 {app.status}", charge.id if charge else None
     if line.amount != charge.amount:
-        note = f"請求額 {charge.amount:,}円 に対し入金 {line.amount:,}円"
+        note = _difference(charge.amount, line.amount)
         app.flags = [*app.flags, {"code": "payment_amount_mismatch", "severity": "block", "stage": "payment",
                                   "field": None, "message": f"入金額が請求額と一致しません（{note}）。"}]
         audit(session, actor=actor, action="payment.amount_mismatch", application_id=app.id,
@@ -177,22 +235,66 @@ def _match(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | 
     return "matched", None, charge.id
 
 
-def _match_reissue(session: Session, line: PaymentLine, actor: str) -> tuple[str, str | None, int | None]:
+def _match_card_request(session: Session, line: PaymentLine, reference: str, actor: str) -> Match:
+    """An R-number (card reissue) or a K-number (card renewal): the exact fee releases the new card."""
+    assert line.amount is not None
     try:
-        number = "R" + normalize_application_number(line.application_number[1:])
+        number = reference[0] + normalize_application_number(reference[1:])
     except ValueError as exc:
-        return "unknown_application", str(exc), None
-    row = session.scalars(select(CardReissue).where(CardReissue.request_number == number)
-                          .with_for_update()).one_or_none()
-    if row is None:
-        return "unknown_application", None, None
-    charge = session.scalars(select(Charge).where(Charge.reissue_id == row.id)).one()
+        return Match("unknown_application", str(exc))
+    row: CardReissue | CardRenewal | None
+    if number.startswith("R"):
+        row = session.scalars(select(CardReissue).where(CardReissue.request_number == number)
+                              .with_for_update()).one_or_none()
+        charge = session.scalars(select(Charge).where(Charge.reissue_id == row.id)).one() if row else None
+        paid_status = "issuing"
+    else:
+        row = session.scalars(select(CardRenewal).where(CardRenewal.request_number == number)
+                              .with_for_update()).one_or_none()
+        charge = session.scalars(select(Charge).where(Charge.card_renewal_id == row.id)).one() if row else None
+        paid_status = "requested"
+    if row is None or charge is None:
+        return Match("unknown_application", "該当するカード再発行・更新の申請がありません")
     if row.status != "awaiting_payment" or charge.status != "open":
-        return "not_awaiting_payment", f"状態 {row.status}", charge.id
+        return Match("already_paid" if charge.status == "paid" else "not_awaiting_payment", f"状態 {row.status}",
+                     charge.id)
     if line.amount != charge.amount:
-        return "amount_mismatch", f"請求額 {charge.amount:,}円 に対し入金 {line.amount:,}円", charge.id
+        return Match("amount_mismatch", _difference(charge.amount, line.amount), charge.id)
     charge.status = "paid"
-    row.status = "issuing"
+    row.status = paid_status
     audit(session, actor=actor, action="payment.matched", application_id=None, request_number=number,
           amount=line.amount)
-    return "matched", None, charge.id
+    return Match("matched", None, charge.id)
+
+
+def _match_invoice(session: Session, line: PaymentLine, number: str, actor: str, source: str) -> Match:
+    """An invoice number (請求番号): the exact amount marks the invoice paid, once."""
+    from ccus.services.billing import KIND_LABELS
+    from ccus.services.notifications import post
+
+    assert line.amount is not None and line.paid_on is not None
+    invoice = session.scalars(select(Invoice).where(Invoice.invoice_number == number)
+                              .with_for_update()).one_or_none()
+    if invoice is None:
+        return Match("unknown_application", "該当する請求番号がありません")
+    if invoice.status == "paid":
+        return Match("already_paid", f"{invoice.paid_on}に入金済みの請求です。{line.amount:,}円の返金等をご確認ください",
+                     invoice_id=invoice.id)
+    if invoice.status != "open":
+        return Match("not_awaiting_payment", f"請求の状態 {invoice.status}", invoice_id=invoice.id)
+    biz = session.get(Business, invoice.business_pk)
+    assert biz is not None
+    if line.amount != invoice.amount:
+        subject, body = lifecycle_notices.invoice_payment_mismatch(biz.trade_name, number, invoice.amount, line.amount)
+        post(session, biz, key=f"{biz.business_id}:invoice-mismatch:{number}:{source[:16]}:{line.line_no}",
+             subject=subject, body=body)
+        audit(session, actor=actor, action="invoice.payment_mismatch", application_id=biz.application_id,
+              invoice_number=number, expected=invoice.amount, received=line.amount)
+        return Match("amount_mismatch", _difference(invoice.amount, line.amount), invoice_id=invoice.id)
+    invoice.status, invoice.paid_on, invoice.paid_at = "paid", line.paid_on, func.now()
+    subject, body = lifecycle_notices.invoice_paid(biz.trade_name, number, KIND_LABELS[invoice.kind], line.amount,
+                                                   line.paid_on)
+    post(session, biz, key=f"{biz.business_id}:invoice-paid:{number}", subject=subject, body=body)
+    audit(session, actor=actor, action="invoice.paid", application_id=biz.application_id, invoice_number=number,
+          amount=line.amount, paid_on=line.paid_on.isoformat())
+    return Match("matched", None, invoice_id=invoice.id)

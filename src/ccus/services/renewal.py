@@ -11,21 +11,26 @@ state they change from.
 * A paid renewal extends the registration 5 years from the old expiry (continuous, even if it
   had lapsed meanwhile) and restores its 管理者ID.
 * Cards: notices before expiry to the worker (or their employer), an expired card is marked so,
-  and a requested card renewal issues a new card with a new validity and a new security code.
+  and a card renewal (asked for by the worker or, in the portal, by their employer) is charged the
+  registration fee (``K`` + 申請番号 format is the payer reference); once paid
+  (services/payments.py), it issues a new card with a new validity and a new security code.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
 from ccus.infra.security import hash_secret, new_security_code
 from ccus.models import lifecycle_notices
 from ccus.models.application_types import DocumentRole
+from ccus.models.billing_tables import Charge
+from ccus.models.charges import card_renewal_fee
+from ccus.models.identifiers import application_number
 from ccus.models.lifecycle import CARD_RENEWAL_NOTICE_DAYS, RENEWAL_NOTICE_DAYS, LifecycleKind
 from ccus.models.lifecycle_tables import CardRenewal, PortalSession
 from ccus.models.status import Status
@@ -146,29 +151,67 @@ def expire_cards(today: date) -> int:
 
 
 class CardRenewalRefused(Exception):
-    pass
+    def __init__(self, message: str, status: int = 409, code: str = "card_renewal_refused") -> None:
+        super().__init__(message)
+        self.message, self.status, self.code = message, status, code
 
 
-def request_card_renewal(worker_id: str, *, actor: str, today: date, employer_business_id: str | None = None) -> int:
-    """Ask for a worker's card renewal (the worker, or their employer by proxy); returns the request id."""
+@dataclass(frozen=True)
+class CardRenewalRequest:
+    id: int
+    request_number: str
+    amount: int
+    status: str
+    created: bool
+
+
+def request_card_renewal(worker_id: str, *, actor: str, today: date,
+                         employer_business_id: str | None = None) -> CardRenewalRequest:
+    """Ask for a worker's card renewal (the worker, or their employer by proxy). The fee is the
+    registration fee; asking again for the same card returns the same request."""
     with unit_of_work() as session:
         worker = session.scalars(select(Worker).where(Worker.worker_id == worker_id)).one_or_none()
         if worker is None:
-            raise CardRenewalRefused("該当する技能者が見つかりません。")
-        if employer_business_id is not None:
-            employer = _employer(session, worker)
-            if employer is None or employer.business_id != employer_business_id:
-                raise CardRenewalRefused("自社に所属する技能者のカードのみ更新を申請できます。")
+            raise CardRenewalRefused("該当する技能者が見つかりません。", 404, "not_found")
+        employer = _employer(session, worker)
+        if employer_business_id is not None and (employer is None or employer.business_id != employer_business_id):
+            raise CardRenewalRefused("自社に所属する技能者のカードのみ更新を申請できます。", 403, "not_affiliated")
         card = session.scalars(select(Card).where(Card.worker_pk == worker.id, Card.status.in_((*VALID_CARD, "expired")))
-                               .order_by(Card.id.desc())).first()
+                               .order_by(Card.id.desc()).with_for_update()).first()
         if card is None:
             raise CardRenewalRefused("更新できるカードがありません。")
+        existing = session.scalars(select(CardRenewal).where(CardRenewal.old_card_id == card.id)).one_or_none()
+        if existing is not None:
+            charge = session.scalars(select(Charge).where(Charge.card_renewal_id == existing.id)).one_or_none()
+            return CardRenewalRequest(existing.id, existing.request_number or "", charge.amount if charge else 0,
+                                      existing.status, created=False)
         if card.expires_on - timedelta(days=max(CARD_RENEWAL_NOTICE_DAYS)) > today:
             raise CardRenewalRefused(f"カードの更新は有効期限（{card.expires_on.isoformat()}）の"
                                      f"{max(CARD_RENEWAL_NOTICE_DAYS)}日前から申請できます。")
-        session.execute(insert(CardRenewal).values(old_card_id=card.id, requested_by=actor)
-                        .on_conflict_do_nothing(index_elements=["old_card_id"]))
-        return session.scalars(select(CardRenewal.id).where(CardRenewal.old_card_id == card.id)).one()
+        registration = session.get(Application, worker.application_id)
+        tier = (registration.declared.get("tier") if registration else None) or "basic"
+        fee = card_renewal_fee(today, worker.birth_date, tier)
+        serial = session.execute(text("SELECT nextval('reissue_serial')")).scalar_one()  # card requests' serial
+        number = "K" + application_number(today.year % 100, serial)
+        row = CardRenewal(request_number=number, old_card_id=card.id, requested_by=actor[:100],
+                          status="awaiting_payment" if fee.total else "requested")
+        session.add(row)
+        session.flush()
+        session.add(Charge(effect_key=f"{number}:card-renewal-fee", card_renewal_id=row.id, amount=fee.total,
+                           breakdown=fee.describe(), fee_date=today, status="open" if fee.total else "paid"))
+        subject, body = lifecycle_notices.card_renewal_requested(
+            employer.trade_name if employer_business_id and employer else worker.name, number, worker.worker_id,
+            fee.total)
+        if employer_business_id and employer is not None:
+            post(session, employer, key=f"{employer.business_id}:card-renewal:{number}", subject=subject, body=body,
+                 application_id=worker.application_id)
+        elif worker.email:
+            mail.enqueue(session, effect_key=f"{number}:mail:card-renewal-requested",
+                         application_id=worker.application_id, to_addr=worker.email, subject=subject,
+                         template="card_renewal_requested", body=body)
+        audit(session, actor=actor, action="card.renewal_requested", application_id=worker.application_id,
+              worker_id=worker.worker_id, request_number=number, amount=fee.total)
+        return CardRenewalRequest(row.id, number, fee.total, row.status, created=True)
 
 
 def issue_card_renewals(today: date, limit: int = 200) -> int:

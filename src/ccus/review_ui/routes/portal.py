@@ -14,14 +14,14 @@ from pydantic import BaseModel, Field
 from ccus.infra.db import unit_of_work
 from ccus.models.errors import ApplicationInvalid
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
-from ccus.services import billing, disclosure, notifications, portal_auth, sites
+from ccus.services import billing, disclosure, notifications, portal_auth, renewal, sites
 from ccus.services import business_lifecycle as lifecycle
 from ccus.services.clock import today_jst
 
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
 
 
-def _refused(exc: portal_auth.PortalRefused | lifecycle.RequestRefused) -> HTTPException:
+def _refused(exc: portal_auth.PortalRefused | lifecycle.RequestRefused | renewal.CardRenewalRefused) -> HTTPException:
     return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message})
 
 
@@ -110,6 +110,18 @@ def request_change(body: ChangeIn, user: BusinessUser) -> dict[str, Any] | JSONR
     return {"application_number": filed.application_number, "status": filed.status}
 
 
+@router.post("/changes/{application_number}", summary="差戻しされた変更申請の再申請（同じ申請番号で審査に戻る）",
+             response_model=None)
+def resubmit_change(application_number: str, body: ChangeIn, user: BusinessUser) -> dict[str, Any] | JSONResponse:
+    try:
+        filed = lifecycle.resubmit_change(user.business_id, application_number, body.changes, actor=user.actor)
+    except ApplicationInvalid as exc:
+        return _invalid(exc)
+    except lifecycle.RequestRefused as exc:
+        raise _refused(exc) from None
+    return {"application_number": filed.application_number, "status": filed.status}
+
+
 @router.get("/applications", summary="自社の申請（変更・更新・退会）と状態")
 def applications(user: BusinessUser) -> list[dict[str, Any]]:
     return lifecycle.lifecycle_cases(user.business_id)
@@ -133,6 +145,19 @@ def request_renewal(user: BusinessUser) -> dict[str, Any]:
     except lifecycle.RequestRefused as exc:
         raise _refused(exc) from None
     return {"application_number": filed.application_number, "status": filed.status, "amount": filed.amount}
+
+
+@router.post("/workers/{worker_id}/card-renewal", status_code=201,
+             summary="所属技能者のカード更新申請（更新料は技能者登録料と同額。入金後に新しいカードを発行）")
+def request_card_renewal(worker_id: str, user: BusinessUser) -> dict[str, Any]:
+    try:
+        req = renewal.request_card_renewal(worker_id, actor=user.actor, today=today_jst(),
+                                           employer_business_id=user.business_id)
+    except renewal.CardRenewalRefused as exc:
+        raise _refused(exc) from None
+    return {"request_number": req.request_number, "worker_id": worker_id, "amount": req.amount, "status": req.status,
+            "message": "カード更新申請を受け付けました。更新申請番号を依頼人名の前に記入してお振込みください。"
+            if req.amount and req.status == "awaiting_payment" else "カード更新申請を受け付けました。"}
 
 
 # 開示設定 and the registry view ------------------------------------------------------------------
