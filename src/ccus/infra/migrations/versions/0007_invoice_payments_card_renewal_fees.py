@@ -1,14 +1,14 @@
 """invoice payments (paid once, enforced by the database), card renewal fees (K-numbers)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
