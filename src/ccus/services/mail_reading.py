@@ -31,13 +31,15 @@ from ccus.infra.ocr import detect_orientation, ocr_many
 from ccus.models.application_types import DocumentRole, Kind
 from ccus.models.declared import DECLARED_MODELS
 from ccus.models.errors import from_validation_error
-from ccus.models.forms.catalogue import KNOWN_CODES, form_for
+from ccus.models.forms.catalogue import BY_KEY, KNOWN_CODES, form_for
 from ccus.models.forms.classify import classify
 from ccus.models.forms.normalise import Reading, normalise
 from ccus.models.forms.reading import ensure_keys, field_flags, to_declared
 from ccus.models.forms.spec import FieldKind, FormSpec
+from ccus.models.lifecycle import MAIL_LIFECYCLE_KINDS
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document, MailSegment
+from ccus.services import mail_requests
 from ccus.services.cases import advance
 from ccus.services.claims import release_with_error
 
@@ -278,6 +280,9 @@ def _finish(session: Session, case: _Case, actor: str) -> None:
                                  s3_key=s3.document_key(digest), sha256=digest, size=len(case.photo),
                                  media_type=JPEG, pages=1, filename="face-photo-from-form.jpg"))
     app.declared = declared
+    if app.kind in MAIL_LIFECYCLE_KINDS:  # 様式X1: the change or withdrawal it asks for
+        flags += mail_requests.resolve(session, app, case.form or BY_KEY[mail_requests.FORM_KEY], readings,
+                                       case.zones)
     app.extracted = {"mail": {
         "form": case.form.key if case.form else (case.segment.form_key if case.segment else None),
         "fields": {name: {"value": r.value, "status": r.status, "read": r.raw, "confidence": round(r.confidence, 1),
@@ -286,7 +291,7 @@ def _finish(session: Session, case: _Case, actor: str) -> None:
     }}
     advance(session, app, Status.EXTRACTED, actor=actor,
             reason=f"form read: {sum(1 for r in readings.values() if r.ok)}/{len(readings)} field(s) clean, "
-                   f"{len(flags)} flag(s)")
+                   f"{len(flags)} flag(s)" + (f"; request: {app.kind}" if app.kind in MAIL_LIFECYCLE_KINDS else ""))
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -299,6 +304,8 @@ def model_flags(app: Application) -> list[dict[str, Any]]:
     flagged = {f.get("field") for f in flags}
     fields = mail.get("fields", {})
     spec = next((f for f in KNOWN_CODES.values() if f.key == mail.get("form")), None)
+    if app.kind not in DECLARED_MODELS:  # a lifecycle request (様式X1): its flags are all the reading's
+        return flags
     try:
         DECLARED_MODELS[app.kind].model_validate(app.declared)
     except ValidationError as exc:
