@@ -8,6 +8,11 @@ upright, read in full and classified by their text. The case's declared data is 
 every field that is missing, invalid or below its confidence becomes a flag with its reason and
 its zone on the page image. Validate runs the declared-data model and turns each error into a flag
 too: paper is never refused, and nothing doubtful is accepted silently.
+
+A change / withdrawal form (様式X1) becomes the lifecycle request it asks for once read
+(``services/mail_requests``). A case read before — a returned case whose answer came back — reads
+only its latest envelope and merges it with what it held, staff corrections included
+(``services/mail_answers`` states the rule).
 """
 
 from __future__ import annotations
