@@ -97,3 +97,40 @@ def test_an_answer_for_a_case_that_is_not_returned_is_refused_and_kept(db: objec
     with unit_of_work() as session:
         app: Any = session.scalars(select(Application).where(Application.application_number == number)).one()
         assert app.status == "awaiting_review"
+
+
+def test_a_doubtful_or_blank_answer_never_undoes_a_staff_correction(db: object) -> None:
+    from ccus.models.forms.catalogue import BY_KEY
+    from ccus.models.forms.normalise import LOW_CONFIDENCE, MISSING, OK, Reading
+    from ccus.services.mail_answers import merge
+    from tests.support.lifecycle import new_case
+
+    form = BY_KEY["W1"]
+
+    def entry(value: Any, raw: str) -> dict[str, Any]:
+        return {"value": value, "status": OK, "read": raw, "confidence": 90.0, "reason": None, "zone": {"page": 1}}
+
+    previous = {"form": "W1", "fields": {"phone": entry("090-1111-2222", "090-1111-2222"),
+                                         "address": entry("東京都港区1番", "東京都港区1番"),
+                                         "trade": entry("鉄筋工", "鉄筋工")},
+                "flags": [{"code": "unclassified_page", "severity": "warn", "field": "attachments.other"}]}
+    declared = {"phone": "090-1111-9999", "address": "東京都港区1番地", "trade": "鉄筋工"}  # two corrected
+    with unit_of_work() as session:
+        app = new_case(session, kind="worker_registration", status="documents_stored", declared=declared)
+        for path, before in (("phone", "090-1111-2222"), ("address", "東京都港区1番")):
+            session.add(FieldCorrection(application_id=app.id, field=path, before=before, after=declared[path],
+                                        reason="確認済み", actor="reviewer:a"))
+        session.flush()
+        new = {"phone": Reading("080-3333-4444", LOW_CONFIDENCE, "確信度が低い", "080-3333-4444", 41.0),
+               "address": Reading(None, MISSING, "未記入", "", 0.0),
+               "trade": Reading("型枠工", OK, None, "型枠工", 93.0)}
+        merged = merge(session, app.id, declared, form, new, {n: {"page": 1} for n in new}, previous)
+        rows = session.scalar(select(func.count()).select_from(FieldCorrection)
+                              .where(FieldCorrection.application_id == app.id))
+    assert merged.declared == {"phone": "090-1111-9999", "address": "東京都港区1番地", "trade": "型枠工"}
+    assert merged.outcome == {"phone": "kept", "address": "kept"} and rows == 2  # nothing recorded as changed
+    codes = [(f["code"], f["field"]) for f in merged.flags]
+    assert ("answer_unclear", "application.phone") in codes  # the doubtful new value is shown, not taken
+    assert not any(f == "application.address" for _, f in codes)  # settled by the reviewer: no missing flag
+    assert ("unclassified_page", "attachments.other") in codes  # flags about earlier documents stay
+    assert merged.readings["trade"].value == "型枠工" and merged.readings["phone"].status == LOW_CONFIDENCE
