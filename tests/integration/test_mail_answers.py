@@ -134,3 +134,30 @@ def test_a_doubtful_or_blank_answer_never_undoes_a_staff_correction(db: object) 
     assert not any(f == "application.address" for _, f in codes)  # settled by the reviewer: no missing flag
     assert ("unclassified_page", "attachments.other") in codes  # flags about earlier documents stay
     assert merged.readings["trade"].value == "型枠工" and merged.readings["phone"].status == LOW_CONFIDENCE
+
+
+def test_the_watched_answers_folder_routes_by_the_number_in_the_file_name(db: object, folders: Folders) -> None:
+    from ccus.services.mail_intake import drain_inbox
+
+    name, kana, born = person()
+    pages = ms.pages("W1", ms.worker_values(name, kana, born))
+    first = intake_file(drop(folders, "w.pdf", ms.pdf_stack([ms.scan(p, seed=41 + i) for i, p in enumerate(pages)])),
+                        folders)
+    number = first.cases[0]
+    before = drain([number])[number]
+    decide(number, actor="reviewer:a", decision=Decision.RETURN, reason=None, reason_codes=["document_missing"])
+
+    folders.answers.mkdir(parents=True, exist_ok=True)
+    drop(folders, f"answers/{number}_kaitou.jpg", ms.jpeg(ms.scan(ms.identity_page(name, born), seed=44)))
+    drop(folders, "answers/no-number.jpg", ms.jpeg(ms.scan(ms.identity_page(name, born), seed=45)))
+    outcomes = {o.file: o for o in drain_inbox(folders, settle_seconds=5)}
+    assert outcomes[f"{number}_kaitou.jpg"].status == "processed"
+    refused = outcomes["no-number.jpg"]
+    assert refused.status == "refused" and Path(refused.moved_to or "").parent.parent == folders.quarantine
+    assert not list(folders.answers.iterdir()) and not list((folders.work / "answers").iterdir())
+
+    app = drain([number])[number]
+    assert app.status == "awaiting_review", (app.status, app.last_error)
+    assert app.declared == before.declared  # no form in the answer: every reading stays as it was
+    assert not any(f["code"] == "missing_document" for f in app.flags)  # the identity document now is there
+    assert any(f["code"] == "missing_document" for f in before.flags)

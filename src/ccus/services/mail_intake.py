@@ -18,8 +18,10 @@ zones is the pipeline's extract stage. For one file:
 Paper cannot be refused: a case is made whatever its fields say; they are read and flagged later.
 
 The applicant's answer to a returned mail case (差戻しへの郵送回答) is taken in by ``intake_answer``
-with the case's 申請番号: stored the same way, it becomes one more segment of that case, which
-resumes (services/mail_answers.py says what the new reading does with staff corrections).
+with the case's 申請番号 (by hand, or from the watched ``inbox/answers/`` where the file's name starts
+with it): stored the same way, it becomes one more segment of that case, which resumes
+(services/mail_answers.py says what the new reading does with staff corrections). An answer that
+fits no returned mail case is refused: left in place by hand, quarantined with the reason when watched.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -90,6 +93,11 @@ class Folders:
     @property
     def quarantine(self) -> Path:
         return self.root / "quarantine"
+
+    @property
+    def answers(self) -> Path:
+        """Answers to returned cases, each file named ``<申請番号>…`` (e.g. ``26-0000123-4_scan.pdf``)."""
+        return self.inbox / "answers"
 
     def create(self) -> Folders:
         for p in (self.inbox, self.work, self.processed, self.quarantine):
@@ -456,8 +464,11 @@ def stable_files(inbox: Path, settle_seconds: float = 5.0, now: float | None = N
 
 def claim_file(path: Path, folders: Folders) -> Path | None:
     """Move a ready file from the inbox into ``work/`` (an atomic rename): of several workers
-    watching the same folder, exactly one gets it. None if another was first."""
-    target = folders.work / f"{os.getpid()}-{path.name}"
+    watching the same folder, exactly one gets it. None if another was first. An answer (from
+    ``inbox/answers/``) goes to ``work/answers/``."""
+    work = folders.work / "answers" if path.parent == folders.answers else folders.work
+    work.mkdir(exist_ok=True)
+    target = work / f"{os.getpid()}-{path.name}"
     try:
         os.rename(path, target)
     except FileNotFoundError:
@@ -470,13 +481,15 @@ def recover_work(folders: Folders, older_than_seconds: float = 600.0) -> list[Pa
     import time
 
     back = []
-    for p in sorted(folders.work.iterdir()) if folders.work.exists() else []:
-        if p.is_file() and time.time() - p.stat().st_mtime > older_than_seconds:
-            original = p.name.split("-", 1)[1] if "-" in p.name else p.name
-            target = folders.inbox / original
-            if not target.exists():
-                os.rename(p, target)
-                back.append(target)
+    for work, inbox in ((folders.work, folders.inbox), (folders.work / "answers", folders.answers)):
+        for p in sorted(work.iterdir()) if work.exists() else []:
+            if p.is_file() and time.time() - p.stat().st_mtime > older_than_seconds:
+                original = p.name.split("-", 1)[1] if "-" in p.name else p.name
+                target = inbox / original
+                if not target.exists():
+                    inbox.mkdir(parents=True, exist_ok=True)
+                    os.rename(p, target)
+                    back.append(target)
     return back
 
 
@@ -485,13 +498,37 @@ def drain_inbox(folders: Folders | None = None, *, settle_seconds: float = 5.0, 
     """Take every ready file of the inbox (up to ``limit``); one bad file never stops the rest."""
     folders = (folders or Folders(intake_root())).create()
     outcomes = []
-    for path in stable_files(folders.inbox, settle_seconds)[:limit]:
+    ready = stable_files(folders.inbox, settle_seconds) + stable_files(folders.answers, settle_seconds)
+    for path in ready[:limit]:
         claimed = claim_file(path, folders)
         if claimed is None:
             continue
         try:
+            if path.parent == folders.answers:
+                outcomes.append(_take_answer(claimed, path.name, folders, actor))
+                continue
             outcomes.append(intake_file(claimed, folders, actor=actor, name=path.name))
         except Exception as exc:  # noqa: BLE001 - stack down: the file waits in work/ for recovery
             log.warning("intake of %s failed (%s); it will be taken again", path.name, type(exc).__name__)
             outcomes.append(Outcome(path.name, "failed", reason=f"{type(exc).__name__}: {exc}"))
     return outcomes
+
+
+ANSWER_NAME = re.compile(r"^([0-9]{2}-[0-9]{7}-[0-9])")
+
+
+def _take_answer(claimed: Path, name: str, folders: Folders, actor: str) -> Outcome:
+    """An answer from the watched ``inbox/answers/``: the 申請番号 is the start of its name. One
+    that cannot be taken as an answer (no number, no returned mail case of that number) goes to
+    quarantine with the reason, for a clerk to route by hand."""
+    found = ANSWER_NAME.match(name)
+    outcome = (intake_answer(claimed, found[1], folders, actor=actor, name=name) if found
+               else Outcome(name, "refused", reason="ファイル名の先頭に申請番号（例 26-0000123-4）がありません。"))
+    if outcome.status != "refused":
+        return outcome
+    data = claimed.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    moved = _move(claimed, folders.quarantine, sha, name)
+    _note(moved, [f"差戻しへの回答として受け付けられません: {outcome.reason}", f"SHA-256: {sha}",
+                  "申請番号を確かめ、ccus intake mail --answer-to で受け付けてください。"])
+    return Outcome(name, "refused", reason=outcome.reason, moved_to=str(moved))
