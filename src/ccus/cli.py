@@ -304,14 +304,17 @@ def intake_mail(
     root: Annotated[Path | None, typer.Option(help="Intake folder (default $CCUS_MAIL_INTAKE_DIR or "
                                                     "$CCUS_HOME/scanner); files move to its processed/ "
                                                     "or quarantine/")] = None,
+    answer_to: Annotated[str | None, typer.Option(help="申請番号 of a returned mail case these files answer "
+                                                       "(差戻しへの郵送回答): the case resumes")] = None,
 ) -> None:
     """Take scanned files in by hand: split, store, make the cases; then move each file on."""
     _env()
-    from ccus.services.mail_intake import Folders, intake_file, intake_root
+    from ccus.services.mail_intake import Folders, intake_answer, intake_file, intake_root
 
     folders = Folders(root or intake_root()).create()
     files = sorted(p for path in paths for p in ([path] if path.is_file() else path.iterdir()) if p.is_file())
-    outcomes = [intake_file(p, folders, actor="mail-intake:cli") for p in files]
+    outcomes = [intake_answer(p, answer_to, folders, actor="mail-intake:cli") if answer_to
+                else intake_file(p, folders, actor="mail-intake:cli") for p in files]
     _print_outcomes(outcomes)
     if any(o.cases for o in outcomes):
         from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger

@@ -63,6 +63,6 @@ def mail_intake(paths: list[str] | None = None, root: str | None = None, batch_s
             if not progressed:
                 break
         summary["pipeline"] = moved
-    for outcome in ("processed", "duplicate", "quarantined", "failed"):
+    for outcome in ("processed", "duplicate", "quarantined", "failed", "refused"):
         summary[outcome] = sum(1 for o in outcomes if o["status"] == outcome)
     return summary

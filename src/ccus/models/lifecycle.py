@@ -14,6 +14,10 @@ Decisions (kept here, in one place):
 - 削除申請 (withdrawal) needs no review either: the business signed in with its own password. It
   enters at ``approved`` and is processed by the withdrawal flow (``issuing`` → ``registered`` =
   processed).
+- By mail, the change / withdrawal form (様式X1) makes a change or a withdrawal too, but both go
+  through the reading stages and review like any paper application (nobody signed in: the
+  reviewer checks the target, the name and the seal on the scanned page); an approved one is then
+  applied or processed by the same flows. See ``services/mail_requests.py``.
 - Retention: the documents of a withdrawn business are kept ``DOCUMENT_RETENTION_DAYS`` after the
   withdrawal, then purged from S3; the audit log and the database rows stay.
 """
@@ -32,6 +36,10 @@ class LifecycleKind(StrEnum):
 
 REGISTRATION_KINDS: Final = ("business_registration", "worker_registration", "proxy_worker_registration")
 LIFECYCLE_KINDS: Final = tuple(k.value for k in LifecycleKind)
+# Lifecycle kinds that arrive on paper (様式X1) and so pass through the reading stages.
+MAIL_LIFECYCLE_KINDS: Final = (LifecycleKind.BUSINESS_CHANGE.value, LifecycleKind.BUSINESS_WITHDRAWAL.value)
+# What the automatic stages before review (extract … duplicates) claim.
+PIPELINE_KINDS: Final = REGISTRATION_KINDS + MAIL_LIFECYCLE_KINDS
 
 # Days before expiry on which the renewal notices go out (事業者ポータルのお知らせ + mail).
 RENEWAL_NOTICE_DAYS: Final = (90, 30)

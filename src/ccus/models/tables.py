@@ -420,14 +420,15 @@ class MailBatch(Base):
 class MailSegment(Base):
     """One application's pages found in a scanned file (between separator sheets or page markers),
     with where each page went; ``application_id`` is the case made of it (none for pages that
-    carry no application form, or a form the registry cannot make a case of yet)."""
+    carry no application form, or a form the registry cannot make a case of yet). A returned case
+    answered by post has one more segment per answer (services/mail_answers.py)."""
 
     __tablename__ = "mail_segments"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("mail_batches.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     form_key: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)

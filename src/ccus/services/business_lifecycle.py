@@ -97,10 +97,11 @@ def new_case(session: Session, biz: Business, kind: LifecycleKind, status: Statu
     return app
 
 
-def open_case(session: Session, biz: Business, kind: LifecycleKind) -> Application | None:
+def open_case(session: Session, biz: Business, kind: LifecycleKind, *, excluding: int | None = None
+              ) -> Application | None:
     return session.scalars(select(Application).where(
         Application.kind == kind.value, Application.filed_by_business_id == biz.business_id,
-        Application.status.in_(OPEN)).order_by(Application.id)).first()
+        Application.status.in_(OPEN), Application.id != (excluding or 0)).order_by(Application.id)).first()
 
 
 # 変更申請 -------------------------------------------------------------------------------------

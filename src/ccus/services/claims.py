@@ -12,17 +12,20 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 
 from ccus.infra.db import unit_of_work
-from ccus.models.lifecycle import REGISTRATION_KINDS
-from ccus.models.status import Status
+from ccus.models.lifecycle import PIPELINE_KINDS, REGISTRATION_KINDS
+from ccus.models.status import PIPELINE_NEXT, Status
 from ccus.models.tables import Application
 
 MAX_ATTEMPTS = 5
 
 
 def claim(status: Status, *, worker: str, limit: int = 50, lease: timedelta = timedelta(minutes=10),
-          kinds: tuple[str, ...] = REGISTRATION_KINDS) -> list[int]:
-    """Lease up to ``limit`` cases of ``status`` and ``kinds`` (by default the registrations: the
-    lifecycle flows claim their own kinds, see models/lifecycle.py)."""
+          kinds: tuple[str, ...] | None = None) -> list[int]:
+    """Lease up to ``limit`` cases of ``status`` and ``kinds`` (by default the registrations, and in
+    the reading stages also the lifecycle kinds that come by mail: the lifecycle flows claim their
+    own kinds, see models/lifecycle.py)."""
+    if kinds is None:
+        kinds = PIPELINE_KINDS if status in PIPELINE_NEXT else REGISTRATION_KINDS
     with unit_of_work() as session:
         ids = list(
             session.scalars(

@@ -16,6 +16,12 @@ zones is the pipeline's extract stage. For one file:
 5. only then is the file moved to ``processed/``. Nothing is deleted.
 
 Paper cannot be refused: a case is made whatever its fields say; they are read and flagged later.
+
+The applicant's answer to a returned mail case (差戻しへの郵送回答) is taken in by ``intake_answer``
+with the case's 申請番号 (by hand, or from the watched ``inbox/answers/`` where the file's name starts
+with it): stored the same way, it becomes one more segment of that case, which resumes
+(services/mail_answers.py says what the new reading does with staff corrections). An answer that
+fits no returned mail case is refused: left in place by hand, quarantined with the reason when watched.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -32,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from ccus.infra import s3, scans
 from ccus.infra.attachments import AttachmentError, inspect_attachment
@@ -39,13 +47,13 @@ from ccus.infra.db import unit_of_work
 from ccus.infra.form_reader import locate
 from ccus.infra.settings import get_settings
 from ccus.models.application_types import Channel, DocumentRole
-from ccus.models.forms.catalogue import KNOWN_CODES
+from ccus.models.forms.catalogue import BY_KEY, KNOWN_CODES
 from ccus.models.forms.marker import Marker
 from ccus.models.forms.spec import FormRole
 from ccus.models.forms.split import Segment, plan
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document, MailBatch, MailSegment, StageLog
-from ccus.services.cases import audit
+from ccus.services.cases import advance, audit
 from ccus.services.intake import next_application_number
 
 log = logging.getLogger(__name__)
@@ -86,6 +94,11 @@ class Folders:
     def quarantine(self) -> Path:
         return self.root / "quarantine"
 
+    @property
+    def answers(self) -> Path:
+        """Answers to returned cases, each file named ``<申請番号>…`` (e.g. ``26-0000123-4_scan.pdf``)."""
+        return self.inbox / "answers"
+
     def create(self) -> Folders:
         for p in (self.inbox, self.work, self.processed, self.quarantine):
             p.mkdir(parents=True, exist_ok=True)
@@ -118,6 +131,7 @@ class Outcome:
 
     file: str
     status: str  # "processed" | "duplicate" | "quarantined" | "failed" (stack down: taken again later)
+    # | "refused" (an answer for a case that is not a returned mail case: the file stays)
     cases: list[str] = field(default_factory=list)
     reason: str | None = None
     moved_to: str | None = None
@@ -283,33 +297,14 @@ def _take_segment(batch_id: int, sha: str, seq: int, segment: Segment, markers: 
                 form_key=spec.key if spec else None).on_conflict_do_nothing())
         return {"application_number": None, "seq": seq, "status": status, "note": note, "pages": source_pages}
 
-    stored: list[tuple[str, str, bytes, str, int, str]] = []  # role, sha, bytes, media type, pages, name
-    stem = Path(filename).stem
-    for d, (role, indices) in enumerate(docs):
-        blob, blob_type = scans.subset(data, media_type, indices)
-        digest = hashlib.sha256(blob).hexdigest()
-        s3.put_if_absent(s3.document_key(digest), blob, blob_type)
-        ext = {"application/pdf": "pdf", "image/tiff": "tif", "image/jpeg": "jpg", "image/png": "png"}[blob_type]
-        stored.append((role, digest, blob, blob_type, len(indices), f"{stem}-{seq}-{d + 1}.{ext}"))
-
+    stored = _store(data, media_type, docs, filename, seq)
     with unit_of_work() as session:
         app = Application(application_number=next_application_number(session), kind=spec.kind,
                           channel=Channel.MAIL.value, status=Status.DOCUMENTS_STORED.value, declared={},
                           idempotency_key=key, request_hash=sha)
         session.add(app)
         session.flush()
-        ids: list[int | None] = []
-        seen: set[tuple[str, str]] = set()
-        for role, digest, blob, blob_type, count, name in stored:
-            if (role, digest) in seen:  # the same page scanned twice in one application
-                ids.append(None)
-                continue
-            seen.add((role, digest))
-            doc = Document(application_id=app.id, role=role, s3_key=s3.document_key(digest), sha256=digest,
-                           size=len(blob), media_type=blob_type, pages=count, filename=name[:255])
-            session.add(doc)
-            session.flush()
-            ids.append(doc.id)
+        ids = _record(session, app.id, stored)
         for p in pages:
             p["document_id"] = ids[p.pop("document")]
         session.add(MailSegment(batch_id=batch_id, seq=seq, application_id=app.id, form_key=spec.key,
@@ -324,6 +319,126 @@ def _take_segment(batch_id: int, sha: str, seq: int, segment: Segment, markers: 
               batch_sha256=sha, segment=seq)
         number = app.application_number
     return {"application_number": number, "seq": seq, "status": "case", "pages": source_pages}
+
+
+_Stored = tuple[str, str, bytes, str, int, str]  # role, sha, bytes, media type, pages, name
+
+
+def _store(data: bytes, media_type: str, docs: list[tuple[str, list[int]]], filename: str, seq: int
+           ) -> list[_Stored]:
+    """Each document's pages cut out of the scanned file and put in S3 (content-addressed)."""
+    stored: list[_Stored] = []
+    stem = Path(filename).stem
+    for d, (role, indices) in enumerate(docs):
+        blob, blob_type = scans.subset(data, media_type, indices)
+        digest = hashlib.sha256(blob).hexdigest()
+        s3.put_if_absent(s3.document_key(digest), blob, blob_type)
+        ext = {"application/pdf": "pdf", "image/tiff": "tif", "image/jpeg": "jpg", "image/png": "png"}[blob_type]
+        stored.append((role, digest, blob, blob_type, len(indices), f"{stem}-{seq}-{d + 1}.{ext}"))
+    return stored
+
+
+def _record(session: Session, app_id: int, stored: list[_Stored]) -> list[int | None]:
+    """The document rows of ``stored`` (ids in order): a document the case already has is not
+    recorded twice; the same pages twice in one file are recorded once (None for the repeat)."""
+    have = {(d.role, d.sha256): d.id for d in session.scalars(select(Document).where(Document.application_id == app_id))}
+    ids: list[int | None] = []
+    seen: set[tuple[str, str]] = set()
+    for role, digest, blob, blob_type, count, name in stored:
+        if (role, digest) in seen:  # the same page scanned twice in one application
+            ids.append(None)
+            continue
+        seen.add((role, digest))
+        if (role, digest) in have:
+            ids.append(have[(role, digest)])
+            continue
+        doc = Document(application_id=app_id, role=role, s3_key=s3.document_key(digest), sha256=digest,
+                       size=len(blob), media_type=blob_type, pages=count, filename=name[:255])
+        session.add(doc)
+        session.flush()
+        ids.append(doc.id)
+    return ids
+
+
+# --- the applicant's answer to a return (差戻しへの郵送回答) ---------------------------------------------
+
+def intake_answer(path: Path, application_number: str, folders: Folders | None = None, *, actor: str = ACTOR,
+                  name: str | None = None) -> Outcome:
+    """Take in the applicant's answer to a returned mail case: the file (a corrected form, new
+    evidence, or both) is stored like any scan, recorded as one more segment of case
+    ``application_number``, and the case resumes at ``documents_stored`` with the same 申請番号;
+    the extract stage then reads the answer and merges it (services/mail_answers.py). The person
+    opening the post knows the case from the return notice sent back with the answer. A case
+    that is not a returned mail case is refused: the file stays where it is."""
+    folders = (folders or Folders(intake_root())).create()
+    name = name or path.name
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    with unit_of_work() as session:
+        batch = session.scalars(select(MailBatch).where(MailBatch.sha256 == sha)).one_or_none()
+        app = session.scalars(select(Application).where(Application.application_number == application_number)
+                              ).one_or_none()
+        form_keys = [k for k in session.scalars(select(MailSegment.form_key).where(
+            MailSegment.application_id == app.id).order_by(MailSegment.id))] if app else []
+        state = (app.status, app.channel) if app else None
+    if batch is not None and batch.status == "done":
+        moved = _move(path, folders.processed, sha, name)
+        _note(moved, [f"既に受付済みのファイルと同一です（SHA-256 {sha}）。", *[f"申請番号 {c}" for c in _cases_of(sha)]])
+        return Outcome(name, "duplicate", _cases_of(sha), "same file already taken in", str(moved))
+    if state is None or state != (Status.RETURNED.value, Channel.MAIL.value):
+        why = ("該当する申請がありません。" if state is None
+               else "郵送で受け付けた差戻し中の申請ではありません（現在の状態：" + state[0] + "）。")
+        return Outcome(name, "refused", reason=f"{application_number}: {why}")
+    try:
+        info = inspect_attachment(data, name, None, MAIL_MAX_BYTES, get_settings().max_image_pixels,
+                                  max_pages=MAIL_MAX_PAGES)
+        markers = _markers(data, info.media_type)
+    except AttachmentError as exc:
+        return _quarantine(path, name, folders, sha, f"{exc.code}: {exc.message_ja}", data)
+    except Exception as exc:  # noqa: BLE001 - a page that cannot be rendered: the file is unreadable
+        return _quarantine(path, name, folders, sha, f"corrupt: ページを読み込めません（{type(exc).__name__}）", data)
+
+    form = next((BY_KEY[k] for k in form_keys if k in BY_KEY), None)
+    segment = Segment()  # the whole envelope answers one case; separator sheets are left out
+    for index, (marker, _) in enumerate(markers):
+        spec = KNOWN_CODES.get(marker.code) if marker else None
+        if spec is not None and spec.role is FormRole.SEPARATOR:
+            continue
+        segment.pages.append(index)
+        if marker is not None and form is not None and marker.code == form.code:
+            segment.main = segment.main or marker
+            segment.main_pages.append(index)
+    segment.main_pages.sort(key=lambda i: (markers[i][0].page if markers[i][0] else 0, i))  # type: ignore[union-attr]
+    s3.put_if_absent(s3.document_key(sha), data, info.media_type)
+    docs = _documents(segment, markers)
+    pages = _page_map(segment, docs, markers)
+    stored = _store(data, info.media_type, docs, name, 1)
+    with unit_of_work() as session:
+        session.execute(insert(MailBatch).values(
+            sha256=sha, filename=name[:255], size=len(data), media_type=info.media_type, pages=info.pages,
+            s3_key=s3.document_key(sha), status="splitting").on_conflict_do_nothing(index_elements=["sha256"]))
+        batch_id = session.scalars(select(MailBatch.id).where(MailBatch.sha256 == sha)).one()
+        app = session.scalars(select(Application).where(Application.application_number == application_number)
+                              .with_for_update()).one()
+        if app.status != Status.RETURNED.value:  # resumed meanwhile by another answer
+            session.rollback()
+            return Outcome(name, "refused", reason=f"{application_number}: 差戻し中ではなくなりました（{app.status}）。")
+        ids = _record(session, app.id, stored)
+        for p in pages:
+            p["document_id"] = ids[p.pop("document")]
+        session.add(MailSegment(batch_id=batch_id, seq=1, application_id=app.id, form_key=form.key if form else None,
+                                status="case", pages=pages))
+        advance(session, app, Status.DOCUMENTS_STORED, actor=actor,
+                reason=f"applicant answered the return by mail: {name} ({len(segment.pages)} page(s), "
+                       f"{len(segment.main_pages)} form page(s))")
+        audit(session, actor=actor, action="application.resubmitted", application_id=app.id,
+              channel=Channel.MAIL.value, documents=len([i for i in ids if i]), batch_sha256=sha)
+        batch_row = session.get(MailBatch, batch_id)
+        assert batch_row is not None
+        batch_row.status, batch_row.finished_at = "done", func.now()
+    moved = _move(path, folders.processed, sha, name)
+    _note(moved, [f"差戻しへの回答 申請番号 {application_number}"])
+    return Outcome(name, "processed", [application_number], pages=info.pages, moved_to=str(moved))
 
 
 # --- the watched folder ------------------------------------------------------------------------
@@ -349,8 +464,11 @@ def stable_files(inbox: Path, settle_seconds: float = 5.0, now: float | None = N
 
 def claim_file(path: Path, folders: Folders) -> Path | None:
     """Move a ready file from the inbox into ``work/`` (an atomic rename): of several workers
-    watching the same folder, exactly one gets it. None if another was first."""
-    target = folders.work / f"{os.getpid()}-{path.name}"
+    watching the same folder, exactly one gets it. None if another was first. An answer (from
+    ``inbox/answers/``) goes to ``work/answers/``."""
+    work = folders.work / "answers" if path.parent == folders.answers else folders.work
+    work.mkdir(exist_ok=True)
+    target = work / f"{os.getpid()}-{path.name}"
     try:
         os.rename(path, target)
     except FileNotFoundError:
@@ -363,13 +481,15 @@ def recover_work(folders: Folders, older_than_seconds: float = 600.0) -> list[Pa
     import time
 
     back = []
-    for p in sorted(folders.work.iterdir()) if folders.work.exists() else []:
-        if p.is_file() and time.time() - p.stat().st_mtime > older_than_seconds:
-            original = p.name.split("-", 1)[1] if "-" in p.name else p.name
-            target = folders.inbox / original
-            if not target.exists():
-                os.rename(p, target)
-                back.append(target)
+    for work, inbox in ((folders.work, folders.inbox), (folders.work / "answers", folders.answers)):
+        for p in sorted(work.iterdir()) if work.exists() else []:
+            if p.is_file() and time.time() - p.stat().st_mtime > older_than_seconds:
+                original = p.name.split("-", 1)[1] if "-" in p.name else p.name
+                target = inbox / original
+                if not target.exists():
+                    inbox.mkdir(parents=True, exist_ok=True)
+                    os.rename(p, target)
+                    back.append(target)
     return back
 
 
@@ -378,13 +498,37 @@ def drain_inbox(folders: Folders | None = None, *, settle_seconds: float = 5.0, 
     """Take every ready file of the inbox (up to ``limit``); one bad file never stops the rest."""
     folders = (folders or Folders(intake_root())).create()
     outcomes = []
-    for path in stable_files(folders.inbox, settle_seconds)[:limit]:
+    ready = stable_files(folders.inbox, settle_seconds) + stable_files(folders.answers, settle_seconds)
+    for path in ready[:limit]:
         claimed = claim_file(path, folders)
         if claimed is None:
             continue
         try:
+            if path.parent == folders.answers:
+                outcomes.append(_take_answer(claimed, path.name, folders, actor))
+                continue
             outcomes.append(intake_file(claimed, folders, actor=actor, name=path.name))
         except Exception as exc:  # noqa: BLE001 - stack down: the file waits in work/ for recovery
             log.warning("intake of %s failed (%s); it will be taken again", path.name, type(exc).__name__)
             outcomes.append(Outcome(path.name, "failed", reason=f"{type(exc).__name__}: {exc}"))
     return outcomes
+
+
+ANSWER_NAME = re.compile(r"^([0-9]{2}-[0-9]{7}-[0-9])")
+
+
+def _take_answer(claimed: Path, name: str, folders: Folders, actor: str) -> Outcome:
+    """An answer from the watched ``inbox/answers/``: the 申請番号 is the start of its name. One
+    that cannot be taken as an answer (no number, no returned mail case of that number) goes to
+    quarantine with the reason, for a clerk to route by hand."""
+    found = ANSWER_NAME.match(name)
+    outcome = (intake_answer(claimed, found[1], folders, actor=actor, name=name) if found
+               else Outcome(name, "refused", reason="ファイル名の先頭に申請番号（例 26-0000123-4）がありません。"))
+    if outcome.status != "refused":
+        return outcome
+    data = claimed.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    moved = _move(claimed, folders.quarantine, sha, name)
+    _note(moved, [f"差戻しへの回答として受け付けられません: {outcome.reason}", f"SHA-256: {sha}",
+                  "申請番号を確かめ、ccus intake mail --answer-to で受け付けてください。"])
+    return Outcome(name, "refused", reason=outcome.reason, moved_to=str(moved))

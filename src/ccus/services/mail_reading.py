@@ -8,6 +8,11 @@ upright, read in full and classified by their text. The case's declared data is 
 every field that is missing, invalid or below its confidence becomes a flag with its reason and
 its zone on the page image. Validate runs the declared-data model and turns each error into a flag
 too: paper is never refused, and nothing doubtful is accepted silently.
+
+A change / withdrawal form (様式X1) becomes the lifecycle request it asks for once read
+(``services/mail_requests``). A case read before — a returned case whose answer came back — reads
+only its latest envelope and merges it with what it held, staff corrections included
+(``services/mail_answers`` states the rule).
 """
 
 from __future__ import annotations
@@ -31,13 +36,15 @@ from ccus.infra.ocr import detect_orientation, ocr_many
 from ccus.models.application_types import DocumentRole, Kind
 from ccus.models.declared import DECLARED_MODELS
 from ccus.models.errors import from_validation_error
-from ccus.models.forms.catalogue import KNOWN_CODES, form_for
+from ccus.models.forms.catalogue import BY_KEY, KNOWN_CODES, form_for
 from ccus.models.forms.classify import classify
 from ccus.models.forms.normalise import Reading, normalise
 from ccus.models.forms.reading import ensure_keys, field_flags, to_declared
 from ccus.models.forms.spec import FieldKind, FormSpec
+from ccus.models.lifecycle import MAIL_LIFECYCLE_KINDS
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document, MailSegment
+from ccus.services import mail_answers, mail_requests
 from ccus.services.cases import advance
 from ccus.services.claims import release_with_error
 
@@ -72,6 +79,7 @@ class _Case:
     doc_conf: dict[int, float] = field(default_factory=dict)
     photo: bytes | None = None
     form: FormSpec | None = None
+    earlier_form_pages: set[int] = field(default_factory=set)  # form pages of earlier envelopes (answered return)
 
 
 def _flag(code: str, severity: str, message: str, field_path: str | None, **extra: Any) -> dict[str, Any]:
@@ -94,10 +102,14 @@ def extract(ids: list[int], actor: str) -> int:
             app = session.get(Application, app_id)
             if app is None or app.status != Status.DOCUMENTS_STORED.value:
                 continue
-            segment = session.scalars(select(MailSegment).where(MailSegment.application_id == app_id)).one_or_none()
+            # A case answered by post after a return has a segment per envelope: read the latest.
+            segments = list(session.scalars(select(MailSegment).where(MailSegment.application_id == app_id)
+                                            .order_by(MailSegment.id)))
             docs = {d.id: d for d in session.scalars(select(Document).where(Document.application_id == app_id))}
             session.expunge_all()
-            cases[app_id] = _Case(app, segment)
+            cases[app_id] = _Case(app, segments[-1] if segments else None)
+            cases[app_id].earlier_form_pages = {p["marker"]["page"] for s in segments[:-1] for p in s.pages
+                                                if p.get("role") == "application_form" and p.get("marker")}
             try:
                 _load(cases[app_id], docs, form_pages, evidence, text_only)
             except Exception as exc:  # noqa: BLE001 - recorded on the case, which is retried
@@ -216,6 +228,7 @@ def _load(case: _Case, docs: dict[int, Document], form_pages: list[_FormPage],
     if case.form is None and case.segment and case.segment.form_key:
         case.form = None  # unknown version: flagged above
     application_pages = {p["marker"]["page"] for p in pages if p.get("role") == "application_form" and p.get("marker")}
+    application_pages |= case.earlier_form_pages
     main = next((p["marker"] for p in pages if p.get("role") == "application_form" and p.get("marker")), None)
     if main is not None:
         missing = sorted(set(range(1, main["pages"] + 1)) - application_pages)
@@ -255,7 +268,15 @@ def _finish(session: Session, case: _Case, actor: str) -> None:
         return
     readings = case.readings.get("application_form", {})
     flags = list(case.flags)
-    if case.form is not None:
+    zones = case.zones
+    outcome: dict[str, str] = {}
+    previous = (app.extracted or {}).get("mail") or {}
+    if previous.get("fields"):  # read before and resumed (an answered return): merge, keep staff corrections
+        form = case.form or BY_KEY.get(previous.get("form") or "")
+        merged = mail_answers.merge(session, app.id, app.declared, form, readings, case.zones, previous)
+        declared, readings, zones, outcome = merged.declared, merged.readings, merged.zones, merged.outcome
+        flags = merged.flags + flags
+    elif case.form is not None:
         declared = to_declared(case.form, readings)
         flags = field_flags(case.form, readings, case.zones) + flags
     else:
@@ -278,15 +299,19 @@ def _finish(session: Session, case: _Case, actor: str) -> None:
                                  s3_key=s3.document_key(digest), sha256=digest, size=len(case.photo),
                                  media_type=JPEG, pages=1, filename="face-photo-from-form.jpg"))
     app.declared = declared
+    if app.kind in MAIL_LIFECYCLE_KINDS:  # 様式X1: the change or withdrawal it asks for
+        flags += mail_requests.resolve(session, app, case.form or BY_KEY[mail_requests.FORM_KEY], readings, zones)
     app.extracted = {"mail": {
-        "form": case.form.key if case.form else (case.segment.form_key if case.segment else None),
+        "form": case.form.key if case.form else (previous.get("form") or (case.segment.form_key if case.segment else None)),
         "fields": {name: {"value": r.value, "status": r.status, "read": r.raw, "confidence": round(r.confidence, 1),
-                          "reason": r.reason, "zone": case.zones.get(name)} for name, r in readings.items()},
+                          "reason": r.reason, "zone": zones.get(name),
+                          **({"correction": outcome[name]} if name in outcome else {})}
+                   for name, r in readings.items()},
         "flags": flags,
     }}
     advance(session, app, Status.EXTRACTED, actor=actor,
             reason=f"form read: {sum(1 for r in readings.values() if r.ok)}/{len(readings)} field(s) clean, "
-                   f"{len(flags)} flag(s)")
+                   f"{len(flags)} flag(s)" + (f"; request: {app.kind}" if app.kind in MAIL_LIFECYCLE_KINDS else ""))
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -299,6 +324,8 @@ def model_flags(app: Application) -> list[dict[str, Any]]:
     flagged = {f.get("field") for f in flags}
     fields = mail.get("fields", {})
     spec = next((f for f in KNOWN_CODES.values() if f.key == mail.get("form")), None)
+    if app.kind not in DECLARED_MODELS:  # a lifecycle request (様式X1): its flags are all the reading's
+        return flags
     try:
         DECLARED_MODELS[app.kind].model_validate(app.declared)
     except ValidationError as exc:

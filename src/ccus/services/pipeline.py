@@ -24,6 +24,7 @@ from ccus.infra.ocr import ocr_many
 from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
 from ccus.models.consent import Party, check_employer_consent, check_worker_consent
 from ccus.models.evidence import Flag, date_in_text, low_confidence, text_contains
+from ccus.models.lifecycle import REGISTRATION_KINDS
 from ccus.models.persons import person_key
 from ccus.models.status import Status
 from ccus.models.tables import Application, Business, Document, Worker
@@ -185,7 +186,8 @@ def validate(ids: list[int], actor: str) -> int:
     def step(session: Session, app: Application) -> None:
         if app.status != Status.EXTRACTED.value:
             return
-        flags = validation_flags(app, _docs_by_role(session, app.id))
+        # A lifecycle request by mail (様式X1) needs no documents: its checks are its reading's.
+        flags = validation_flags(app, _docs_by_role(session, app.id)) if app.kind in REGISTRATION_KINDS else []
         if app.channel == Channel.MAIL.value:
             # Paper is never refused: the model's errors and the reading's become flags.
             from ccus.services import mail_reading
@@ -372,6 +374,8 @@ def check_consent(ids: list[int], actor: str) -> int:
 def duplicate_flags(session: Session, app: Application) -> list[Flag]:
     d = app.declared
     flags: list[Flag] = []
+    if app.kind not in REGISTRATION_KINDS:  # a request about a party already registered
+        return flags
     if app.kind == Kind.BUSINESS_REGISTRATION.value:
         if d.get("corporate_number"):
             if session.scalar(select(func.count()).select_from(Business)

@@ -1,0 +1,30 @@
+"""The change / withdrawal form's free text and name check (models/change_request)."""
+
+from __future__ import annotations
+
+from ccus.models.change_request import REQUEST_KINDS, parse_details, same_name
+
+
+def test_items_are_found_by_their_printed_names_whatever_the_width_and_separators() -> None:
+    read = "所在地:東京都港区芝公園4丁目2番8号電話番号: 03-5555-1234"  # as OCR returns it: no spaces
+    assert parse_details(read) == {"address": "東京都港区芝公園4丁目2番8号", "phone": "03-5555-1234"}
+    assert parse_details("商号：株式会社新見本、資本金　２０，０００，０００円") == {
+        "trade_name": "株式会社新見本", "capital_yen": 20_000_000}
+
+
+def test_the_longest_name_wins_and_a_later_mention_replaces_an_earlier_one() -> None:
+    assert parse_details("代表者名（フリガナ）ミホン ジロウ 代表者名 見本 次郎") == {
+        "representative_name_kana": "ミホン ジロウ", "representative_name": "見本 次郎"}
+    assert parse_details("電話 03-1111-2222 電話番号 03-3333-4444") == {"phone": "03-3333-4444"}
+
+
+def test_text_without_an_item_name_or_value_gives_nothing() -> None:
+    assert parse_details("よろしくお願いします") == {}
+    assert parse_details("所在地：") == {}
+    assert parse_details("") == {}
+
+
+def test_names_compare_folded_and_the_request_kinds_are_the_lifecycle_kinds() -> None:
+    assert same_name("㈱見本建設", "株式会社見本建設") and same_name("株式会社 見本建設", "株式会社見本建設")
+    assert not same_name("株式会社別名工務店", "株式会社見本建設") and not same_name("", "株式会社見本建設")
+    assert {k.value for k in REQUEST_KINDS.values()} == {"business_change", "business_withdrawal"}
