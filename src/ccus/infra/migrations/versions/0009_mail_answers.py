@@ -2,13 +2,13 @@
 pages), so a case may have several segments
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 """
 
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
