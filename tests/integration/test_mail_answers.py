@@ -161,3 +161,31 @@ def test_the_watched_answers_folder_routes_by_the_number_in_the_file_name(db: ob
     assert app.declared == before.declared  # no form in the answer: every reading stays as it was
     assert not any(f["code"] == "missing_document" for f in app.flags)  # the identity document now is there
     assert any(f["code"] == "missing_document" for f in before.flags)
+
+
+def test_a_correction_keeps_the_reading_flags_of_the_other_fields(db: object, folders: Folders) -> None:
+    from ccus.services.corrections import CorrectionRefused
+
+    name, kana, born = person()
+    values = ms.worker_values(name, kana, born, postcode="", signature="", applied_on=date(2026, 5, 3))
+    p1, p2 = ms.pages("W1", values)
+    first = intake_file(drop(folders, "blank-postcode.pdf", ms.pdf_stack(
+        [ms.scan(p1, seed=41), ms.scan(p2, seed=42), ms.scan(ms.identity_page(name, born), seed=43)])), folders)
+    number = first.cases[0]
+    app = drain([number])[number]
+    assert app.status == "awaiting_review", (app.status, app.last_error)
+    assert any(f["field"] == "application.postcode" for f in app.flags), app.flags
+    assert any(f["field"] == "form.W1.signature" for f in app.flags), app.flags
+
+    queue.claim(number, "reviewer:a")
+    # Another field first: refused, naming the unread field that has to be set before it.
+    with pytest.raises(CorrectionRefused) as refused:
+        correct_field(number, path="phone", value="090-1234-0000", reason="電話で確認", actor="reviewer:a")
+    assert "郵便番号" in refused.value.message
+
+    correct_field(number, path="postcode", value="163-8001", reason="電話で確認", actor="reviewer:a")
+    with unit_of_work() as session:
+        flags = session.scalars(select(Application.flags).where(Application.application_number == number)).one()
+    assert not any(f["field"] == "application.postcode" for f in flags), flags  # settled by the reviewer
+    signature = [f for f in flags if f["field"] == "form.W1.signature"]  # the reading's other flags stay
+    assert signature and signature[0]["code"] == "field_missing" and signature[0].get("zone"), flags

@@ -13,12 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ccus.infra.db import unit_of_work
+from ccus.models.application_types import Channel
 from ccus.models.declared import DECLARED_MODELS
-from ccus.models.errors import from_validation_error
+from ccus.models.errors import FieldError, from_validation_error
 from ccus.models.review_rules import field_spec, get_path, with_path
 from ccus.models.status import Status
 from ccus.models.tables import FieldCorrection
-from ccus.services import pipeline
+from ccus.services import mail_reading, pipeline
 from ccus.services.cases import audit, by_number
 from ccus.services.queue import require_claim
 
@@ -42,6 +43,20 @@ def _parse(raw: str, current: Any) -> Any:
     return raw
 
 
+def _refusal(kind: str, path: str, errors: list[FieldError]) -> str:
+    """Why a correction is refused, naming each field at fault; errors in other fields (a paper
+    form's unread fields, say) must be corrected first."""
+    def named(e: FieldError) -> str:
+        spec = field_spec(kind, e.path.removeprefix("application."))
+        return f"「{spec.label if spec else e.path}」{e.message}"
+
+    own = [e for e in errors if e.path.removeprefix("application.") == path]
+    if own:
+        return "訂正後の内容に誤りがあります：" + "、".join(named(e) for e in own)
+    return ("ほかの項目に誤りがあるため訂正できません。先に次の項目を訂正してください："
+            + "、".join(named(e) for e in errors))
+
+
 def correct_field(application_number: str, *, path: str, value: str, reason: str, actor: str) -> FieldCorrection:
     """Set ``path`` of the declared data to ``value`` (normalised by the intake rules)."""
     if not reason.strip():
@@ -59,8 +74,7 @@ def correct_field(application_number: str, *, path: str, value: str, reason: str
         try:
             clean = DECLARED_MODELS[app.kind].model_validate(candidate).model_dump(mode="json")
         except ValidationError as exc:
-            messages = "、".join(e.message for e in from_validation_error(exc))
-            raise CorrectionRefused("invalid", f"訂正後の内容に誤りがあります：{messages}") from None
+            raise CorrectionRefused("invalid", _refusal(app.kind, path, from_validation_error(exc))) from None
         after = get_path(clean, path)
         if after == before:
             raise CorrectionRefused("unchanged", "訂正前と同じ値です。")
@@ -70,6 +84,9 @@ def correct_field(application_number: str, *, path: str, value: str, reason: str
         session.add(row)
         docs = pipeline._docs_by_role(session, app.id)
         flags = [f.as_dict() for f in pipeline.validation_flags(app, docs)]
+        if app.channel == Channel.MAIL.value:
+            # Paper: the reading's flags stay, except those on the field the reviewer has now set.
+            flags = [f for f in mail_reading.model_flags(app) if f.get("field") != f"application.{path}"] + flags
         if app.kind == "proxy_worker_registration":
             flags += [f.as_dict() for f in pipeline.consent_flags(session, app, docs)]
         flags += [f.as_dict() for f in pipeline.duplicate_flags(session, app)]
