@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, literal, null, select, union_all
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole, Kind
@@ -31,7 +32,7 @@ from ccus.models.tables import (
     Worker,
 )
 from ccus.services.cases import CaseNotFound, audit
-from ccus.services.queue import current_claim, review_due
+from ccus.services.queue import live_claim, review_due
 
 # Where each checkable field should appear in the evidence, and how it is compared.
 _EVIDENCE: dict[str, dict[str, tuple[str, ...]]] = {
@@ -159,40 +160,58 @@ def _check(kind: str, path: str, value: Any, docs: list[Document]) -> tuple[str,
 
 
 def _candidates(session: Session, app: Application) -> list[Candidate]:
+    """The registered party and the open applications that look like this case's, in one query."""
     d = app.declared
-    out: list[Candidate] = []
     closed = ("rejected", "registered")
     if app.kind not in FIELDS:  # later kinds (changes, renewals) concern a party already registered
-        return out
+        return []
+    declared = Application.declared
+
+    def text(key: str) -> Any:
+        return func.coalesce(declared[key].astext, "")
+
     if app.kind == Kind.BUSINESS_REGISTRATION.value:
         if not d.get("corporate_number"):
-            return out
-        for b in session.scalars(select(Business).where(Business.corporate_number == d["corporate_number"])):
-            out.append(Candidate("registered", b.business_id, b.trade_name, b.address, b.status))
-        twins = select(Application).where(
+            return []
+        registered = select(literal("registered"), Business.business_id, Business.trade_name, Business.address,
+                            Business.status).where(Business.corporate_number == d["corporate_number"])
+        in_flight = select(literal("in_flight"), Application.application_number, text("trade_name"), text("address"),
+                           Application.status).where(
             Application.id != app.id, Application.kind == app.kind, Application.status.not_in(closed),
-            Application.declared["corporate_number"].astext == d["corporate_number"]).limit(10)
-        for a in session.scalars(twins):
-            out.append(Candidate("in_flight", a.application_number, a.declared.get("trade_name", ""),
-                                 a.declared.get("address", ""), a.status))
-        return out
-    key = person_key(d["name"], d["name_kana"], d["birth_date"])
-    for w in session.scalars(select(Worker).where(Worker.person_key == key)):
-        out.append(Candidate("registered", w.worker_id, w.name, f"{w.name_kana} / {w.birth_date}", "registered"))
-    twins = select(Application).where(
-        Application.id != app.id, Application.kind.in_(("worker_registration", "proxy_worker_registration")),
-        Application.status.not_in(closed), Application.declared["birth_date"].astext == d["birth_date"],
-        Application.declared["name_kana"].astext == d["name_kana"]).limit(10)
-    for a in session.scalars(twins):
-        out.append(Candidate("in_flight", a.application_number, a.declared.get("name", ""),
-                             f"{a.declared.get('name_kana', '')} / {a.declared.get('birth_date', '')}", a.status))
-    return out
+            declared["corporate_number"].astext == d["corporate_number"]).limit(10)
+    else:
+        key = person_key(d["name"], d["name_kana"], d["birth_date"])
+        registered = select(literal("registered"), Worker.worker_id, Worker.name,
+                            func.concat(Worker.name_kana, " / ", Worker.birth_date), literal("registered")
+                            ).where(Worker.person_key == key)
+        in_flight = select(literal("in_flight"), Application.application_number, text("name"),
+                           func.concat(text("name_kana"), " / ", text("birth_date")), Application.status).where(
+            Application.id != app.id, Application.kind.in_(("worker_registration", "proxy_worker_registration")),
+            Application.status.not_in(closed), declared["birth_date"].astext == d["birth_date"],
+            declared["name_kana"].astext == d["name_kana"]).limit(10)
+    return [Candidate(*row) for row in session.execute(union_all(registered, in_flight))]
+
+
+_VIEWS = {"case.viewed": "閲覧", "case.claimed": "担当取得", "case.released": "担当解除", "case.reassigned": "担当変更"}
 
 
 def _history(session: Session, app_id: int, corrections: list[FieldCorrection],
              decisions: list[ReviewDecision], superseded: list[SupersededDocument]) -> list[HistoryEntry]:
-    out = [HistoryEntry(s.at, "stage", s.actor, s.reason or "", s.from_status, s.to_status)
-           for s in session.scalars(select(StageLog).where(StageLog.application_id == app_id))]
+    # The stage log and the views and claims of the audit log, in one query.
+    stages = select(StageLog.at, literal("stage").label("what"), StageLog.actor, StageLog.reason,
+                    StageLog.from_status, StageLog.to_status, cast(null(), JSONB).label("detail")
+                    ).where(StageLog.application_id == app_id)
+    views = select(AuditLog.at, AuditLog.action, AuditLog.actor, cast(null(), Text), cast(null(), Text),
+                   cast(null(), Text), AuditLog.detail).where(
+        AuditLog.application_id == app_id, AuditLog.action.in_(tuple(_VIEWS))).order_by(AuditLog.id.desc()).limit(200)
+    out: list[HistoryEntry] = []
+    for at, what, actor, reason, from_status, to_status, detail in session.execute(union_all(stages, views)):
+        if what == "stage":
+            out.append(HistoryEntry(at, "stage", actor, reason or "", from_status, to_status))
+        else:
+            to = (detail or {}).get("to")
+            out.append(HistoryEntry(at, "view" if what == "case.viewed" else "claim", actor,
+                                    _VIEWS[what] + (f"（→ {to}）" if to else "")))
     out += [HistoryEntry(c.at, "correction", c.actor, f"{c.field}：{c.before} → {c.after}（理由：{c.reason}）")
             for c in corrections]
     out += [HistoryEntry(d.at, "document", "申請者", f"差し替え：{d.role_ja} {d.filename} → {d.by}") for d in superseded]
@@ -202,14 +221,6 @@ def _history(session: Session, app_id: int, corrections: list[FieldCorrection],
         if r.reason_codes:
             what += " 理由：" + "、".join(REASONS_BY_CODE[c].label for c in r.reason_codes if c in REASONS_BY_CODE)
         out.append(HistoryEntry(r.at, "decision", r.actor, what + (f" {r.reason}" if r.reason else "")))
-    views = session.scalars(select(AuditLog).where(
-        AuditLog.application_id == app_id,
-        AuditLog.action.in_(("case.viewed", "case.claimed", "case.released", "case.reassigned")))
-        .order_by(AuditLog.id.desc()).limit(200))
-    labels = {"case.viewed": "閲覧", "case.claimed": "担当取得", "case.released": "担当解除", "case.reassigned": "担当変更"}
-    out += [HistoryEntry(v.at, "view" if v.action == "case.viewed" else "claim", v.actor,
-                         labels[v.action] + (f"（→ {v.detail['to']}）" if v.detail.get("to") else ""))
-            for v in views]
     return sorted(out, key=lambda h: h.at, reverse=True)
 
 
@@ -264,11 +275,11 @@ def zone_pages(app: Application, flags_by_field: dict[str, list[dict[str, Any]]]
 
 
 def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
-    found = session.execute(select(Application, review_due()).where(
-        Application.application_number == application_number)).one_or_none()
+    found = session.execute(select(Application, review_due(), ReviewClaim).outerjoin(ReviewClaim, live_claim())
+                            .where(Application.application_number == application_number)).one_or_none()
     if found is None:
         raise CaseNotFound(application_number)
-    app, due = found
+    app, due, claim = found
     audit(session, actor=viewer, action="case.viewed", application_id=app.id)
     every = list(session.scalars(select(Document).where(Document.application_id == app.id).order_by(Document.id)))
     docs = [d for d in every if d.superseded_at is None]
@@ -310,7 +321,7 @@ def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
         app=app, due_at=due, fields=rows, documents=views, candidates=_candidates(session, app),
         history=_history(session, app.id, corrections, decisions, superseded),
         consent=[f for f in app.flags if f.get("stage") == "consent"], general_flags=general,
-        claim=current_claim(session, app.id),
+        claim=claim,
         second_approval=needs_second_approval(app.kind, app.declared, bool(corrections)),
         first_approver=firsts[-1] if firsts else None,
         zone_pages=zones, superseded=superseded,

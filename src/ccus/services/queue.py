@@ -73,12 +73,13 @@ class ClaimRefused(Exception):
         self.message = message
 
 
-def _live_claim() -> Any:
+def live_claim() -> Any:
+    """The join condition of a case's live (unexpired) claim."""
     return and_(ReviewClaim.application_id == Application.id, ReviewClaim.expires_at > func.now())
 
 
 def _conditions(f: QueueFilter, actor: str) -> list[ColumnElement[bool]]:
-    """The filter's conditions other than the status (those on the claim need ``_live_claim`` joined)."""
+    """The filter's conditions other than the status (those on the claim need ``live_claim`` joined)."""
     out: list[ColumnElement[bool]] = []
     if f.kind:
         out.append(Application.kind == f.kind)
@@ -103,7 +104,7 @@ def _conditions(f: QueueFilter, actor: str) -> list[ColumnElement[bool]]:
 
 def _in_queue(stmt: Select[Any], f: QueueFilter) -> Select[Any]:
     stmt = stmt.where(Application.status.in_(QUEUE_STATUSES))
-    return stmt.outerjoin(ReviewClaim, _live_claim()) if f.claimed else stmt
+    return stmt.outerjoin(ReviewClaim, live_claim()) if f.claimed else stmt
 
 
 def list_queue(session: Session, f: QueueFilter, actor: str) -> QueuePage:
@@ -126,7 +127,7 @@ def list_queue(session: Session, f: QueueFilter, actor: str) -> QueuePage:
     stmt = (select(Application.application_number, Application.kind, Application.channel, Application.status,
                    Application.received_at, due.label("due_at"), Application.flags, ReviewClaim.reviewer,
                    ReviewClaim.expires_at)
-            .join(ids, ids.c.id == Application.id).outerjoin(ReviewClaim, _live_claim()).order_by(*order))
+            .join(ids, ids.c.id == Application.id).outerjoin(ReviewClaim, live_claim()).order_by(*order))
     rows = [
         QueueRow(r.application_number, r.kind, r.channel, r.status, r.received_at, r.due_at,
                  sum(1 for x in r.flags if x.get("severity") == "block"),
