@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -102,7 +102,7 @@ def _conditions(f: QueueFilter, actor: str) -> list[ColumnElement[bool]]:
     return out
 
 
-def _in_queue(stmt: Select[Any], f: QueueFilter) -> Select[Any]:
+def _in_queue(stmt: Any, f: QueueFilter) -> Any:  # any Select (SQLAlchemy types them by their columns)
     stmt = stmt.where(Application.status.in_(QUEUE_STATUSES))
     return stmt.outerjoin(ReviewClaim, live_claim()) if f.claimed else stmt
 
