@@ -54,3 +54,28 @@ def test_history_holds_stages_views_and_claims(db: Any) -> None:
     assert {(h.from_status, h.to_status) for h in stages} >= {(None, "received"), ("received", "documents_stored")}
     assert [h.at for h in view.history] == sorted((h.at for h in view.history), reverse=True)
     assert view.claim is not None and view.claim.reviewer == b
+
+
+def test_a_registered_worker_with_the_same_person_key_is_a_candidate(db: Any) -> None:
+    import uuid
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from ccus.models.persons import person_key
+    from ccus.models.tables import Application, Worker
+
+    sample = worker_sample()
+    d = sample.data
+    earlier, number = queued_case(sample), queued_case(sample)
+    worker_id = "9" + uuid.uuid4().hex[:13].translate(str.maketrans("abcdef", "123456"))
+    with unit_of_work() as session:
+        app_id = session.scalars(select(Application.id).where(Application.application_number == earlier)).one()
+        session.add(Worker(worker_id=worker_id, application_id=app_id, name=d["name"], name_kana=d["name_kana"],
+                           birth_date=date.fromisoformat(d["birth_date"]),
+                           person_key=person_key(d["name"], d["name_kana"], d["birth_date"])))
+        session.execute(Application.__table__.update().where(Application.id == app_id).values(status="registered"))
+    with unit_of_work() as session:
+        view = case_view.load(session, number, viewer="t")
+    assert [(c.source, c.number, c.name, c.detail, c.status) for c in view.candidates] == [
+        ("registered", worker_id, d["name"], f"{d['name_kana']} / {d['birth_date']}", "registered")]
