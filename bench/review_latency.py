@@ -15,7 +15,9 @@ stopped at the end):
    threads) asks for queue pages (filters, both sort orders, deep pages) and case pages (random
    cases; each view is audited, so each one also writes), after a warm-up; each latency counts
    from the request's scheduled time, so a slow server cannot hide its queueing;
-4. prints p50 / p95 / p99 of each page and compares the p95 to the 100 ms target.
+4. prints p50 / p95 / p99 of each page and compares the p95 to the 100 ms target, and the CPU
+   time the web app's process and PostgreSQL spent per request during the load (the steadier
+   figure on a shared machine: latency tails move with the other work on it, CPU per request less).
 """
 
 from __future__ import annotations
@@ -99,6 +101,25 @@ SELECT a.id, 'bench-reviewer-' || (a.id % 12), CASE a.status WHEN 'returned' THE
 FROM applications a
 WHERE a.application_number LIKE '24-%' AND a.status IN ('returned', 'rejected', 'registered');
 """
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its live descendants (uvicorn workers, PostgreSQL
+    backends), from /proc."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for p in [root, *root.children(recursive=True)]:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.NoSuchProcess:
+                continue
+    except psutil.NoSuchProcess:
+        pass
+    return total
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -246,17 +267,25 @@ def main() -> None:
         print(f"server: uvicorn, {args.workers} worker process(es); "
               f"load: {args.rate:g} requests/s (Poisson arrivals) from a second process, "
               f"{args.requests} queue pages + {args.requests} case pages, random order")
+        from ccus.infra.services.base import pid_file
+
+        postgres_pid = int(pid_file(settings, "postgres").read_text().split()[0])
+        cpu_before = (_cpu_seconds(web.pid), _cpu_seconds(postgres_pid))
         out = subprocess.run([sys.executable, __file__, "--load", f"http://127.0.0.1:{port}", "--cookie", cookie,
                               "--numbers", str(numbers_file), "--requests", str(args.requests),
                               "--concurrency", str(args.concurrency), "--rate", str(args.rate)], env=env, check=True, capture_output=True,
                              text=True)
         report: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        cpu_web = _cpu_seconds(web.pid) - cpu_before[0]
+        cpu_db = _cpu_seconds(postgres_pid) - cpu_before[1]
         print(f"machine load average during the run: {os.getloadavg()[0]:.2f} (2 cores here; other work on the "
               "machine shows in the tail)")
         if report["errors"]:
             print("errors:", report["errors"])
         total = sum(len(v) for v in report["results"].values())
-        print(f"{total} requests in {report['seconds']:.1f} s ({total / report['seconds']:.0f} req/s)")
+        print(f"{total} requests in {report['seconds']:.1f} s ({total / report['seconds']:.0f} req/s); CPU per "
+              f"request (both pages, incl. the load's warm-up): web app {cpu_web / total * 1000:.1f} ms, "
+              f"PostgreSQL {cpu_db / total * 1000:.1f} ms")
         ok = True
         for name, values in report["results"].items():
             p95 = _percentile(values, 95)

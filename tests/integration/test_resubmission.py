@@ -59,3 +59,76 @@ def test_resubmitted_files_pass_the_intake_checks(api: Any) -> None:
     assert nothing.status_code == 422
     assert state(number)[0] == "returned"
     assert api.post("/api/v1/applications/26-0000000-0/documents", files=[new_proof()]).status_code in (404,)
+
+
+def test_an_answered_document_supersedes_the_old_one_which_is_kept(api: Any) -> None:
+    """A worker's identity document that does not show the declared name is flagged; the applicant
+    sends the right one: it replaces the old one (kept in S3, marked superseded by it), and the
+    validation sees only the new one, so the mismatch is gone."""
+    from fastapi.testclient import TestClient
+
+    from ccus.infra import s3
+    from ccus.models.application_types import Channel
+    from ccus.review_ui.app import create_app
+    from ccus.services.intake import IncomingFile, submit
+    from tests.support.web import new_user, sign_in, worker_sample
+
+    sample, stranger = worker_sample(), worker_sample()
+    right = next(f for f in sample.files if f.role == "identity_document")
+    wrong = next(f for f in stranger.files if f.role == "identity_document")
+    files = [IncomingFile(f.role, f.filename, f.content_type, f.data) for f in sample.files if f is not right]
+    files.append(IncomingFile(wrong.role, "old-menkyo.jpg", wrong.content_type, wrong.data))
+    number = submit(kind=sample.kind, channel=Channel.INTERNET, declared=sample.data, idempotency_key=None,
+                    files=files, actor="test").application_number
+    drain_pipeline()
+
+    def case() -> tuple[Application, list[Document]]:
+        with unit_of_work() as session:
+            app = session.scalars(select(Application).where(Application.application_number == number)).one()
+            docs = list(session.scalars(select(Document).where(Document.application_id == app.id)
+                                        .order_by(Document.id)))
+            session.expunge_all()
+            return app, docs
+
+    app, docs = case()
+    assert app.status == "awaiting_review"
+    assert "identity_name_mismatch" in {f["code"] for f in app.flags}
+    old = next(d for d in docs if d.role == "identity_document")
+    photo = next(d for d in docs if d.role == "face_photo")
+    decide(number, actor="r1", decision=Decision.RETURN, reason=None, reason_codes=["identity_document_unreadable"])
+
+    r = api.post(f"/api/v1/applications/{number}/documents",
+                 files=[("identity_document", ("new-menkyo.jpg", right.data, right.content_type))])
+    assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    app, docs = case()
+    new = next(d for d in docs if d.filename == "new-menkyo.jpg")
+    kept = next(d for d in docs if d.id == old.id)
+    assert kept.superseded_by_id == new.id and kept.superseded_at is not None
+    assert new.superseded_at is None and next(d for d in docs if d.id == photo.id).superseded_at is None
+    assert s3.exists(kept.s3_key)  # never deleted
+
+    drain_pipeline()
+    app, docs = case()
+    assert app.status == "awaiting_review"
+    assert "identity_name_mismatch" not in {f["code"] for f in app.flags}, app.flags
+    assert [d.id for d in docs if d.role == "identity_document" and d.superseded_at is None] == [new.id]
+    assert [d["id"] for d in app.extracted["documents"]] == [photo.id, new.id]  # read: only the current ones
+
+    # The case screen shows the current documents; the old one is in the history.
+    with TestClient(create_app()) as web:
+        assert sign_in(web, new_user("reviewer")).status_code == 303
+        html = web.get(f"/cases/{number}").text
+    thumbs = html.split('id="thumbs"')[1].split("</div>")[0]
+    assert f"/documents/{new.id}/pages/1.png" in thumbs and f"/documents/{old.id}/" not in thumbs
+    history = html.split('data-testid="history"')[1]
+    assert "差し替え：本人確認書類 old-menkyo.jpg → new-menkyo.jpg" in history
+    assert f"/documents/{old.id}/pages/1.png" in history.split('data-testid="superseded"')[1]
+
+    # Sending the old file again puts it back in force, and supersedes the new one.
+    decide(number, actor="r1", decision=Decision.RETURN, reason=None, reason_codes=["identity_document_unreadable"])
+    r = api.post(f"/api/v1/applications/{number}/documents",
+                 files=[("identity_document", ("old-menkyo.jpg", wrong.data, wrong.content_type))])
+    assert r.status_code == 200 and r.json()["stored"] == 0
+    _, docs = case()
+    by_id = {d.id: d for d in docs}
+    assert by_id[old.id].superseded_at is None and by_id[new.id].superseded_by_id == old.id

@@ -125,8 +125,18 @@ class Document(Base):
     ocr_confidence: Mapped[float | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     purged_at: Mapped[datetime | None] = mapped_column()  # bytes deleted from S3 after retention
+    # Replaced by the applicant's answer to a return (kept, never deleted): by which document, when.
+    superseded_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("documents.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column()
 
-    __table_args__ = (UniqueConstraint("application_id", "role", "sha256", name="uq_documents_app_role_sha"),)
+    __table_args__ = (UniqueConstraint("application_id", "role", "sha256", name="uq_documents_app_role_sha"),
+                      CheckConstraint("(superseded_by_id IS NULL) = (superseded_at IS NULL)",
+                                      name="superseded_both"))
+
+    @classmethod
+    def current(cls) -> Any:
+        """The SQL condition of a document in force (not superseded by a newer one)."""
+        return cls.superseded_at.is_(None)
 
 
 class Business(Base):

@@ -22,7 +22,8 @@ from ccus.services.printing import preview_key
 
 def _photo(session: Session, worker: Worker) -> tuple[str | None, bytes | None]:
     key = session.scalars(select(Document.s3_key).where(
-        Document.application_id == worker.application_id, Document.role == DocumentRole.FACE_PHOTO.value)).first()
+        Document.application_id == worker.application_id, Document.role == DocumentRole.FACE_PHOTO.value,
+        Document.current())).first()
     return key, (s3.get_bytes(key) if key else None)
 
 

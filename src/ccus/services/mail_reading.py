@@ -88,7 +88,8 @@ def _flag(code: str, severity: str, message: str, field_path: str | None, **extr
 
 def _zone(page: _FormPage, box: Any) -> dict[str, Any]:
     return {"document_id": page.document_id, "page": page.doc_page + 1, "box_mm": box.as_list(),
-            "polygon_px": page.located.polygon(box), "dpi": READ_DPI, "rotation": page.located.rotation}
+            "polygon_px": page.located.polygon(box), "dpi": READ_DPI, "rotation": page.located.rotation,
+            "size_px": list(page.image.size)}
 
 
 def extract(ids: list[int], actor: str) -> int:

@@ -74,7 +74,8 @@ def extract(ids: list[int], actor: str) -> int:
             return done
     with unit_of_work() as session:
         docs = list(session.scalars(select(Document).where(
-            Document.application_id.in_(ids), Document.role.in_(READ_ROLES), Document.ocr_text.is_(None))))
+            Document.application_id.in_(ids), Document.role.in_(READ_ROLES), Document.ocr_text.is_(None),
+            Document.current())))
     images, owners = [], []
     texts: dict[int, list[str]] = {}
     confidences: dict[int, list[float]] = {}
@@ -116,7 +117,7 @@ def extract(ids: list[int], actor: str) -> int:
 def _extracted(session: Session, app: Application, actor: str) -> None:
     if app.status != Status.DOCUMENTS_STORED.value:
         return
-    docs = session.scalars(select(Document).where(Document.application_id == app.id)).all()
+    docs = session.scalars(select(Document).where(Document.application_id == app.id, Document.current())).all()
     app.extracted = {
         "documents": [
             {"id": d.id, "role": d.role, "confidence": d.ocr_confidence, "chars": len(d.ocr_text or "")}
@@ -130,7 +131,7 @@ def _extracted(session: Session, app: Application, actor: str) -> None:
 
 def _docs_by_role(session: Session, app_id: int) -> dict[str, list[Document]]:
     out: dict[str, list[Document]] = {}
-    for d in session.scalars(select(Document).where(Document.application_id == app_id)):
+    for d in session.scalars(select(Document).where(Document.application_id == app_id, Document.current())):
         out.setdefault(d.role, []).append(d)
     return out
 
@@ -342,7 +343,7 @@ def _batch_consent_documents(ids: list[int]) -> list[tuple[int, str, str, str]]:
                                .join(Application, Application.id == Document.application_id)
                                .where(Application.id.in_(ids), Application.status == Status.VALIDATED.value,
                                       Application.kind == Kind.PROXY_WORKER_REGISTRATION.value,
-                                      Document.role.in_(CONSENT_ROLES)))
+                                      Document.role.in_(CONSENT_ROLES), Document.current()))
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 

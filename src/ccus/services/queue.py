@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,6 @@ from ccus.services.cases import audit, by_number
 QUEUE_STATUSES = (Status.AWAITING_REVIEW.value, Status.AWAITING_SECOND_APPROVAL.value)
 CLAIM_LEASE = timedelta(minutes=30)
 PAGE_SIZE = 50
-COUNT_CAP = 5000  # a filtered total is counted up to here
 
 
 def review_due(app: Any = Application) -> ColumnElement[datetime]:
@@ -65,7 +64,6 @@ class QueuePage:
     pages: int
     filter: QueueFilter
     counts: dict[str, int] = field(default_factory=dict)
-    capped: bool = False
 
 
 class ClaimRefused(Exception):
@@ -75,67 +73,68 @@ class ClaimRefused(Exception):
         self.message = message
 
 
-def _live_claim() -> Any:
+def live_claim() -> Any:
+    """The join condition of a case's live (unexpired) claim."""
     return and_(ReviewClaim.application_id == Application.id, ReviewClaim.expires_at > func.now())
 
 
-def _filtered(stmt: Select[Any], f: QueueFilter, actor: str) -> Select[Any]:
-    statuses = (f.status,) if f.status in QUEUE_STATUSES else QUEUE_STATUSES
-    stmt = stmt.where(Application.status.in_(statuses))
+def _conditions(f: QueueFilter, actor: str) -> list[ColumnElement[bool]]:
+    """The filter's conditions other than the status (those on the claim need ``live_claim`` joined)."""
+    out: list[ColumnElement[bool]] = []
     if f.kind:
-        stmt = stmt.where(Application.kind == f.kind)
+        out.append(Application.kind == f.kind)
     if f.channel:
-        stmt = stmt.where(Application.channel == f.channel)
+        out.append(Application.channel == f.channel)
     if f.flags == "block":
-        stmt = stmt.where(Application.flags.contains([{"severity": "block"}]))
+        out.append(Application.flags.contains([{"severity": "block"}]))
     elif f.flags == "warn":
-        stmt = stmt.where(Application.flags.contains([{"severity": "warn"}]))
+        out.append(Application.flags.contains([{"severity": "warn"}]))
     elif f.flags == "none":
-        stmt = stmt.where(Application.flags == literal_column("'[]'::jsonb"))
+        out.append(Application.flags == literal_column("'[]'::jsonb"))
     if f.min_age_days:
-        stmt = stmt.where(Application.received_at <= func.now() - timedelta(days=f.min_age_days))
-    if f.claimed:
-        stmt = stmt.outerjoin(ReviewClaim, _live_claim())
+        out.append(Application.received_at <= func.now() - timedelta(days=f.min_age_days))
     if f.claimed == "mine":
-        stmt = stmt.where(ReviewClaim.reviewer == actor)
+        out.append(ReviewClaim.reviewer == actor)
     elif f.claimed == "free":
-        stmt = stmt.where(ReviewClaim.application_id.is_(None))
+        out.append(ReviewClaim.application_id.is_(None))
     elif f.claimed == "others":
-        stmt = stmt.where(ReviewClaim.reviewer != actor)
-    return stmt
+        out.append(ReviewClaim.reviewer != actor)
+    return out
 
 
-def _unfiltered(f: QueueFilter) -> bool:
-    return not (f.kind or f.channel or f.flags or f.min_age_days or f.claimed)
+def _in_queue(stmt: Any, f: QueueFilter) -> Any:  # any Select (SQLAlchemy types them by their columns)
+    stmt = stmt.where(Application.status.in_(QUEUE_STATUSES))
+    return stmt.outerjoin(ReviewClaim, live_claim()) if f.claimed else stmt
 
 
 def list_queue(session: Session, f: QueueFilter, actor: str) -> QueuePage:
-    """One page of the queue. The total is exact up to COUNT_CAP (then "COUNT_CAP or more"); the
-    page's ids come from the queue's partial indexes alone (deferred join), so deep pages stay cheap."""
-    counts: dict[str, int] = {s: n for s, n in session.execute(select(Application.status, func.count()).where(
-        Application.status.in_(QUEUE_STATUSES)).group_by(Application.status)).all()}
-    if _unfiltered(f):
-        total = sum(n for s, n in counts.items() if f.status in (None, s))
-    else:
-        capped = _filtered(select(Application.id), f, actor).limit(COUNT_CAP).subquery()
-        total = session.scalar(select(func.count()).select_from(capped)) or 0
+    """One page of the queue. The counts by status and the filter's exact total come from ONE pass
+    over the queue's covering index (``count(*) FILTER``); the page's ids come from the queue's
+    partial indexes alone (deferred join), so deep pages stay cheap."""
+    conditions = _conditions(f, actor)
+    matching = func.count().filter(and_(*conditions)) if conditions else func.count()
+    counted = session.execute(_in_queue(select(Application.status, func.count(), matching), f)
+                              .group_by(Application.status)).all()
+    counts: dict[str, int] = {status: n for status, n, _ in counted}
+    total = sum(m for status, _, m in counted if f.status in (None, status))
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, f.page), pages)
     due = review_due()
     order = (due, Application.id) if f.sort == "due" else (Application.received_at, Application.id)
-    ids = _filtered(select(Application.id), f, actor).order_by(*order).offset((page - 1) * PAGE_SIZE) \
-        .limit(PAGE_SIZE).subquery()
+    statuses = (f.status,) if f.status in QUEUE_STATUSES else QUEUE_STATUSES
+    ids = (_in_queue(select(Application.id), f).where(Application.status.in_(statuses), *conditions)
+           .order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).subquery())
     stmt = (select(Application.application_number, Application.kind, Application.channel, Application.status,
                    Application.received_at, due.label("due_at"), Application.flags, ReviewClaim.reviewer,
                    ReviewClaim.expires_at)
-            .join(ids, ids.c.id == Application.id).outerjoin(ReviewClaim, _live_claim()).order_by(*order))
+            .join(ids, ids.c.id == Application.id).outerjoin(ReviewClaim, live_claim()).order_by(*order))
     rows = [
         QueueRow(r.application_number, r.kind, r.channel, r.status, r.received_at, r.due_at,
                  sum(1 for x in r.flags if x.get("severity") == "block"),
                  sum(1 for x in r.flags if x.get("severity") == "warn"), r.reviewer, r.expires_at)
         for r in session.execute(stmt)
     ]
-    return QueuePage(rows, total, page, pages, f, counts, capped=total >= COUNT_CAP)
+    return QueuePage(rows, total, page, pages, f, counts)
 
 
 def current_claim(session: Session, app_id: int) -> ReviewClaim | None:

@@ -47,10 +47,13 @@ def case(application_number: str, staff: Reviewer) -> dict[str, Any]:
         docs = session.scalars(select(Document).where(Document.application_id == app.id).order_by(Document.id))
         return {
             "application_number": app.application_number, "kind": app.kind, "channel": app.channel,
-            "received_by": app.received_by, "status": app.status, "declared": app.declared, "flags": app.flags, "extracted": app.extracted,
-            "documents": [{"role": d.role, "filename": d.filename, "media_type": d.media_type, "pages": d.pages,
+            "received_by": app.received_by, "status": app.status, "declared": app.declared, "flags": app.flags,
+            "extracted": app.extracted,
+            "documents": [{"id": d.id, "role": d.role, "filename": d.filename, "media_type": d.media_type, "pages": d.pages,
                            "size": d.size, "sha256": d.sha256, "ocr_confidence": d.ocr_confidence,
-                           "ocr_text": d.ocr_text} for d in docs],
+                           "ocr_text": d.ocr_text, "superseded_by_id": d.superseded_by_id,
+                           "superseded_at": d.superseded_at.isoformat() if d.superseded_at else None}
+                          for d in docs],
             "history": [{"from": h.from_status, "to": h.to_status, "actor": h.actor, "reason": h.reason,
                          "at": h.at.isoformat()} for h in history(session, app.id)],
         }
