@@ -189,3 +189,32 @@ def test_a_correction_keeps_the_reading_flags_of_the_other_fields(db: object, fo
     assert not any(f["field"] == "application.postcode" for f in flags), flags  # settled by the reviewer
     signature = [f for f in flags if f["field"] == "form.W1.signature"]  # the reading's other flags stay
     assert signature and signature[0]["code"] == "field_missing" and signature[0].get("zone"), flags
+
+
+def test_evidence_in_a_posted_answer_replaces_the_earlier_document_of_its_kind(db: object, folders: Folders) -> None:
+    from ccus.models.tables import Document
+
+    name, kana, born = person()
+    p1, p2 = ms.pages("W1", ms.worker_values(name, kana, born, applied_on=date(2026, 5, 4)))
+    first = intake_file(drop(folders, "with-id.pdf", ms.pdf_stack(
+        [ms.scan(p1, seed=51), ms.scan(p2, seed=52), ms.scan(ms.identity_page(name, born), seed=53)])), folders)
+    number = first.cases[0]
+    assert drain([number])[number].status == "awaiting_review"
+    decide(number, actor="reviewer:a", decision=Decision.RETURN, reason="本人確認書類が不鮮明です")
+
+    outcome = intake_answer(drop(folders, "new-id.jpg", ms.jpeg(ms.scan(ms.identity_page(name, born), seed=54))),
+                            number, folders)
+    assert outcome.status == "processed", outcome
+    app = drain([number])[number]
+    assert app.status == "awaiting_review", (app.status, app.last_error)
+    with unit_of_work() as session:
+        docs = session.scalars(select(Document).where(Document.application_id == app.id).order_by(Document.id)).all()
+    identity = [d for d in docs if d.role == "identity_document"]
+    assert len(identity) == 2, [(d.role, d.filename) for d in docs]
+    old, new = identity
+    assert old.superseded_by_id == new.id and old.superseded_at is not None  # kept, no longer in force
+    assert new.superseded_at is None
+    forms = [d for d in docs if d.role == "application_form"]
+    assert forms and all(d.superseded_at is None for d in forms)  # the form is merged field by field
+    photos = [d for d in docs if d.role == "face_photo"]
+    assert len(photos) == 1 and photos[0].superseded_at is None  # no new form page: the photo stays

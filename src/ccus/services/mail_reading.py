@@ -282,23 +282,24 @@ def _finish(session: Session, case: _Case, actor: str) -> None:
         flags = field_flags(case.form, readings, case.zones) + flags
     else:
         declared = ensure_keys(app.kind, {})
-    for doc in session.scalars(select(Document).where(Document.application_id == app.id)):
+    answer: dict[str, list[int]] = {}  # role → documents of a posted answer, which replace the earlier ones
+    answer_ids = {p.get("document_id") for p in case.segment.pages} if previous.get("fields") and case.segment else set()
+    for doc in session.scalars(select(Document).where(Document.application_id == app.id).order_by(Document.id)):
         if doc.id in case.doc_role and doc.role == DocumentRole.OTHER.value:
             doc.role = case.doc_role[doc.id]
         if doc.id in case.doc_text:
             doc.ocr_text = case.doc_text[doc.id]
             doc.ocr_confidence = case.doc_conf.get(doc.id)
+        if doc.id in answer_ids and doc.role != DocumentRole.APPLICATION_FORM.value:  # form pages merge by field
+            answer.setdefault(doc.role, []).append(doc.id)
     if case.photo is not None:
-        import hashlib
+        photo = _photo_document(session, app.id, case.photo, replace=bool(answer_ids))
+        if photo is not None:
+            answer[DocumentRole.FACE_PHOTO.value] = [photo]
+    if answer:
+        from ccus.services.resubmission import replace_documents
 
-        digest = hashlib.sha256(case.photo).hexdigest()
-        s3.put_if_absent(s3.document_key(digest), case.photo, JPEG)
-        exists = session.scalars(select(Document).where(Document.application_id == app.id,
-                                                        Document.role == DocumentRole.FACE_PHOTO.value)).first()
-        if exists is None:
-            session.add(Document(application_id=app.id, role=DocumentRole.FACE_PHOTO.value,
-                                 s3_key=s3.document_key(digest), sha256=digest, size=len(case.photo),
-                                 media_type=JPEG, pages=1, filename="face-photo-from-form.jpg"))
+        replace_documents(session, app.id, answer)
     app.declared = declared
     if app.kind in MAIL_LIFECYCLE_KINDS:  # 様式X1: the change or withdrawal it asks for
         flags += mail_requests.resolve(session, app, case.form or BY_KEY[mail_requests.FORM_KEY], readings, zones)
@@ -313,6 +314,30 @@ def _finish(session: Session, case: _Case, actor: str) -> None:
     advance(session, app, Status.EXTRACTED, actor=actor,
             reason=f"form read: {sum(1 for r in readings.values() if r.ok)}/{len(readings)} field(s) clean, "
                    f"{len(flags)} flag(s)" + (f"; request: {app.kind}" if app.kind in MAIL_LIFECYCLE_KINDS else ""))
+
+
+def _photo_document(session: Session, app_id: int, photo: bytes, *, replace: bool) -> int | None:
+    """The face photo cut from the form, stored once. Returns its document id when it should
+    replace the case's current photo: on a posted answer, a photo that differs from the current one."""
+    import hashlib
+
+    digest = hashlib.sha256(photo).hexdigest()
+    s3.put_if_absent(s3.document_key(digest), photo, JPEG)
+    current = session.scalars(select(Document).where(
+        Document.application_id == app_id, Document.role == DocumentRole.FACE_PHOTO.value, Document.current())
+        .order_by(Document.id)).first()
+    if current is not None and (not replace or current.sha256 == digest):
+        return None
+    same = session.scalars(select(Document.id).where(  # an earlier photo sent again: in force once more
+        Document.application_id == app_id, Document.role == DocumentRole.FACE_PHOTO.value,
+        Document.sha256 == digest)).first()
+    if same is not None:
+        return same
+    doc = Document(application_id=app_id, role=DocumentRole.FACE_PHOTO.value, s3_key=s3.document_key(digest),
+                   sha256=digest, size=len(photo), media_type=JPEG, pages=1, filename="face-photo-from-form.jpg")
+    session.add(doc)
+    session.flush()
+    return doc.id if current is not None else None
 
 
 # --- validation ---------------------------------------------------------------------------------
