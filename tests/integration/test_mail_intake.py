@@ -264,3 +264,8 @@ def test_unreadable_values_reach_review_with_the_checks_they_prevented_flagged(d
     kana_check = next(c for c in app.extracted["consent"] if c["name"] == "worker_name_kana")
     assert not kana_check["passed"] and "読み取れない" in kana_check["reason"]
     assert apps[second.cases[0]].status == "awaiting_review"
+    # The consent stage checked the consent form as the extract stage read it (no second OCR).
+    [doc] = [(d.id, d.role, d.s3_key, d.media_type) for d in documents(app.id) if d.role == "worker_consent"]
+    stored = pipeline.read_at_extract([app.id], [doc])[doc[0]]
+    assert stored.form_key == "C1" and stored.readings["proxy_business_id"].status == "missing"
+    assert {c["document_id"] for c in app.extracted["consent"]} == {doc[0]}
