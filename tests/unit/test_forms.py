@@ -173,13 +173,20 @@ def test_suspicious_or_mapped_text_is_read_at_low_confidence() -> None:
 def test_a_doubtful_reading_must_be_confirmed_by_the_second_one(name: str, first: str, second: str,
                                                                 status: str) -> None:
     f = BY_KEY["W1"].field(name)
-    r = normalise(f, Raw(first, 75, check=second))
+    r = normalise(f, Raw(first, 75, check=second, check_confidence=80))
     assert r.status == status, r
     assert r.value is not None  # kept for the reviewer either way
     if status == LOW_CONFIDENCE:
         assert "読み取りが一定しません" in (r.reason or "") and r.extra["second_reading"] == second
         assert field_flags(BY_KEY["W1"], {name: r}, {})[0]["code"] == "field_low_confidence"
     assert normalise(f, Raw(first, 75)).status == OK  # without a second reading, the first stands
+
+
+def test_a_confirmation_read_below_the_threshold_confirms_nothing() -> None:
+    f = BY_KEY["W1"].field("name")
+    r = normalise(f, Raw("辺木 和志", 62, check="辺木和志", check_confidence=41))
+    assert r.status == LOW_CONFIDENCE and "読み直しでも確かめられません" in (r.reason or "")
+    assert normalise(f, Raw("辺木 和志", 62, check="辺木和志", check_confidence=f.min_confidence)).status == OK
 
 
 def test_which_zones_are_read_twice() -> None:

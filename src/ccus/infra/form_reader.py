@@ -333,16 +333,19 @@ class _Entry:
     ink: float = 0.0
     confs: list[float] = field(default_factory=list)
     check: str | None = None  # a second reading of a text zone, prepared the other way
+    check_confidence: float = 0.0
 
     def raw(self) -> Raw:
         return Raw(text=self.text, confidence=min(self.confs) if self.confs else 0.0, ticked=self.ticked,
-                   parts=tuple(self.parts) if self.parts is not None else (), ink=self.ink, check=self.check)
+                   parts=tuple(self.parts) if self.parts is not None else (), ink=self.ink, check=self.check,
+                   check_confidence=self.check_confidence)
 
 
 SECOND_READING_BELOW = 85.0  # a text zone read at a confidence between the field's threshold and
 # this is read a second time, prepared the other way, and flagged when the two disagree. Measured
 # on 168 degraded name / reading / address zones of two corpora: every confident misread (4, at
 # 74-75) scored under 80, and 20 of the 144 right readings did (one more run for ~15% of zones).
+# A second reading that agrees but itself scores under the field's threshold confirms nothing.
 
 
 def needs_second_reading(f: FormField, confidence: float) -> bool:
@@ -441,6 +444,7 @@ def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]],
             results[i] = zt
         for i, zt in zip(confirm, again[len(retry):], strict=True):
             wanted[i][0].check = zt.text
+            wanted[i][0].check_confidence = zt.confidence if zt.words else 0.0
     for (e, slot), zt in zip(wanted, results, strict=True):
         if e.parts is not None:
             e.parts[slot] = zt.text

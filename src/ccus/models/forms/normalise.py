@@ -41,8 +41,10 @@ class Raw:
     parts: tuple[str, ...] = ()  # DATE: year, month, day as read
     ink: float = 0.0  # MARK, PHOTO: share of the zone covered by ink
     # TEXT: a second reading of the zone, prepared another way, made when the first one's
-    # confidence was doubtful (None: not made). A valid value it does not confirm is flagged.
+    # confidence was doubtful (None: not made), and its confidence. A value it does not confirm,
+    # or confirms only at a confidence under the field's threshold, is flagged.
     check: str | None = None
+    check_confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,10 @@ def normalise(f: FormField, raw: Raw) -> Reading:
             seen = second if why is None else (normalize_text(raw.check).strip() or "読み取りなし")
             return Reading(value, LOW_CONFIDENCE, f"読み取りが一定しません（「{value}」と「{seen}」）。記入内容を確認してください。",
                            shown, conf, {"second_reading": raw.check})
+        if raw.check_confidence < f.min_confidence:
+            return Reading(value, LOW_CONFIDENCE, f"読み取りの確信度が低く（{conf:.0f}）、読み直しでも確かめられません"
+                           f"（{raw.check_confidence:.0f}）。記入内容を確認してください。", shown, conf,
+                           {"second_reading": raw.check})
     return Reading(value, OK, None, shown, conf)
 
 
