@@ -117,6 +117,8 @@ def test_stack_with_a_separator_makes_two_cases_and_flags_what_is_wrong(db: obje
     corp = bf["application.corporate_number"][0]
     assert corp["code"] == "field_invalid" and corp["severity"] == "block" and "チェックデジット" in corp["reason"]
     assert corp["zone"]["page"] == 1 and len(corp["zone"]["polygon_px"]) == 4
+    # the duplicate check could not look the 法人番号 up, and says so
+    assert any(f["code"] == "duplicate_check_incomplete" for f in bf["application.corporate_number"])
     assert sorted(b.declared["trades"]) == ["とび・土工工事業", "大工工事業"] and b.declared["capital_yen"] == 10_000_000
     form = next(d for d in documents(b.id) if d.role == "application_form")
     assert form.pages == 2 and s3.exists(form.s3_key)

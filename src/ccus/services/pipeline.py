@@ -320,8 +320,9 @@ def consent_flags(session: Session, app: Application, docs: dict[str, list[Docum
     checked = [doc for role in CONSENT_ROLES if not (employer_proxy and role == DocumentRole.EMPLOYER_CONSENT.value)
                for doc in docs.get(role, [])]
     if forms is None or any(doc.id not in forms for doc in checked):
-        forms = {**(forms or {}), **read_consent_documents(
-            [(doc.id, doc.role, doc.s3_key, doc.media_type) for doc in checked if doc.id not in (forms or {})])}
+        unread = [(doc.id, doc.role, doc.s3_key, doc.media_type) for doc in checked if doc.id not in (forms or {})]
+        forms = {**(forms or {}), **stored_consent_readings(app.extracted, unread)}
+        forms.update(read_consent_documents([d for d in unread if d[0] not in forms]))
     today = today or today_jst()
     results: list[dict[str, Any]] = []
     for doc in checked:
@@ -362,22 +363,32 @@ def _batch_consent_documents(ids: list[int]) -> list[tuple[int, str, str, str]]:
 def read_at_extract(ids: list[int], docs: list[tuple[int, str, str, str]]) -> dict[int, ConsentReading]:
     """The consent forms among ``docs`` that the mail extract stage already read zone by zone (kept
     in ``extracted["mail"]["attachments"]``): checked on those readings, not read a second time."""
+
+    out: dict[int, ConsentReading] = {}
+    with unit_of_work() as session:
+        for extracted in session.scalars(select(Application.extracted).where(
+                Application.id.in_(ids), Application.channel == Channel.MAIL.value)):
+            out.update(stored_consent_readings(extracted, docs))
+    return out
+
+
+def stored_consent_readings(extracted: dict[str, Any] | None, docs: list[tuple[int, str, str, str]]
+                            ) -> dict[int, ConsentReading]:
+    """The readings a case's ``extracted["mail"]["attachments"]`` keeps for those of ``docs``
+    whose role is the form's (a document replaced since has another id and is not among them)."""
     from ccus.models.forms.catalogue import BY_KEY
     from ccus.models.forms.normalise import Reading
 
     roles = {doc_id: role for doc_id, role, _, _ in docs}
     out: dict[int, ConsentReading] = {}
-    with unit_of_work() as session:
-        for extracted in session.scalars(select(Application.extracted).where(
-                Application.id.in_(ids), Application.channel == Channel.MAIL.value)):
-            for doc_id, read in ((extracted or {}).get("mail", {}).get("attachments") or {}).items():
-                spec = BY_KEY.get(read.get("form"))
-                if spec is None or roles.get(int(doc_id)) != spec.document_role:
-                    continue
-                out[int(doc_id)] = ConsentReading(spec.key, spec.title, {
-                    name: Reading(f.get("value"), f.get("status", "missing"), f.get("reason"), f.get("read") or "",
-                                  float(f.get("confidence") or 0.0))
-                    for name, f in (read.get("fields") or {}).items()})
+    for doc_id, read in (((extracted or {}).get("mail") or {}).get("attachments") or {}).items():
+        spec = BY_KEY.get(read.get("form"))
+        if spec is None or roles.get(int(doc_id)) != spec.document_role:
+            continue
+        out[int(doc_id)] = ConsentReading(spec.key, spec.title, {
+            name: Reading(f.get("value"), f.get("status", "missing"), f.get("reason"), f.get("read") or "",
+                          float(f.get("confidence") or 0.0))
+            for name, f in (read.get("fields") or {}).items()})
     return out
 
 
@@ -418,7 +429,7 @@ def unreadable(app: Application, field: str) -> bool:
     if app.channel != Channel.MAIL.value or app.declared.get(field) not in (None, ""):
         return False
     reading = ((app.extracted or {}).get("mail") or {}).get("fields", {}).get(field) or {}
-    return reading.get("status", "ok") != "ok"
+    return bool(reading.get("status", "ok") != "ok")
 
 
 def duplicate_flags(session: Session, app: Application) -> list[Flag]:
