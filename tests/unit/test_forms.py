@@ -95,6 +95,9 @@ def test_split_by_separator_and_by_markers() -> None:
     ("phone", Raw("090-1234-5678", 90), "090-1234-5678", OK),
     ("email", Raw("yamada@example", 90), None, INVALID),
     ("email", Raw("genbal3@example.jp", 90), "genbal3@example.jp", LOW_CONFIDENCE),  # l or 1?
+    ("email", Raw("satoO@example.jp", 90), "satoO@example.jp", LOW_CONFIDENCE),  # a capital: O or 0?
+    ("email", Raw("k.tanakal@example.jp", 90), "k.tanakal@example.jp", LOW_CONFIDENCE),  # l or 1 before @
+    ("email", Raw("yamada.taro@example.jp", 90), "yamada.taro@example.jp", OK),
     ("name_kana", Raw("アメヌル レクテ", 95), "アメヌルレクテ", LOW_CONFIDENCE),  # メ/ヌ confusable
     ("name_kana", Raw("カプ シキ ガイ シャ ミホン", 95), "カブシキガイシャミホン", OK),  # a sure correction
     ("employer_business_id", Raw("", 0), None, OK),  # optional and blank

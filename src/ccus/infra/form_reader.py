@@ -257,13 +257,16 @@ INK_LEVEL = 0.5  # of the paper's grey: measured on 105 degraded name/address/re
 # read 102 exactly, 0.42 and 0.6 read 97 and 98, Otsu's threshold 90 (it follows the grain)
 
 
-def prepare_for_ocr(zone: Image.Image, pad: int = 12, *, even: bool = True) -> Image.Image:
+def prepare_for_ocr(zone: Image.Image, pad: int = 12, *, even: bool = True, otsu: bool = False) -> Image.Image:
     """Dropout, paper evened out, black-and-white at half the paper's grey, a white margin.
+    ``otsu``: the paper evened out, then Otsu's threshold (the second reading of a doubtful zone).
     ``even=False``: contrast stretched and Otsu's threshold instead (a small comb cell, where the
-    light does not change; and the second try for a zone the first left unread)."""
+    light does not change; and the second try for a zone the first left unread). Not for a long
+    zone as the second reading: its darker end turns to grain, and on such a line Tesseract 5.5
+    has died of SIGFPE."""
     if even:
         g = _even_paper(np.asarray(dropout(zone), dtype=np.float32))
-        t = INK_LEVEL * 255
+        t = _otsu(g) if otsu else INK_LEVEL * 255
     else:
         g = np.asarray(ImageOps.autocontrast(dropout(zone), cutoff=1), dtype=np.float32)
         t = _otsu(g)
@@ -429,17 +432,17 @@ def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]],
                 e.confs.append(100.0 if e.ink > 0.2 or e.ink < 0.01 else 40.0)
         entries.append(fields)
     results = read_zones(zones)
-    # One more run, for two kinds of text zone, both prepared the other way (contrast stretched,
-    # Otsu's threshold): inked zones Tesseract read nothing in (its line finder gives up on some
-    # clean lines), read again in place of the first reading; and zones read with a confidence in
-    # the doubtful band (see SECOND_READING_BELOW), read again as a check on the first reading.
+    # One more run, for two kinds of text zone, both prepared another way: inked zones Tesseract
+    # read nothing in (its line finder gives up on some clean lines), contrast stretched and read
+    # again in place of the first reading; and zones read with a confidence in the doubtful band
+    # (see SECOND_READING_BELOW), thresholded by Otsu and read again as a check on the first.
     retry = [i for i, ((e, _), zt) in enumerate(zip(wanted, results, strict=True))
              if not zt.text and id(e) in originals]
     confirm = [i for i, ((e, _), zt) in enumerate(zip(wanted, results, strict=True))
                if zt.text and id(e) in originals and needs_second_reading(fields_of[id(e)], zt.confidence)]
     if retry or confirm:
-        again = read_zones([(prepare_for_ocr(originals[id(wanted[i][0])], even=False), zones[i][1])
-                            for i in retry + confirm])
+        again = read_zones([(prepare_for_ocr(originals[id(wanted[i][0])], even=False), zones[i][1]) for i in retry]
+                           + [(prepare_for_ocr(originals[id(wanted[i][0])], otsu=True), zones[i][1]) for i in confirm])
         for i, zt in zip(retry, again[:len(retry)], strict=True):
             results[i] = zt
         for i, zt in zip(confirm, again[len(retry):], strict=True):

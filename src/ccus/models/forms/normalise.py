@@ -96,7 +96,10 @@ _SEMI_VOICED = re.compile("[パピプペポメヌ]")
 # An amount whose separators all stand every three digits (10.000,000): a dot there is a comma
 # read with its tail lost, never a decimal point (yen have none). Anything else with a dot is asked.
 _GROUPED = re.compile(r"\d{1,3}([,.]\d{3})+")
-_EMAIL_LOOKALIKE = re.compile(r"[lIOoSBbGgZzq](?=[0-9])|(?<=[0-9])[lIOoSBbGgZzq]")
+# In a mail address: a letter that looks like a digit next to a digit (genbal3: l or 1?), any
+# capital (addresses are written in small letters: satoO is more likely sato0), and l, I, O, 1 or
+# 0 just before the @, where no neighbour tells letter from digit (tanakal@: l or 1?).
+_EMAIL_LOOKALIKE = re.compile(r"[lIOoSBbGgZzq](?=[0-9])|(?<=[0-9])[lIOoSBbGgZzq]|[A-Z]|[lI|O01](?=@)")
 
 
 def as_katakana(text: str) -> tuple[str, bool]:
