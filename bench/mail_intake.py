@@ -10,7 +10,7 @@ the end):
    degrades every page as a postal scanner would: 300 dpi, skew up to ±3°, uneven light, grain,
    blur, JPEG artefacts; about one page in six fed upside down, some at JPEG quality 35;
 2. takes half A in through Prefect (ONE run of the ``mail-intake`` flow with the files: an intake
-   task per 20 files, then the pipeline's claim/stage tasks until awaiting review) and half B
+   task per 20 files, then a task per stage run until awaiting review) and half B
    through the same service functions called directly, in the same order;
 3. compares every field read (after normalisation) with the value typed on the form, and counts
    how many of the wrong ones were flagged for the reviewer;
@@ -244,7 +244,8 @@ def score(apps: list[Application], numbers: dict[str, list[str]], s: Score) -> N
                 s.right += 1
             else:
                 s.wrong += 1
-                s.wrong_flagged += any(f.get("code", "").startswith("consent_") for f in row.flags)
+                s.wrong_flagged += any(f.get("code", "").startswith("consent_worker_name")
+                                       or f.get("field") == "form.C1.worker_name" for f in row.flags)
 
 
 # --- the two ways ---------------------------------------------------------------------------------

@@ -117,6 +117,8 @@ def test_stack_with_a_separator_makes_two_cases_and_flags_what_is_wrong(db: obje
     corp = bf["application.corporate_number"][0]
     assert corp["code"] == "field_invalid" and corp["severity"] == "block" and "チェックデジット" in corp["reason"]
     assert corp["zone"]["page"] == 1 and len(corp["zone"]["polygon_px"]) == 4
+    # the duplicate check could not look the 法人番号 up, and says so
+    assert any(f["code"] == "duplicate_check_incomplete" for f in bf["application.corporate_number"])
     assert sorted(b.declared["trades"]) == ["とび・土工工事業", "大工工事業"] and b.declared["capital_yen"] == 10_000_000
     form = next(d for d in documents(b.id) if d.role == "application_form")
     assert form.pages == 2 and s3.exists(form.s3_key)
@@ -233,3 +235,39 @@ def test_the_flow_takes_the_watched_inbox_and_reads_what_it_took(db: object, fol
         app = session.scalars(select(Application).where(Application.application_number == summary["cases"][0])).one()
     assert app.status == "awaiting_review" and app.declared["birth_date"] == born.isoformat()
     assert not list(folders.inbox.iterdir()) and not list(folders.work.iterdir())
+
+
+def test_unreadable_values_reach_review_with_the_checks_they_prevented_flagged(db: object, folders: Folders) -> None:
+    """A proxy form whose reading, filer ID, employer ID and relation are blank (as paper that
+    could not be read leaves them): the consent and duplicate stages do not crash, do not match on
+    empty values, and say which check could not be made."""
+    name, kana, born = person()
+    values = ms.worker_values(name, "", born, employer_business_id="", proxy=("", ""), relation=None)
+    consent = ms.consent_values(name, kana, born, "株式会社元請建設", "", "株式会社元請建設")
+    stack = [ms.scan(p, seed=20 + i) for i, p in enumerate([*ms.pages("W2", values), *ms.pages("C1", consent)])]
+    twin = ms.pdf_stack([ms.scan(p, seed=30 + i) for i, p in enumerate(ms.pages("W2", {**values, "name": "別人 次郎"}))])
+    first = intake_file(drop(folders, "blank-ids.pdf", ms.pdf_stack(stack)), folders)
+    second = intake_file(drop(folders, "blank-ids-2.pdf", twin), folders)  # another unreadable reading, same birth date
+    apps = drain(first.cases + second.cases)
+    app = apps[first.cases[0]]
+    assert app.status == "awaiting_review", (app.status, app.last_error)
+    assert app.declared["name_kana"] == "" and app.declared["proxy"]["filer_business_id"] is None
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for f in app.flags:
+        by_code.setdefault(f["code"], []).append(f)
+    unchecked = {f["field"] for f in by_code["consent_not_checked"]}
+    assert unchecked == {"application.proxy.filer_business_id", "application.employer_business_id",
+                         "application.proxy.relation"}
+    assert all(f["severity"] == "block" and "読み取れない" in f["message"] for f in by_code["consent_not_checked"])
+    assert "proxy_not_registered" not in by_code and "employer_consent_missing" not in by_code
+    [dup] = by_code["duplicate_check_incomplete"]
+    assert "フリガナ" in dup["message"] and dup["stage"] == "duplicate"
+    assert "duplicate_in_flight" not in by_code  # two empty readings are not the same person
+    kana_check = next(c for c in app.extracted["consent"] if c["name"] == "worker_name_kana")
+    assert not kana_check["passed"] and "読み取れない" in kana_check["reason"]
+    assert apps[second.cases[0]].status == "awaiting_review"
+    # The consent stage checked the consent form as the extract stage read it (no second OCR).
+    [doc] = [(d.id, d.role, d.s3_key, d.media_type) for d in documents(app.id) if d.role == "worker_consent"]
+    stored = pipeline.read_at_extract([app.id], [doc])[doc[0]]
+    assert stored.form_key == "C1" and stored.readings["proxy_business_id"].status == "missing"
+    assert {c["document_id"] for c in app.extracted["consent"]} == {doc[0]}

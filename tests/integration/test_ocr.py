@@ -105,3 +105,22 @@ def test_orientation_of_turned_pages(consent: Image.Image) -> None:
     assert detect_orientation(turned_left) == 90  # to be turned 90° clockwise
     assert upright(turned_left).size == consent.size
     assert detect_orientation(Image.new("L", (800, 600), 255)) == 0  # nothing to go by
+
+
+def test_a_zone_tesseract_dies_on_costs_only_that_zone(consent: Image.Image) -> None:
+    """A grainy zone line on which Tesseract 5.5 dies of SIGFPE (kept from a degraded scan): read
+    among others, it comes back read empty and every other zone is still read."""
+    from pathlib import Path
+
+    import pytesseract
+
+    from ccus.infra.zonal_ocr import read_group, read_zones
+    from ccus.models.forms.spec import Charset
+
+    bad = Image.open(Path(__file__).with_name("data") / "zone_tesseract_sigfpe.png").convert("L")
+    with pytest.raises(pytesseract.TesseractError):
+        read_group([bad], "jpn")  # the engine itself still fails on it
+    name = consent.crop((425, 544, 1135, 620))
+    results = read_zones([(name, Charset.TEXT), (bad, Charset.KANA), (name, Charset.TEXT), (name, Charset.TEXT)])
+    assert [flat(r.text) for r in results] == ["山田太郎", "", "山田太郎", "山田太郎"]
+    assert results[1].words == 0 and results[1].confidence == 0.0

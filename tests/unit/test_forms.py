@@ -95,6 +95,9 @@ def test_split_by_separator_and_by_markers() -> None:
     ("phone", Raw("090-1234-5678", 90), "090-1234-5678", OK),
     ("email", Raw("yamada@example", 90), None, INVALID),
     ("email", Raw("genbal3@example.jp", 90), "genbal3@example.jp", LOW_CONFIDENCE),  # l or 1?
+    ("email", Raw("satoO@example.jp", 90), "satoO@example.jp", LOW_CONFIDENCE),  # a capital: O or 0?
+    ("email", Raw("k.tanakal@example.jp", 90), "k.tanakal@example.jp", LOW_CONFIDENCE),  # l or 1 before @
+    ("email", Raw("yamada.taro@example.jp", 90), "yamada.taro@example.jp", OK),
     ("name_kana", Raw("アメヌル レクテ", 95), "アメヌルレクテ", LOW_CONFIDENCE),  # メ/ヌ confusable
     ("name_kana", Raw("カプ シキ ガイ シャ ミホン", 95), "カブシキガイシャミホン", OK),  # a sure correction
     ("employer_business_id", Raw("", 0), None, OK),  # optional and blank
@@ -121,6 +124,9 @@ def test_worker_form_normalisers(name: str, raw: Raw, value: object, status: str
     ("corporate_number", "7123456789013", None, INVALID),  # check digit
     ("corporate_number", "71234567890", None, INVALID),
     ("capital_yen", "10,000,000", 10_000_000, OK),
+    ("capital_yen", "74.000,000", 74_000_000, OK),  # a dot where a thousands comma stands
+    ("capital_yen", "216,.000,000", 216_000_000, LOW_CONFIDENCE),  # a speck: asked
+    ("capital_yen", "7.4000000", 74_000_000, LOW_CONFIDENCE),  # a decimal point? asked
     ("licence_number", "東京都知事許可（般-30）第123号", "東京都知事許可(般-30)第123号", OK),
 ])
 def test_business_form_normalisers(name: str, text: str, value: object, status: str) -> None:
@@ -158,6 +164,41 @@ def test_suspicious_or_mapped_text_is_read_at_low_confidence() -> None:
     assert (normalise(trade, Raw("配管 エ", 95)).value, normalise(trade, Raw("配管 エ", 95)).status) == (
         "配管工", LOW_CONFIDENCE)
     assert normalise(BY_KEY["W1"].field("address"), Raw("東京 都 8 番 ] 号", 95)).status == LOW_CONFIDENCE
+
+
+@pytest.mark.parametrize(("name", "first", "second", "status"), [
+    ("name", "口吉 和志", "口吉和也", LOW_CONFIDENCE),  # 也 or 志: two readings disagree
+    ("name", "木吉 一郎", "木吉一郎", OK),  # confirmed (spacing does not count)
+    ("name_kana", "アエマムンン", "アエマム]ン", LOW_CONFIDENCE),  # the second fails the rule: not confirmed
+    ("name_kana", "アエマムシン", "", LOW_CONFIDENCE),  # the second read nothing
+    ("address", "東京都新宿区西新宿2丁目8番1号", "東京 都 新宿 区 西新宿 2 丁目 8 番 1 号", OK),
+])
+def test_a_doubtful_reading_must_be_confirmed_by_the_second_one(name: str, first: str, second: str,
+                                                                status: str) -> None:
+    f = BY_KEY["W1"].field(name)
+    r = normalise(f, Raw(first, 75, check=second, check_confidence=80))
+    assert r.status == status, r
+    assert r.value is not None  # kept for the reviewer either way
+    if status == LOW_CONFIDENCE:
+        assert "読み取りが一定しません" in (r.reason or "") and r.extra["second_reading"] == second
+        assert field_flags(BY_KEY["W1"], {name: r}, {})[0]["code"] == "field_low_confidence"
+    assert normalise(f, Raw(first, 75)).status == OK  # without a second reading, the first stands
+
+
+def test_a_confirmation_read_below_the_threshold_confirms_nothing() -> None:
+    f = BY_KEY["W1"].field("name")
+    r = normalise(f, Raw("辺木 和志", 62, check="辺木和志", check_confidence=41))
+    assert r.status == LOW_CONFIDENCE and "読み直しでも確かめられません" in (r.reason or "")
+    assert normalise(f, Raw("辺木 和志", 62, check="辺木和志", check_confidence=f.min_confidence)).status == OK
+
+
+def test_which_zones_are_read_twice() -> None:
+    from ccus.infra.form_reader import SECOND_READING_BELOW, needs_second_reading
+
+    f = BY_KEY["W1"].field("name")
+    assert needs_second_reading(f, f.min_confidence) and needs_second_reading(f, SECOND_READING_BELOW - 0.1)
+    assert not needs_second_reading(f, f.min_confidence - 1)  # flagged anyway: no need
+    assert not needs_second_reading(f, SECOND_READING_BELOW)  # confident enough
 
 
 def test_declared_data_and_flags_from_a_read_form() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import shlex
 import tempfile
 from collections import defaultdict
@@ -30,6 +31,8 @@ from PIL import Image
 
 from ccus.infra.ocr import PAGE_TIMEOUT_S, tessdata_dir, tesseract_cmd
 from ccus.models.forms.spec import Charset
+
+log = logging.getLogger(__name__)
 
 LANGUAGES: dict[Charset, str] = {
     Charset.TEXT: "jpn",
@@ -89,6 +92,20 @@ def read_group(images: Sequence[Image.Image], lang: str, psm: int = 7) -> list[Z
         return _parse(out.with_suffix(".tsv").read_text(encoding="utf-8"), len(paths))
 
 
+def _read_or_split(images: Sequence[Image.Image], lang: str) -> list[ZoneText]:
+    """:func:`read_group`, and when Tesseract dies on the run (it has died of SIGFPE on a grainy
+    line), the halves again, down to the zone it cannot read, which comes back as read empty (and
+    is flagged as unreadable): one bad zone must not cost the whole batch its reading."""
+    try:
+        return read_group(images, lang)
+    except (pytesseract.TesseractError, RuntimeError, OSError):
+        if len(images) == 1:
+            log.warning("tesseract failed on a zone of %dx%d px; left unread", *images[0].size)
+            return [ZoneText("", 0.0, 0)]
+        half = len(images) // 2
+        return _read_or_split(images[:half], lang) + _read_or_split(images[half:], lang)
+
+
 def read_zones(zones: Sequence[tuple[Image.Image, Charset]]) -> list[ZoneText]:
     """Read every zone; one Tesseract run per language needed. Results in input order."""
     by_lang: dict[str, list[int]] = defaultdict(list)
@@ -96,6 +113,6 @@ def read_zones(zones: Sequence[tuple[Image.Image, Charset]]) -> list[ZoneText]:
         by_lang[LANGUAGES[charset]].append(i)
     results: list[ZoneText | None] = [None] * len(zones)
     for lang, indexes in by_lang.items():
-        for i, r in zip(indexes, read_group([zones[i][0] for i in indexes], lang), strict=True):
+        for i, r in zip(indexes, _read_or_split([zones[i][0] for i in indexes], lang), strict=True):
             results[i] = r
     return [r if r is not None else ZoneText("", 0.0, 0) for r in results]

@@ -87,7 +87,7 @@ def _match(name: str, label: str, r: Reading | None, expected: Any, *, digits: b
         return ConsentCheck(name, False, bad)
     assert r is not None
     if expected in (None, ""):
-        return ConsentCheck(name, False, expected_missing or f"{label}の照合先が申請内容にありません。")
+        return ConsentCheck(name, False, expected_missing or f"申請内容の{label}が読み取れない、又は記入がないため照合できません。")
     same = _same_digits(r.value, expected) if digits else _same_text(r.value, expected)
     if not same:
         return _flagged(ConsentCheck(name, False, f"同意書の{label}（{r.value}）が申請内容（{expected}）と一致しません。"), r)

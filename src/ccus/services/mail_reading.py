@@ -80,6 +80,7 @@ class _Case:
     photo: bytes | None = None
     form: FormSpec | None = None
     earlier_form_pages: set[int] = field(default_factory=set)  # form pages of earlier envelopes (answered return)
+    attachments: dict[str, dict[str, Any]] = field(default_factory=dict)  # document id → form read on it
 
 
 def _flag(code: str, severity: str, message: str, field_path: str | None, **extra: Any) -> dict[str, Any]:
@@ -142,6 +143,8 @@ def extract(ids: list[int], actor: str) -> int:
                                       {n: _zone(page, spec.field(n).zone) for n in page_raws})
             case.doc_text[page.document_id] = case.doc_text.get(page.document_id, "") + _as_text(spec, readings)
             case.doc_conf[page.document_id] = min((r.confidence for r in readings.values()), default=0.0)
+            read = case.attachments.setdefault(str(page.document_id), {"form": spec.key, "fields": {}})
+            read["fields"].update({n: _stored(readings[n]) for n in page_raws})
 
     # Pages without a marker: upright, read in full (one run), classified by their text.
     if evidence:
@@ -248,6 +251,11 @@ def _words(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str
         return [(w["x0"], w["top"], w["x1"], w["bottom"], w["text"]) for w in page.extract_words(keep_blank_chars=False)]
 
 
+def _stored(r: Reading) -> dict[str, Any]:
+    return {"value": r.value, "status": r.status, "read": r.raw, "confidence": round(r.confidence, 1),
+            "reason": r.reason}
+
+
 def _as_text(spec: FormSpec, readings: dict[str, Reading]) -> str:
     """A consent form's readings as text, for the consent stage's comparisons."""
     lines = [spec.title]
@@ -310,6 +318,7 @@ def _finish(session: Session, case: _Case, actor: str) -> None:
                           **({"correction": outcome[name]} if name in outcome else {})}
                    for name, r in readings.items()},
         "flags": flags,
+        "attachments": case.attachments,  # the consent forms as read here: the consent stage checks them
     }}
     advance(session, app, Status.EXTRACTED, actor=actor,
             reason=f"form read: {sum(1 for r in readings.values() if r.ok)}/{len(readings)} field(s) clean, "

@@ -285,31 +285,47 @@ def consent_flags(session: Session, app: Application, docs: dict[str, list[Docum
     from ccus.services.clock import today_jst
 
     d = app.declared
-    proxy = d["proxy"]
+    proxy = d.get("proxy") or {}
     flags: list[Flag] = []
 
     def flag(code: str, severity: str, message: str, field: str | None = None) -> None:
         flags.append(Flag(code, severity, message, field, stage="consent"))
 
-    filer = session.scalars(select(Business).where(Business.business_id == proxy["filer_business_id"])).one_or_none()
-    if filer is None or filer.status != "active":
-        flag("proxy_not_registered", "block", "代行申請者は有効な事業者IDを保有していません。",
+    # A value read from paper may be missing (unreadable): the check that needs it is flagged as
+    # not made, never passed and never failed as if the value were known.
+    filer: Business | None = None
+    employer: Business | None = None
+    if not proxy.get("filer_business_id"):
+        flag("consent_not_checked", "block", "代行申請事業者IDが読み取れないため、代行申請者の登録と同意書の照合ができません。",
              "application.proxy.filer_business_id")
-    employer = session.scalars(select(Business).where(Business.business_id == d["employer_business_id"])).one_or_none()
-    if employer is None or employer.status != "active":
-        flag("employer_not_registered", "block", "所属事業者の事業者IDが登録されていません。",
+    else:
+        filer = session.scalars(select(Business).where(Business.business_id == proxy["filer_business_id"])).one_or_none()
+        if filer is None or filer.status != "active":
+            flag("proxy_not_registered", "block", "代行申請者は有効な事業者IDを保有していません。",
+                 "application.proxy.filer_business_id")
+    if not d.get("employer_business_id"):
+        flag("consent_not_checked", "block", "所属事業者IDが読み取れないため、所属事業者の登録を確認できません。",
              "application.employer_business_id")
+    else:
+        employer = session.scalars(select(Business).where(Business.business_id == d["employer_business_id"])).one_or_none()
+        if employer is None or employer.status != "active":
+            flag("employer_not_registered", "block", "所属事業者の事業者IDが登録されていません。",
+                 "application.employer_business_id")
     worker_forms = docs.get(DocumentRole.WORKER_CONSENT.value, [])
     if not worker_forms:
         flag("worker_consent_missing", "block", "技能者本人の代行申請同意書がありません。", "attachments.worker_consent")
-    employer_proxy = proxy["relation"] == "employer"
-    if not employer_proxy and not docs.get(DocumentRole.EMPLOYER_CONSENT.value):
+    employer_proxy = proxy.get("relation") == "employer"
+    if not proxy.get("relation"):
+        flag("consent_not_checked", "block", "技能者との関係が読み取れないため、所属事業者の同意書が必要かを確認できません。",
+             "application.proxy.relation")
+    elif not employer_proxy and not docs.get(DocumentRole.EMPLOYER_CONSENT.value):
         flag("employer_consent_missing", "block", "所属事業者の代行申請同意書がありません。", "attachments.employer_consent")
     checked = [doc for role in CONSENT_ROLES if not (employer_proxy and role == DocumentRole.EMPLOYER_CONSENT.value)
                for doc in docs.get(role, [])]
     if forms is None or any(doc.id not in forms for doc in checked):
-        forms = {**(forms or {}), **read_consent_documents(
-            [(doc.id, doc.role, doc.s3_key, doc.media_type) for doc in checked if doc.id not in (forms or {})])}
+        unread = [(doc.id, doc.role, doc.s3_key, doc.media_type) for doc in checked if doc.id not in (forms or {})]
+        forms = {**(forms or {}), **stored_consent_readings(app.extracted, unread)}
+        forms.update(read_consent_documents([d for d in unread if d[0] not in forms]))
     today = today or today_jst()
     results: list[dict[str, Any]] = []
     for doc in checked:
@@ -347,11 +363,46 @@ def _batch_consent_documents(ids: list[int]) -> list[tuple[int, str, str, str]]:
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
+def read_at_extract(ids: list[int], docs: list[tuple[int, str, str, str]]) -> dict[int, ConsentReading]:
+    """The consent forms among ``docs`` that the mail extract stage already read zone by zone (kept
+    in ``extracted["mail"]["attachments"]``): checked on those readings, not read a second time."""
+
+    out: dict[int, ConsentReading] = {}
+    with unit_of_work() as session:
+        for extracted in session.scalars(select(Application.extracted).where(
+                Application.id.in_(ids), Application.channel == Channel.MAIL.value)):
+            out.update(stored_consent_readings(extracted, docs))
+    return out
+
+
+def stored_consent_readings(extracted: dict[str, Any] | None, docs: list[tuple[int, str, str, str]]
+                            ) -> dict[int, ConsentReading]:
+    """The readings a case's ``extracted["mail"]["attachments"]`` keeps for those of ``docs``
+    whose role is the form's (a document replaced since has another id and is not among them)."""
+    from ccus.models.forms.catalogue import BY_KEY
+    from ccus.models.forms.normalise import Reading
+
+    roles = {doc_id: role for doc_id, role, _, _ in docs}
+    out: dict[int, ConsentReading] = {}
+    for doc_id, read in (((extracted or {}).get("mail") or {}).get("attachments") or {}).items():
+        spec = BY_KEY.get(read.get("form"))
+        if spec is None or roles.get(int(doc_id)) != spec.document_role:
+            continue
+        out[int(doc_id)] = ConsentReading(spec.key, spec.title, {
+            name: Reading(f.get("value"), f.get("status", "missing"), f.get("reason"), f.get("read") or "",
+                          float(f.get("confidence") or 0.0))
+            for name, f in (read.get("fields") or {}).items()})
+    return out
+
+
 def check_consent(ids: list[int], actor: str) -> int:
-    # Every consent form of the batch in one zonal read (Tesseract starts once); a document this
-    # read misses is read again by its case's own step, where a failure is recorded on the case.
+    # Every consent form of the batch in one zonal read (Tesseract starts once), except those the
+    # mail extract stage read already; a document this read misses is read again by its case's own
+    # step, where a failure is recorded on the case.
     try:
-        forms = read_consent_documents(_batch_consent_documents(ids))
+        docs = _batch_consent_documents(ids)
+        forms = read_at_extract(ids, docs)
+        forms.update(read_consent_documents([d for d in docs if d[0] not in forms]))
     except Exception as exc:  # noqa: BLE001 - each case then reads its own documents
         log.warning("batch consent read failed: %s", type(exc).__name__)
         forms = {}
@@ -372,12 +423,30 @@ def check_consent(ids: list[int], actor: str) -> int:
 
 # Duplicate check, then the review queue ------------------------------------------------------
 
+_PERSON_LABELS = {"name": "氏名", "name_kana": "フリガナ", "birth_date": "生年月日"}
+
+
+def unreadable(app: Application, field: str) -> bool:
+    """True when the top-level declared ``field`` has no value because the form's field of that
+    name could not be read from paper (missing, invalid), as opposed to left blank on purpose."""
+    if app.channel != Channel.MAIL.value or app.declared.get(field) not in (None, ""):
+        return False
+    reading = ((app.extracted or {}).get("mail") or {}).get("fields", {}).get(field) or {}
+    return bool(reading.get("status", "ok") != "ok")
+
+
 def duplicate_flags(session: Session, app: Application) -> list[Flag]:
+    """Registered or in-flight twins of the applicant. A value paper left unreadable is not
+    matched (an empty name is no one's name): the check is flagged as not made, saying why."""
     d = app.declared
     flags: list[Flag] = []
     if app.kind not in REGISTRATION_KINDS:  # a request about a party already registered
         return flags
     if app.kind == Kind.BUSINESS_REGISTRATION.value:
+        if unreadable(app, "corporate_number"):
+            flags.append(Flag("duplicate_check_incomplete", "warn",
+                              "法人番号が読み取れないため、登録済み・処理中の事業者との重複を確認できていません。",
+                              "application.corporate_number", stage="duplicate"))
         if d.get("corporate_number"):
             if session.scalar(select(func.count()).select_from(Business)
                               .where(Business.corporate_number == d["corporate_number"])):
@@ -389,11 +458,20 @@ def duplicate_flags(session: Session, app: Application) -> list[Flag]:
                 flags.append(Flag("duplicate_in_flight", "warn", f"同じ法人番号の申請が処理中です：{'、'.join(twins)}",
                                   "application.corporate_number", stage="duplicate"))
         return flags
-    key = person_key(d["name"], d["name_kana"], d["birth_date"])
-    if session.scalar(select(func.count()).select_from(Worker).where(Worker.person_key == key)):
-        flags.append(Flag("worker_already_registered", "block",
-                          "同一人物（氏名・フリガナ・生年月日が一致）が既に技能者登録されています。", "application.name",
+    missing = [k for k in _PERSON_LABELS if d.get(k) in (None, "")]
+    if missing:
+        flags.append(Flag("duplicate_check_incomplete", "warn",
+                          f"{'・'.join(_PERSON_LABELS[k] for k in missing)}が読み取れないため、"
+                          "同一人物の登録・申請がないかを確認できていません。", f"application.{missing[0]}",
                           stage="duplicate"))
+        if "birth_date" in missing or "name_kana" in missing:
+            return flags
+    else:
+        key = person_key(d["name"], d["name_kana"], d["birth_date"])
+        if session.scalar(select(func.count()).select_from(Worker).where(Worker.person_key == key)):
+            flags.append(Flag("worker_already_registered", "block",
+                              "同一人物（氏名・フリガナ・生年月日が一致）が既に技能者登録されています。", "application.name",
+                              stage="duplicate"))
     twins = [n for n in _in_flight(session, app, "birth_date", d["birth_date"])
              if n in _in_flight(session, app, "name_kana", d["name_kana"])]
     if twins:

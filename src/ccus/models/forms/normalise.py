@@ -40,6 +40,11 @@ class Raw:
     ticked: tuple[str, ...] = ()  # CHOICE, MULTI, DATE (era): option values ticked
     parts: tuple[str, ...] = ()  # DATE: year, month, day as read
     ink: float = 0.0  # MARK, PHOTO: share of the zone covered by ink
+    # TEXT: a second reading of the zone, prepared another way, made when the first one's
+    # confidence was doubtful (None: not made), and its confidence. A value it does not confirm,
+    # or confirms only at a confidence under the field's threshold, is flagged.
+    check: str | None = None
+    check_confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,13 @@ _ENTITY_READINGS = {"カプシキガイシャ": "カブシキガイシャ", "カ
 # Kana that OCR mistakes for one another on scans (measured here: ヌ read as メ or as メヌ in 4 of
 # 25 readings holding it, at word confidences of 80-90, so no threshold catches it).
 _SEMI_VOICED = re.compile("[パピプペポメヌ]")
-_EMAIL_LOOKALIKE = re.compile(r"[lIOoSBbGgZzq](?=[0-9])|(?<=[0-9])[lIOoSBbGgZzq]")
+# An amount whose separators all stand every three digits (10.000,000): a dot there is a comma
+# read with its tail lost, never a decimal point (yen have none). Anything else with a dot is asked.
+_GROUPED = re.compile(r"\d{1,3}([,.]\d{3})+")
+# In a mail address: a letter that looks like a digit next to a digit (genbal3: l or 1?), any
+# capital (addresses are written in small letters: satoO is more likely sato0), and l, I, O, 1 or
+# 0 just before the @, where no neighbour tells letter from digit (tanakal@: l or 1?).
+_EMAIL_LOOKALIKE = re.compile(r"[lIOoSBbGgZzq](?=[0-9])|(?<=[0-9])[lIOoSBbGgZzq]|[A-Z]|[lI|O01](?=@)")
 
 
 def as_katakana(text: str) -> tuple[str, bool]:
@@ -252,25 +263,41 @@ def normalise(f: FormField, raw: Raw) -> Reading:
         if any(as_digits(p)[1] for p in raw.parts):
             conf = min(conf, MAPPED_CONFIDENCE_CAP)
     else:
-        text, mapped = raw.text, False
-        if f.rule == "kana":
-            text, mapped = as_katakana(text)
-        elif f.charset.value in ("digits", "number"):
-            text, mapped = as_digits(text)
-            mapped = mapped or (f.rule == "amount" and "." in text)
-        elif f.rule == "email":
-            mapped = bool(_EMAIL_LOOKALIKE.search(text))  # genbal3: l or 1? O or 0? ask
-        elif f.rule in ("text", "address", "licence"):
-            text, mapped = as_kanji_in_context(join_japanese(normalize_text(text)))
-            mapped = mapped or suspicious(text)
-        value, reason = _text_rule(f.rule, text)
+        value, reason, mapped = _read_text(f, raw.text)
         if mapped:
             conf = min(conf, MAPPED_CONFIDENCE_CAP)
     if reason is not None:
         return _fail(INVALID, reason, shown, conf)
     if conf < f.min_confidence:
         return Reading(value, LOW_CONFIDENCE, f"読み取りの確信度が低い（{conf:.0f}）ため確認してください。", shown, conf)
+    if raw.check is not None and f.kind is FieldKind.TEXT:
+        second, why, _ = _read_text(f, raw.check)
+        if why is not None or comparable(f.rule, second) != comparable(f.rule, value):
+            seen = second if why is None else (normalize_text(raw.check).strip() or "読み取りなし")
+            return Reading(value, LOW_CONFIDENCE, f"読み取りが一定しません（「{value}」と「{seen}」）。記入内容を確認してください。",
+                           shown, conf, {"second_reading": raw.check})
+        if raw.check_confidence < f.min_confidence:
+            return Reading(value, LOW_CONFIDENCE, f"読み取りの確信度が低く（{conf:.0f}）、読み直しでも確かめられません"
+                           f"（{raw.check_confidence:.0f}）。記入内容を確認してください。", shown, conf,
+                           {"second_reading": raw.check})
     return Reading(value, OK, None, shown, conf)
+
+
+def _read_text(f: FormField, text: str) -> tuple[Any, str | None, bool]:
+    """A TEXT or COMB field's OCR text → (value, reason it fails its rule, look-alike mapped)."""
+    mapped = False
+    if f.rule == "kana":
+        text, mapped = as_katakana(text)
+    elif f.charset.value in ("digits", "number"):
+        text, mapped = as_digits(text)
+        mapped = mapped or (f.rule == "amount" and "." in text and not _GROUPED.fullmatch(text.strip()))
+    elif f.rule == "email":
+        mapped = bool(_EMAIL_LOOKALIKE.search(text))  # genbal3: l or 1? O or 0? ask
+    elif f.rule in ("text", "address", "licence"):
+        text, mapped = as_kanji_in_context(join_japanese(normalize_text(text)))
+        mapped = mapped or suspicious(text)
+    value, reason = _text_rule(f.rule, text)
+    return value, reason, mapped
 
 
 def comparable(rule: str, value: Any) -> Any:

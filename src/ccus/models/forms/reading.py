@@ -75,6 +75,7 @@ def reading_flag(form: FormSpec, f: FormField, r: Reading, zone: dict[str, Any])
         "message": f"{form.title} {f.page}ページ「{f.label}」: {r.reason}",
         "field": f"application.{f.path}" if f.path else f"form.{form.key}.{f.name}",
         "reason": r.reason, "read": r.raw, "confidence": round(r.confidence, 1), "zone": zone,
+        **({"second_reading": r.extra["second_reading"]} if "second_reading" in r.extra else {}),
     }
 
 
