@@ -3,6 +3,7 @@ with the cases in the database, filter by filter, and the page shows the filtere
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -59,3 +60,21 @@ def test_counts_and_totals_agree_with_the_cases(db: Any) -> None:
         shown = {r.application_number for r in got.rows}
         assert shown <= chosen and len(shown) == min(len(chosen), queue.PAGE_SIZE), f
         assert {n for n in made if n in chosen} <= shown or len(chosen) > queue.PAGE_SIZE, f
+
+
+def test_a_case_with_many_long_flags_enters_the_queue_and_counts_by_severity(db: Any) -> None:
+    """A badly read paper form can carry dozens of flags with zones and readings (kilobytes of
+    JSON): the queue's indexes hold their counts, so the case still enters the queue."""
+    flags = [{"code": "field_low_confidence", "severity": "block" if i % 3 == 0 else "warn", "stage": "read",
+              "message": f"技能者情報登録申請書 1ページ「項目{i}」: 読み取りの確信度が低い",
+              "read": hashlib.sha256(str(i).encode()).hexdigest() + hashlib.sha256(str(-i).encode()).hexdigest(),
+              "zone": {"document_id": i, "page": 1, "polygon_px": [[i * 13 % 997 + j, j * 7] for j in range(4)]}}
+             for i in range(60)]
+    number = queued_case(worker_sample(), flags=flags)
+    me = new_user("reviewer", "many-flags")
+    with unit_of_work() as session:
+        app = session.scalars(select(Application).where(Application.application_number == number)).one()
+        assert (app.blocking_flags, app.warning_flags, app.flag_count) == (20, 40, 60)
+        last = queue.QueueFilter(flags="block", page=10**6)  # the newest case is on the last page
+        shown = {r.application_number: r for r in queue.list_queue(session, last, me).rows}
+    assert number in shown and (shown[number].blocking, shown[number].warnings) == (20, 40)

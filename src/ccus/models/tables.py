@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -46,6 +47,10 @@ def _now() -> Any:
     return func.now()
 
 
+def _severity_count(severity: str) -> str:
+    return f"jsonb_array_length(jsonb_path_query_array(flags, '$[*] ? (@.severity == \"{severity}\")'))"
+
+
 class Application(Base):
     """申請: one case, whatever its channel, with one 申請番号 for life."""
 
@@ -59,6 +64,10 @@ class Application(Base):
     declared: Mapped[dict[str, Any]] = mapped_column(JSONB)
     extracted: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     flags: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
+    # Computed by PostgreSQL from ``flags`` (migration 0011): the queue's indexes carry these counts.
+    blocking_flags: Mapped[int] = mapped_column(Integer, Computed(_severity_count("block"), persisted=True))
+    warning_flags: Mapped[int] = mapped_column(Integer, Computed(_severity_count("warn"), persisted=True))
+    flag_count: Mapped[int] = mapped_column(Integer, Computed("jsonb_array_length(flags)", persisted=True))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     request_hash: Mapped[str | None] = mapped_column(String(64))
     filed_by_business_id: Mapped[str | None] = mapped_column(String(14))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -86,11 +86,11 @@ def _conditions(f: QueueFilter, actor: str) -> list[ColumnElement[bool]]:
     if f.channel:
         out.append(Application.channel == f.channel)
     if f.flags == "block":
-        out.append(Application.flags.contains([{"severity": "block"}]))
+        out.append(Application.blocking_flags > 0)
     elif f.flags == "warn":
-        out.append(Application.flags.contains([{"severity": "warn"}]))
+        out.append(Application.warning_flags > 0)
     elif f.flags == "none":
-        out.append(Application.flags == literal_column("'[]'::jsonb"))
+        out.append(Application.flag_count == 0)
     if f.min_age_days:
         out.append(Application.received_at <= func.now() - timedelta(days=f.min_age_days))
     if f.claimed == "mine":
@@ -125,13 +125,13 @@ def list_queue(session: Session, f: QueueFilter, actor: str) -> QueuePage:
     ids = (_in_queue(select(Application.id), f).where(Application.status.in_(statuses), *conditions)
            .order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).subquery())
     stmt = (select(Application.application_number, Application.kind, Application.channel, Application.status,
-                   Application.received_at, due.label("due_at"), Application.flags, ReviewClaim.reviewer,
+                   Application.received_at, due.label("due_at"), Application.blocking_flags,
+                   Application.warning_flags, ReviewClaim.reviewer,
                    ReviewClaim.expires_at)
             .join(ids, ids.c.id == Application.id).outerjoin(ReviewClaim, live_claim()).order_by(*order))
     rows = [
         QueueRow(r.application_number, r.kind, r.channel, r.status, r.received_at, r.due_at,
-                 sum(1 for x in r.flags if x.get("severity") == "block"),
-                 sum(1 for x in r.flags if x.get("severity") == "warn"), r.reviewer, r.expires_at)
+                 r.blocking_flags, r.warning_flags, r.reviewer, r.expires_at)
         for r in session.execute(stmt)
     ]
     return QueuePage(rows, total, page, pages, f, counts)
