@@ -75,7 +75,7 @@ def extract(ids: list[int], actor: str) -> int:
     with unit_of_work() as session:
         docs = list(session.scalars(select(Document).where(
             Document.application_id.in_(ids), Document.role.in_(READ_ROLES), Document.ocr_text.is_(None),
-            Document.current())))
+            Document.current()).order_by(Document.id)))
     images, owners = [], []
     texts: dict[int, list[str]] = {}
     confidences: dict[int, list[float]] = {}
@@ -117,7 +117,8 @@ def extract(ids: list[int], actor: str) -> int:
 def _extracted(session: Session, app: Application, actor: str) -> None:
     if app.status != Status.DOCUMENTS_STORED.value:
         return
-    docs = session.scalars(select(Document).where(Document.application_id == app.id, Document.current())).all()
+    docs = session.scalars(select(Document).where(Document.application_id == app.id, Document.current())
+                           .order_by(Document.id)).all()
     app.extracted = {
         "documents": [
             {"id": d.id, "role": d.role, "confidence": d.ocr_confidence, "chars": len(d.ocr_text or "")}
@@ -131,7 +132,8 @@ def _extracted(session: Session, app: Application, actor: str) -> None:
 
 def _docs_by_role(session: Session, app_id: int) -> dict[str, list[Document]]:
     out: dict[str, list[Document]] = {}
-    for d in session.scalars(select(Document).where(Document.application_id == app_id, Document.current())):
+    for d in session.scalars(select(Document).where(Document.application_id == app_id, Document.current())
+                             .order_by(Document.id)):
         out.setdefault(d.role, []).append(d)
     return out
 
