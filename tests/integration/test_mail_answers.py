@@ -218,3 +218,31 @@ def test_evidence_in_a_posted_answer_replaces_the_earlier_document_of_its_kind(d
     assert forms and all(d.superseded_at is None for d in forms)  # the form is merged field by field
     photos = [d for d in docs if d.role == "face_photo"]
     assert len(photos) == 1 and photos[0].superseded_at is None  # no new form page: the photo stays
+
+
+def test_a_mail_case_answered_through_the_internet_api_has_the_new_file_read(
+        api: Any, folders: Folders) -> None:
+    from ccus.models.tables import Document
+
+    name, kana, born = person()
+    pages = ms.pages("W1", ms.worker_values(name, kana, born, applied_on=date(2026, 5, 5)))
+    first = intake_file(drop(folders, "no-id.pdf", ms.pdf_stack([ms.scan(p, seed=61 + i) for i, p in enumerate(pages)])),
+                        folders)
+    number = first.cases[0]
+    before = drain([number])[number]
+    assert any(f["code"] == "missing_document" for f in before.flags), before.flags
+    decide(number, actor="reviewer:a", decision=Decision.RETURN, reason=None, reason_codes=["document_missing"])
+
+    image = ms.jpeg(ms.identity_page(name, born))  # a clean photo or scan, as uploads usually are
+    r = api.post(f"/api/v1/applications/{number}/documents",
+                 files=[("identity_document", ("menkyo.jpg", image, "image/jpeg"))])
+    assert r.status_code == 200, r.text
+    app = drain([number])[number]
+    assert app.status == "awaiting_review", (app.status, app.last_error)
+    with unit_of_work() as session:
+        doc = session.scalars(select(Document).where(Document.application_id == app.id,
+                                                     Document.filename == "menkyo.jpg")).one()
+        assert doc.ocr_text and doc.ocr_confidence is not None, (doc.ocr_confidence, doc.role, doc.media_type)  # read like any upload
+    codes = {f["code"] for f in app.flags}
+    assert "missing_document" not in codes and "identity_document_unreadable" not in codes, app.flags
+    assert app.declared == before.declared  # the form's readings are kept

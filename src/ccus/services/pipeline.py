@@ -27,7 +27,7 @@ from ccus.models.evidence import Flag, date_in_text, low_confidence, text_contai
 from ccus.models.lifecycle import REGISTRATION_KINDS
 from ccus.models.persons import person_key
 from ccus.models.status import Status
-from ccus.models.tables import Application, Business, Document, Worker
+from ccus.models.tables import Application, Business, Document, MailSegment, Worker
 from ccus.services.cases import advance
 from ccus.services.claims import release_with_error
 
@@ -64,18 +64,29 @@ def extract(ids: list[int], actor: str) -> int:
     with unit_of_work() as session:
         mail_ids = set(session.scalars(select(Application.id).where(
             Application.id.in_(ids), Application.channel == Channel.MAIL.value)))
+        # Files a mail case received through the internet API (an answer to a return) are in no
+        # envelope: they are read here like any upload, before the zonal reading of the case.
+        scanned = {p.get("document_id") for pages in session.scalars(
+            select(MailSegment.pages).where(MailSegment.application_id.in_(mail_ids))) for p in pages}
+        docs = list(session.scalars(select(Document).where(
+            Document.application_id.in_(ids), Document.role.in_(READ_ROLES), Document.ocr_text.is_(None),
+            Document.current()).order_by(Document.id)))
+        docs = [d for d in docs if d.application_id not in mail_ids or d.id not in scanned]
+        session.expunge_all()
+    failed = _read_documents(docs)
     done = 0
     if mail_ids:
         from ccus.services import mail_reading
 
-        done += mail_reading.extract([i for i in ids if i in mail_ids], actor)
+        done += mail_reading.extract([i for i in ids if i in mail_ids and i not in failed], actor)
         ids = [i for i in ids if i not in mail_ids]
-        if not ids:
-            return done
-    with unit_of_work() as session:
-        docs = list(session.scalars(select(Document).where(
-            Document.application_id.in_(ids), Document.role.in_(READ_ROLES), Document.ocr_text.is_(None),
-            Document.current()).order_by(Document.id)))
+    ok = [i for i in ids if i not in failed]
+    return done + _each(ok, "extract", lambda s, a: _extracted(s, a, actor))
+
+
+def _read_documents(docs: list[Document]) -> dict[int, str]:
+    """Read ``docs`` (text layer, else Tesseract, all pages of the batch in one process) and store
+    their text; returns the cases whose documents could not be read, with the reason."""
     images, owners = [], []
     texts: dict[int, list[str]] = {}
     confidences: dict[int, list[float]] = {}
@@ -110,8 +121,7 @@ def extract(ids: list[int], actor: str) -> int:
                 row.ocr_confidence = sum(conf) / len(conf)
     for app_id, error in failed.items():
         release_with_error(app_id, f"extract: {error}")
-    ok = [i for i in ids if i not in failed]
-    return done + _each(ok, "extract", lambda s, a: _extracted(s, a, actor))
+    return failed
 
 
 def _extracted(session: Session, app: Application, actor: str) -> None:
