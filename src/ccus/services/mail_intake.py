@@ -228,7 +228,7 @@ def _cases_of(sha: str) -> list[str]:
 def _markers(data: bytes, media_type: str) -> list[tuple[Marker | None, int]]:
     """(marker, rotation) of every page; (None, 0) where no form page is found."""
     out: list[tuple[Marker | None, int]] = []
-    for image in scans.images(data, media_type, dpi=DETECT_DPI):
+    for image in scans.images(data, media_type, dpi=DETECT_DPI, grey=True):
         found = locate(image)
         out.append((found.marker, found.rotation) if found else (None, 0))
     return out
