@@ -80,6 +80,19 @@ def _box_sums(integral: np.ndarray, k: int) -> np.ndarray:
     return sums
 
 
+def _mark_scores(dark: np.ndarray, k: int, margin: int) -> np.ndarray:
+    """For each window of ``k + 2 × margin`` pixels that fits on ``dark``: how much its inner
+    k × k square is darker than the ring around it (1: a black square on white paper). Computed
+    on each corner's region only: the middle of the page holds no mark."""
+    big = k + 2 * margin
+    integral = np.pad(dark, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
+    hh, ww = dark.shape[0] - big + 1, dark.shape[1] - big + 1
+    inner = _box_sums(integral, k)[margin:margin + hh, margin:margin + ww]
+    outer = _box_sums(integral, big)
+    score: np.ndarray = inner / k**2 - (outer - inner) / (big**2 - k**2)
+    return score
+
+
 def _find_marks(image: Image.Image) -> tuple[list[tuple[float, float] | None], float, float] | None:
     """Centres (px) of the marks near the image corners in clockwise order TL, TR, BR, BL."""
     w, h = image.size
@@ -93,13 +106,8 @@ def _find_marks(image: Image.Image) -> tuple[list[tuple[float, float] | None], f
     k = max(3, round(MARK_SIZE * DETECT_PX_PER_MM))
     margin = max(2, round(1.6 * DETECT_PX_PER_MM))
     big = k + 2 * margin
-    integral = np.pad(dark, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
-    inner = _box_sums(integral, k)[margin:, margin:]
-    outer = _box_sums(integral, big)
-    hh, ww = min(inner.shape[0], outer.shape[0]), min(inner.shape[1], outer.shape[1])
-    inner, outer = inner[:hh, :ww], outer[:hh, :ww]
-    score = inner / k**2 - (outer - inner) / (big**2 - k**2)
     sh, sw = g.shape
+    hh, ww = sh - big + 1, sw - big + 1  # windows that fit on the image
     ry, rx = round(sh * 0.22), round(sw * 0.28)
     regions = [(0, ry, 0, rx), (0, ry, sw - rx, sw), (sh - ry, sh, sw - rx, sw), (sh - ry, sh, 0, rx)]
     found: list[tuple[float, float] | None] = []
@@ -110,7 +118,7 @@ def _find_marks(image: Image.Image) -> tuple[list[tuple[float, float] | None], f
         if ys1 <= ys0 or xs1 <= xs0:
             found.append(None)
             continue
-        region = score[ys0:ys1, xs0:xs1]
+        region = _mark_scores(dark[ys0:ys1 - 1 + big, xs0:xs1 - 1 + big], k, margin)
         idx = int(np.argmax(region))
         yy, xx = divmod(idx, region.shape[1])
         if region[yy, xx] < 0.6:
