@@ -106,6 +106,21 @@ def page_image(data: bytes, media_type: str, index: int, dpi: int = 300, *, grey
         return turned.convert("L") if grey and turned.mode != "L" else turned
 
 
+def page_has_text(data: bytes, index: int) -> bool:
+    """True when PDF page ``index`` draws any text (a text object, also inside a form XObject):
+    a scanned page has none, and asking PDFium costs a fraction of a text extraction."""
+    with _PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            page = pdf[index]
+            try:
+                return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,)))
+            finally:
+                page.close()
+        finally:
+            pdf.close()
+
+
 def subset(data: bytes, media_type: str, indices: Sequence[int]) -> tuple[bytes, str]:
     """The pages ``indices`` (in that order) of the file as a file of the same type."""
     if media_type in (JPEG, PNG):

@@ -246,6 +246,9 @@ def _words(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str
     """The words of a PDF page's text layer (pdfplumber), in points; [] for a scanned page."""
     import pdfplumber
 
+    if not scans.page_has_text(pdf, index):  # a scanned page: pdfplumber would parse it for nothing
+        return []
+
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         page = doc.pages[index]
         return [(w["x0"], w["top"], w["x1"], w["bottom"], w["text"]) for w in page.extract_words(keep_blank_chars=False)]
