@@ -43,7 +43,7 @@ def _decode_jpeg(jpeg: bytes, size_pt: tuple[float, float], dpi: int, grey: bool
     """The scanned JPEG at ``dpi``; ``grey``: its luma only (a colour JPEG's Y plane, ITU-R 601 as
     ``convert("L")``), which libjpeg decodes in less than half the time of the colour image."""
     want = (round(size_pt[0] / 72 * dpi), round(size_pt[1] / 72 * dpi))
-    out = Image.open(io.BytesIO(jpeg))
+    out: Image.Image = Image.open(io.BytesIO(jpeg))
     mode = "L" if grey else "RGB"
     out.draft(mode, want)  # decode at 1/2, 1/4 or 1/8 when that is still at least ``want``
     out.load()  # decoded in place: no copy of the page (a 300-dpi page is 26 MB)
