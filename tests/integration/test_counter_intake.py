@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,34 +23,9 @@ from ccus.review_ui.intake_form import attachments_for
 from ccus.services.intake import IncomingFile, submit
 from ccus.services.review import Decision, DecisionRefused, decide
 from tests.support.counter import flatten, schema_leaf_paths
-from tests.support.web import business_sample, csrf_of, new_user, post_form, proxy_sample, sign_in, worker_sample
+from tests.support.web import business_sample, csrf_of, post_form, proxy_sample, worker_sample
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def web(db: Any) -> Any:
-    from ccus.review_ui.app import create_app
-
-    return create_app()
-
-
-@pytest.fixture
-def client_for(web: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    clients: list[Any] = []
-
-    def make(role: str) -> tuple[Any, str]:
-        username = new_user(role)
-        client = TestClient(web)
-        clients.append(client)
-        assert sign_in(client, username).status_code == 303
-        return client, username
-
-    yield make
-    for c in clients:
-        c.close()
 
 
 def _counts() -> tuple[int, int]:

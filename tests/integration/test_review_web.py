@@ -3,7 +3,6 @@ decisions with reason codes, four-eyes approval, and the audit of views."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,31 +31,6 @@ from tests.support.web import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def web(db: Any) -> Any:
-    from ccus.review_ui.app import create_app
-
-    return create_app()
-
-
-@pytest.fixture
-def client_for(web: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    clients: list[Any] = []
-
-    def make(role: str) -> tuple[Any, str]:
-        username = new_user(role)
-        client = TestClient(web)
-        clients.append(client)
-        assert sign_in(client, username).status_code == 303
-        return client, username
-
-    yield make
-    for c in clients:
-        c.close()
 
 
 def status_of(number: str) -> str:

@@ -108,3 +108,14 @@ def new_proof() -> tuple[str, tuple[str, bytes, str]]:
     """An insurance proof as the applicant uploads it in answer to a return."""
     return ("insurance_proof", ("hoken2.jpg", insurance_card_jpeg("見本 一郎", date(1970, 5, 5),
                                                                    employer_name="株式会社見本建設 再提出"), "image/jpeg"))
+
+
+def signed_in_page(browser: Any, base: str, username: str, *, width: int = 1440) -> Any:
+    """A Playwright page of a new browser context, signed in to the staff screens as ``username``."""
+    context = browser.new_context(base_url=base, viewport={"width": width, "height": 900}, locale="ja-JP")
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    return page

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Application
 from tests.support.counter import flatten
-from tests.support.web import PASSWORD, drain_pipeline, new_user, worker_sample
+from tests.support.web import drain_pipeline, new_user, signed_in_page, worker_sample
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -23,16 +23,6 @@ def case_of(number: str) -> Application:
         app = session.scalars(select(Application).where(Application.application_number == number)).one()
         session.expunge(app)
         return app
-
-
-def signed_in_page(browser: Any, base: str, username: str) -> Any:
-    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    return page
 
 
 def field(page: Any, path: str) -> Any:
@@ -63,7 +53,7 @@ def test_a_clerk_keys_in_a_worker_fixes_a_wrong_field_and_gets_the_application_n
         browser: Any, live_server: str, shot: Any) -> None:
     clerk = new_user("clerk", "madoguchi")
     sample = worker_sample()
-    page = signed_in_page(browser, live_server, clerk)
+    page = signed_in_page(browser, live_server, clerk, width=1280)
     page.wait_for_url("**/counter")
     page.get_by_test_id("counter-new").click()
     page.get_by_label("申請種別").select_option(label="技能者情報登録申請（本人申請）")
@@ -105,7 +95,7 @@ def test_a_supervisor_who_took_a_case_in_at_the_counter_is_refused_its_approval(
         browser: Any, live_server: str, shot: Any) -> None:
     boss = new_user("supervisor", "kakarichou")
     sample = worker_sample()
-    page = signed_in_page(browser, live_server, boss)
+    page = signed_in_page(browser, live_server, boss, width=1280)
     page.wait_for_url("**/queue")
     page.get_by_role("link", name="窓口受付").click()
     page.get_by_label("申請種別").select_option("worker_registration")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Application
-from tests.support.web import PASSWORD, drain_pipeline, new_proof, new_user, queued_case, worker_sample
+from tests.support.web import drain_pipeline, new_proof, new_user, queued_case, signed_in_page, worker_sample
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -30,16 +30,6 @@ def wait_for_page_image(page: Any, timeout: float = 30) -> None:
     while not page.evaluate("() => { const i = document.getElementById('page'); return i.complete && i.naturalWidth > 0; }"):
         assert time.monotonic() < deadline, "the page image did not load"
         time.sleep(0.1)
-
-
-def signed_in_page(browser: Any, base: str, username: str) -> Any:
-    context = browser.new_context(base_url=base, viewport={"width": 1440, "height": 900}, locale="ja-JP")
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    return page
 
 
 def test_claim_inspect_correct_return_resume_and_four_eyes_approval(browser: Any, live_server: str, shot: Any) -> None:

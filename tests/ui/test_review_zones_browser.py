@@ -14,8 +14,8 @@ from ccus import mail_samples as ms
 from ccus.models.forms.catalogue import BY_KEY
 from ccus.services.mail_intake import Folders, intake_file
 from tests.support.factories import person
-from tests.support.web import drain_pipeline, new_user
-from tests.ui.test_review_browser import signed_in_page, status_of, wait_for_page_image
+from tests.support.web import drain_pipeline, new_user, signed_in_page
+from tests.ui.test_review_browser import status_of, wait_for_page_image
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,6 @@ from ccus.models.billing_tables import Charge
 from ccus.models.declared import BusinessRegistration
 from ccus.models.errors import ApplicationInvalid, FieldError, from_validation_error
 from ccus.models.fees import business_registration_fee
-from ccus.models.identifiers import application_number
 from ccus.models.lifecycle import CHANGEABLE_ITEMS, RENEWAL_WINDOW_DAYS, LifecycleKind
 from ccus.models.lifecycle_tables import BusinessProfile
 from ccus.models.status import TERMINAL, Status
@@ -31,6 +30,7 @@ from ccus.models.tables import AdminId, Application, Business, StageLog
 from ccus.services import mail
 from ccus.services.cases import audit
 from ccus.services.clock import JST
+from ccus.services.intake import next_application_number
 
 OPEN = tuple(s.value for s in Status if s not in TERMINAL and s is not Status.RETURNED)
 
@@ -78,11 +78,7 @@ def registered_content(session: Session, biz: Business) -> dict[str, Any]:
 
 def new_case(session: Session, biz: Business, kind: LifecycleKind, status: Status, *, actor: str,
              declared: dict[str, Any], reason: str) -> Application:
-    year = int(session.execute(text("SELECT extract(year FROM now() AT TIME ZONE 'Asia/Tokyo')")).scalar_one()) % 100
-    serial = session.execute(text(
-        "INSERT INTO application_serials (year, last) VALUES (:y, 1) "
-        "ON CONFLICT (year) DO UPDATE SET last = application_serials.last + 1 RETURNING last"), {"y": year}).scalar_one()
-    app = Application(application_number=application_number(year, serial), kind=kind.value, channel="internet",
+    app = Application(application_number=next_application_number(session), kind=kind.value, channel="internet",
                       status=status.value, declared={"business_id": biz.business_id, "name": biz.trade_name,
                                                      "email": biz.email, **declared},
                       filed_by_business_id=biz.business_id)

@@ -141,15 +141,9 @@ class Outcome:
 
 # --- one file ---------------------------------------------------------------------------------
 
-def intake_file(path: Path, folders: Folders | None = None, *, actor: str = ACTOR, name: str | None = None
-                ) -> Outcome:
-    """Take one scanned file in (see the module's docstring). Raises only when the stack is down
-    (S3, database): the file then stays where it is, to be taken again. ``name`` is the file's
-    name as the scanner gave it (default: its name now)."""
-    folders = (folders or Folders(intake_root())).create()
-    name = name or path.name
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+def _taken_before(path: Path, folders: Folders, sha: str, name: str, data: bytes) -> Outcome | None:
+    """The outcome of a file whose exact bytes came before: taken in (moved to processed, with a
+    note naming its cases) or quarantined (quarantined again, with the first reason). None if new."""
     with unit_of_work() as session:
         batch = session.scalars(select(MailBatch).where(MailBatch.sha256 == sha)).one_or_none()
         known = (batch.status, batch.reason) if batch else None
@@ -161,6 +155,29 @@ def intake_file(path: Path, folders: Folders | None = None, *, actor: str = ACTO
         return Outcome(name, "duplicate", cases, "same file already taken in", str(moved))
     if known and known[0] == "quarantined":
         return _quarantine(path, name, folders, sha, known[1] or "quarantined before", data, record=False)
+    return None
+
+
+def _record_batch(session: Session, sha: str, name: str, data: bytes, info: Any) -> int:
+    """The file's row in ``mail_batches`` (status splitting until its cases are recorded); its id."""
+    session.execute(insert(MailBatch).values(
+        sha256=sha, filename=name[:255], size=len(data), media_type=info.media_type, pages=info.pages,
+        s3_key=s3.document_key(sha), status="splitting").on_conflict_do_nothing(index_elements=["sha256"]))
+    return int(session.scalars(select(MailBatch.id).where(MailBatch.sha256 == sha)).one())
+
+
+def intake_file(path: Path, folders: Folders | None = None, *, actor: str = ACTOR, name: str | None = None
+                ) -> Outcome:
+    """Take one scanned file in (see the module's docstring). Raises only when the stack is down
+    (S3, database): the file then stays where it is, to be taken again. ``name`` is the file's
+    name as the scanner gave it (default: its name now)."""
+    folders = (folders or Folders(intake_root())).create()
+    name = name or path.name
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    taken = _taken_before(path, folders, sha, name, data)
+    if taken is not None:
+        return taken
 
     try:
         info = inspect_attachment(data, name, None, MAIL_MAX_BYTES, get_settings().max_image_pixels,
@@ -170,10 +187,7 @@ def intake_file(path: Path, folders: Folders | None = None, *, actor: str = ACTO
 
     s3.put_if_absent(s3.document_key(sha), data, info.media_type)
     with unit_of_work() as session:
-        session.execute(insert(MailBatch).values(
-            sha256=sha, filename=name[:255], size=len(data), media_type=info.media_type, pages=info.pages,
-            s3_key=s3.document_key(sha), status="splitting").on_conflict_do_nothing(index_elements=["sha256"]))
-        batch_id = session.scalars(select(MailBatch.id).where(MailBatch.sha256 == sha)).one()
+        batch_id = _record_batch(session, sha, name, data, info)
 
     try:
         markers = _markers(data, info.media_type)
@@ -374,17 +388,15 @@ def intake_answer(path: Path, application_number: str, folders: Folders | None =
     name = name or path.name
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
+    taken = _taken_before(path, folders, sha, name, data)
+    if taken is not None:
+        return taken
     with unit_of_work() as session:
-        batch = session.scalars(select(MailBatch).where(MailBatch.sha256 == sha)).one_or_none()
         app = session.scalars(select(Application).where(Application.application_number == application_number)
                               ).one_or_none()
         form_keys = [k for k in session.scalars(select(MailSegment.form_key).where(
             MailSegment.application_id == app.id).order_by(MailSegment.id))] if app else []
         state = (app.status, app.channel) if app else None
-    if batch is not None and batch.status == "done":
-        moved = _move(path, folders.processed, sha, name)
-        _note(moved, [f"既に受付済みのファイルと同一です（SHA-256 {sha}）。", *[f"申請番号 {c}" for c in _cases_of(sha)]])
-        return Outcome(name, "duplicate", _cases_of(sha), "same file already taken in", str(moved))
     if state is None or state != (Status.RETURNED.value, Channel.MAIL.value):
         why = ("該当する申請がありません。" if state is None
                else "郵送で受け付けた差戻し中の申請ではありません（現在の状態：" + state[0] + "）。")
@@ -414,10 +426,7 @@ def intake_answer(path: Path, application_number: str, folders: Folders | None =
     pages = _page_map(segment, docs, markers)
     stored = _store(data, info.media_type, docs, name, 1)
     with unit_of_work() as session:
-        session.execute(insert(MailBatch).values(
-            sha256=sha, filename=name[:255], size=len(data), media_type=info.media_type, pages=info.pages,
-            s3_key=s3.document_key(sha), status="splitting").on_conflict_do_nothing(index_elements=["sha256"]))
-        batch_id = session.scalars(select(MailBatch.id).where(MailBatch.sha256 == sha)).one()
+        batch_id = _record_batch(session, sha, name, data, info)
         app = session.scalars(select(Application).where(Application.application_number == application_number)
                               .with_for_update()).one()
         if app.status != Status.RETURNED.value:  # resumed meanwhile by another answer

@@ -36,6 +36,13 @@ class ReissueRequest:
     amount: int
 
 
+def card_request_number(session: Session, prefix: str, today: date) -> str:
+    """The payer reference of a card request: ``prefix`` (R reissue, K renewal) and a 申請番号-shaped
+    number from the card requests' own serial, so the payment file can name it."""
+    serial = session.execute(text("SELECT nextval('reissue_serial')")).scalar_one()
+    return prefix + application_number(today.year % 100, serial)
+
+
 def request(worker_id: str, reason: str, *, actor: str, today: date) -> ReissueRequest:
     if reason not in ("lost", "damaged"):
         raise ReissueRefused("再発行の理由は lost（紛失）または damaged（破損）です。")
@@ -51,8 +58,7 @@ def request(worker_id: str, reason: str, *, actor: str, today: date) -> ReissueR
         if pending is not None:
             charge = session.scalars(select(Charge).where(Charge.reissue_id == pending.id)).one()
             return ReissueRequest(pending.request_number, charge.amount)
-        serial = session.execute(text("SELECT nextval('reissue_serial')")).scalar_one()
-        number = "R" + application_number(today.year % 100, serial)
+        number = card_request_number(session, "R", today)
         row = CardReissue(request_number=number, old_card_id=card.id, reason=reason, requested_by=actor)
         session.add(row)
         session.flush()

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
@@ -30,17 +30,17 @@ from ccus.models import lifecycle_notices
 from ccus.models.application_types import DocumentRole
 from ccus.models.billing_tables import Charge
 from ccus.models.charges import card_renewal_fee
-from ccus.models.identifiers import application_number
 from ccus.models.lifecycle import CARD_RENEWAL_NOTICE_DAYS, RENEWAL_NOTICE_DAYS, LifecycleKind
 from ccus.models.lifecycle_tables import CardRenewal, PortalSession
 from ccus.models.status import Status
 from ccus.models.tables import AdminId, Affiliation, Application, Business, Card, Credential, Document, PrintJob, Worker
 from ccus.models.validity import business_registration_expiry, card_expiry
 from ccus.services import mail
-from ccus.services.business_lifecycle import OPEN, business_by_id
+from ccus.services.business_lifecycle import OPEN, RequestRefused, business_by_id
 from ccus.services.cards import store_card_order
 from ccus.services.cases import advance, audit
 from ccus.services.notifications import post
+from ccus.services.reissue import card_request_number
 
 ACTOR = "renewal"
 VALID_CARD = ("ordered", "active")
@@ -150,10 +150,11 @@ def expire_cards(today: date) -> int:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-class CardRenewalRefused(Exception):
+class CardRenewalRefused(RequestRefused):
+    """A card renewal the registry cannot take; answered like any refused portal request."""
+
     def __init__(self, message: str, status: int = 409, code: str = "card_renewal_refused") -> None:
-        super().__init__(message)
-        self.message, self.status, self.code = message, status, code
+        super().__init__(status, code, message)
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,7 @@ def request_card_renewal(worker_id: str, *, actor: str, today: date,
         registration = session.get(Application, worker.application_id)
         tier = (registration.declared.get("tier") if registration else None) or "basic"
         fee = card_renewal_fee(today, worker.birth_date, tier)
-        serial = session.execute(text("SELECT nextval('reissue_serial')")).scalar_one()  # card requests' serial
-        number = "K" + application_number(today.year % 100, serial)
+        number = card_request_number(session, "K", today)
         row = CardRenewal(request_number=number, old_card_id=card.id, requested_by=actor[:100],
                           status="awaiting_payment" if fee.total else "requested")
         session.add(row)

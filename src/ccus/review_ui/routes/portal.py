@@ -21,7 +21,7 @@ from ccus.services.clock import today_jst
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
 
 
-def _refused(exc: portal_auth.PortalRefused | lifecycle.RequestRefused | renewal.CardRenewalRefused) -> HTTPException:
+def _refused(exc: portal_auth.PortalRefused | lifecycle.RequestRefused) -> HTTPException:
     return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message})
 
 
