@@ -298,13 +298,29 @@ class Breakdown:
         self.wrap(mail_reading, "extract", "extract stage (all of it)")
         self.wrap(scans, "page_image", "extract: render pages at 300 dpi")
         self.wrap(mail_reading, "locate", "extract: find the form again")
-        self.wrap(mail_reading, "read_fields", "extract: cut zones, ticks, OCR (all)")
+        self.wrap(mail_reading, "cut_page", "extract: cut zones, ticks, marks")
+        self.wrap(mail_reading, "read_cuts", "extract: OCR of the zones (all runs)")
         self.wrap(form_reader, "read_zones", "extract: Tesseract runs (zones)")
         self.wrap(s3, "get_bytes", "extract: S3 get")
 
     def uninstall(self) -> None:
         while self._undo:
             self._undo.pop()()
+
+
+def peak_reset() -> None:
+    """Start this process's peak resident memory (VmHWM) over from its current size (Linux)."""
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory since :func:`peak_reset`, in MB (Linux; nan elsewhere)."""
+    with contextlib.suppress(OSError), open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def drain_direct() -> None:
@@ -338,13 +354,14 @@ def run_direct(apps: list[Application], folder: Path) -> tuple[dict[str, list[st
 
 def run_prefect(apps: list[Application], folder: Path) -> tuple[dict[str, list[str]], float, float, float]:
     from ccus.flows.mail_intake import mail_intake
+    from ccus.infra.orchestrator import run_here
     from ccus.services.mail_intake import Folders
 
     folders = Folders(folder).create()
     for app in apps:
         (folders.inbox / app.name).write_bytes(app.data)
     started, cpu0 = time.perf_counter(), cpu()
-    result = mail_intake(paths=[str(folders.inbox / a.name) for a in apps], root=str(folder), batch_size=20)
+    result = run_here(mail_intake, paths=[str(folders.inbox / a.name) for a in apps], root=str(folder), batch_size=20)
     total = time.perf_counter() - started
     intake_s = float("nan")  # one flow run: intake, then the pipeline's stages, as tasks
     if not result.get("pipeline"):
@@ -413,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
             warm_a, warm_b = corpus(1, rng, "warm-a"), corpus(1, rng, "warm-b")
             half_a = corpus(args.apps, rng, "a")
             half_b = twins(half_a, "b")
+            again_b, again_a = twins(half_a, "b2"), twins(half_a, "a2")  # the second round, in reverse order
             err.print(f"  done in {time.perf_counter() - t:.0f} s")
             err.print(f"[bold]embedded stack[/] in {settings.home_abs}, port base {settings.port_base}")
             start_stack(settings, services=STACK_SERVICES, progress=True)
@@ -425,17 +443,30 @@ def main(argv: list[str] | None = None) -> int:
             err.print("warm-up …")
             run_prefect(warm_a, work / "warm-a")
             run_direct(warm_b, work / "warm-b")
+            # A, B, B, A: whatever drifts over the run (the machine's other work, caches, the
+            # heap's growth) weighs on both ways alike.
             err.print("half A through Prefect …")
+            peak_reset()
             numbers_a, _, total_a, cpu_a = run_prefect(half_a, work / "a")
+            peak_a = peak_mb()
             err.print("half B direct …")
             breakdown.install()
             try:
+                peak_reset()
                 numbers_b, intake_b, total_b, cpu_b = run_direct(half_b, work / "b")
+                peak_b = peak_mb()
+                err.print("half B again, direct …")
+                numbers_b2, intake_b2, total_b2, cpu_b2 = run_direct(again_b, work / "b2")
             finally:
                 breakdown.uninstall()
-            pages_a = sum(len(a.pages) for a in half_a)
-            pages_b = sum(len(a.pages) for a in half_b)
-            for label, numbers, count in (("A", numbers_a, args.apps), ("B", numbers_b, args.apps)):
+            err.print("half A again, through Prefect …")
+            numbers_a2, _, total_a2, cpu_a2 = run_prefect(again_a, work / "a2")
+            pages_a = 2 * sum(len(a.pages) for a in half_a)
+            pages_b = 2 * sum(len(a.pages) for a in half_b)
+            total_a, cpu_a, total_b, cpu_b = total_a + total_a2, cpu_a + cpu_a2, total_b + total_b2, cpu_b + cpu_b2
+            intake_b += intake_b2
+            for label, numbers, count in (("A", numbers_a, args.apps), ("B", numbers_b, args.apps),
+                                          ("B again", numbers_b2, args.apps), ("A again", numbers_a2, args.apps)):
                 made = sum(len(n) for n in numbers.values())
                 if made != count:
                     err.print(f"[bold red]FAILED[/] half {label}: {made} cases for {count} applications")
@@ -464,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     prefect_pps = pages_a / total_a
     base_pps = len(ocr_pages) / base_s
     overhead = (total_a / pages_a) / (total_b / pages_b)
-    table = Table(title=f"Mail intake: {2 * args.apps} applications, {pages_a + pages_b} degraded pages (seed {args.seed})")
+    table = Table(title=f"Mail intake: {args.apps} applications read four times (A, B, B, A), "
+                        f"{pages_a + pages_b} degraded pages (seed {args.seed})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("fields compared", str(s.fields))
@@ -489,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"[bold]{overhead:.3f} (+{100 * (overhead - 1):.1f} %)[/]")
     cpu_overhead = (cpu_a / pages_a) / (cpu_b / pages_b)
     table.add_row("  the same in CPU of this process + Tesseract", f"{cpu_overhead:.3f} (+{100 * (cpu_overhead - 1):.1f} %)")
+    table.add_row("peak memory of this process over one half (VmHWM): Prefect / direct",
+                  f"{peak_a:.0f} MB / {peak_b:.0f} MB")
     out.print(table)
     t2 = Table(title="Where the direct run's time goes (wall seconds; stages include their parts)")
     t2.add_column("part")

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ccus.infra.orchestrator import run_here
 from ccus.infra.settings import Settings, get_settings
 
 app = typer.Typer(help="建設キャリアアップシステム back office", no_args_is_help=True)
@@ -255,7 +256,7 @@ def run_pipeline(batch_size: int = 50) -> None:
     _env()
     from ccus.flows.pipeline import process_pipeline
 
-    console.print(process_pipeline(batch_size=batch_size))
+    console.print(run_here(process_pipeline, batch_size=batch_size))
 
 
 @run_app.command("issuance")
@@ -264,7 +265,7 @@ def run_issuance() -> None:
     _env()
     from ccus.flows.issuance import issue_approved
 
-    console.print(f"issued {issue_approved()}")
+    console.print(f"issued {run_here(issue_approved)}")
 
 
 # --- paper: printable forms and the postal scanner's intake ---------------------------------------
@@ -362,7 +363,7 @@ def run_renewal(today: Annotated[str | None, typer.Option(help="YYYY-MM-DD (defa
     _env()
     from ccus.flows.renewal import renewals
 
-    console.print(renewals(today=_day_option(today)))
+    console.print(run_here(renewals, today=_day_option(today)))
 
 
 @run_app.command("withdrawals")
@@ -371,7 +372,7 @@ def run_withdrawals(today: Annotated[str | None, typer.Option(help="YYYY-MM-DD")
     _env()
     from ccus.flows.withdrawal import withdrawals
 
-    console.print(withdrawals(today=_day_option(today)))
+    console.print(run_here(withdrawals, today=_day_option(today)))
 
 
 @run_app.command("changes")
@@ -380,7 +381,7 @@ def run_changes() -> None:
     _env()
     from ccus.flows.changes import apply_changes
 
-    console.print(apply_changes())
+    console.print(run_here(apply_changes))
 
 
 @run_app.command("redrive")
@@ -389,7 +390,7 @@ def run_redrive(stuck_after_minutes: int = 60) -> None:
     _env()
     from ccus.flows.redrive import redrive_stuck_cases
 
-    console.print(redrive_stuck_cases(stuck_after_minutes=stuck_after_minutes))
+    console.print(run_here(redrive_stuck_cases, stuck_after_minutes=stuck_after_minutes))
 
 
 @run_app.command("billing")
@@ -398,7 +399,7 @@ def run_billing(today: Annotated[str | None, typer.Option(help="YYYY-MM-DD (defa
     _env()
     from ccus.flows.billing import billing
 
-    console.print(billing(today=_day_option(today)))
+    console.print(run_here(billing, today=_day_option(today)))
 
 
 @linked_app.command("add")

@@ -18,6 +18,7 @@ from ccus.flows.issuance import issue_approved
 from ccus.flows.pipeline import process_pipeline
 from ccus.infra import s3
 from ccus.infra.db import unit_of_work
+from ccus.infra.orchestrator import run_here
 from ccus.models.billing_tables import Charge, PrintBatch
 from ccus.models.status import Status
 from ccus.models.tables import AdminId, Application, Business, Card, Outbox, PrintJob, Worker
@@ -73,11 +74,11 @@ def _pay(numbers: list[str]) -> None:
 
 
 def _through(client: httpx.Client, token: str, numbers: list[str]) -> None:
-    process_pipeline()
+    run_here(process_pipeline)
     _approve_waiting(client, token, numbers)
-    issue_approved()  # charges the approved cases: they now wait for payment
+    run_here(issue_approved)  # charges the approved cases: they now wait for payment
     _pay(numbers)
-    issue_approved()
+    run_here(issue_approved)
 
 
 def _business_id(number: str) -> tuple[str, str]:

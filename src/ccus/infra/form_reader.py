@@ -418,57 +418,82 @@ def text_layer_fields(words: Sequence[tuple[float, float, float, float, str]], l
     return out
 
 
+@dataclass
+class PageCut:
+    """A form page with its zones cut out and its ticks and marks measured: all the reading needs
+    of the page, a few hundred kB where the 300-dpi page is 26 MB. A batch keeps only these until
+    its one OCR run, so its memory does not grow with its pages."""
+
+    entries: dict[str, _Entry]
+    zones: list[tuple[Image.Image, Charset]] = field(default_factory=list)  # to OCR, as prepared
+    wanted: list[tuple[_Entry, int]] = field(default_factory=list)  # (field, part) of each zone
+    originals: dict[int, Image.Image] = field(default_factory=dict)  # text zones as cut, for a second try
+    fields_of: dict[int, FormField] = field(default_factory=dict)
+
+    def ink(self, name: str) -> float:
+        return self.entries[name].ink
+
+
+def cut_page(image: Image.Image, located: Located, page: PageSpec, layer: dict[str, str] | None = None) -> PageCut:
+    """Cut out and measure every field of a located form page (no OCR yet: see :func:`read_cuts`).
+    A page with a text layer (``layer``, from :func:`text_layer_fields`) has its texts from it."""
+    cut = PageCut(entries={})
+    red = dropout_page(image)  # text, digits and ticks are cut from it (a third of the work)
+    for f in page.fields:
+        e = cut.entries[f.name] = _Entry()
+        if f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
+            e.ticked, clarity = _ticks(red, located, f.options)
+            e.confs.append(clarity)
+        if layer is not None and f.kind in (FieldKind.TEXT, FieldKind.COMB, FieldKind.DATE):
+            if f.kind is FieldKind.DATE:
+                e.parts = [layer.get(f"{f.name}#{n}", "") for n in range(len(f.parts))]
+            else:
+                e.text = layer.get(f.name, "")
+            e.confs.append(100.0)
+        elif f.kind is FieldKind.TEXT:
+            zone = crop(red, located, f.box.inset(1.0, 0.9), dpi=OCR_DPI)
+            if has_ink(zone):
+                cut.zones.append((prepare_for_ocr(zone), f.charset))
+                cut.wanted.append((e, 0))
+                cut.originals[id(e)] = zone
+                cut.fields_of[id(e)] = f
+        elif f.kind is FieldKind.COMB:
+            line = compact_cells(red, located, comb_cells(f))
+            if line is not None:
+                cut.zones.append((line, Charset.DIGITS))
+                cut.wanted.append((e, 0))
+        elif f.kind is FieldKind.DATE:
+            e.parts = ["", "", ""]
+            for n, part in enumerate(f.parts):
+                line = compact_cells(red, located, part_cells(part))
+                if line is not None:
+                    cut.zones.append((line, Charset.DIGITS))
+                    cut.wanted.append((e, n))
+        elif f.kind is FieldKind.MARK:
+            e.ink = ink_share(crop(image, located, f.box.inset(1.2), dpi=100), located.paper, colour_ink=True)
+            e.confs.append(100.0 if e.ink > 0.01 or e.ink < 0.002 else 40.0)
+        elif f.kind is FieldKind.PHOTO:
+            e.ink = ink_share(crop(image, located, f.box.inset(1.5), dpi=100), located.paper,
+                              colour_ink=True, factor=0.85)
+            e.confs.append(100.0 if e.ink > 0.2 or e.ink < 0.01 else 40.0)
+    return cut
+
+
 def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]],
                 layers: Sequence[dict[str, str] | None] | None = None) -> list[dict[str, Raw]]:
     """What is written in every field of every page, with ONE OCR run per language for all pages.
     A page with a text layer (``layers[i]``, from :func:`text_layer_fields`) is not OCR'd."""
-    zones: list[tuple[Image.Image, Charset]] = []
-    wanted: list[tuple[_Entry, int]] = []  # (field, part) for each zone
-    originals: dict[int, Image.Image] = {}  # text zones as cut, for a second try
-    fields_of: dict[int, FormField] = {}
-    entries: list[dict[str, _Entry]] = []
-    for index, (image, located, page) in enumerate(pages):
-        layer = layers[index] if layers else None
-        red = dropout_page(image)  # text, digits and ticks are cut from it (a third of the work)
-        fields: dict[str, _Entry] = {}
-        for f in page.fields:
-            e = fields[f.name] = _Entry()
-            if f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
-                e.ticked, clarity = _ticks(red, located, f.options)
-                e.confs.append(clarity)
-            if layer is not None and f.kind in (FieldKind.TEXT, FieldKind.COMB, FieldKind.DATE):
-                if f.kind is FieldKind.DATE:
-                    e.parts = [layer.get(f"{f.name}#{n}", "") for n in range(len(f.parts))]
-                else:
-                    e.text = layer.get(f.name, "")
-                e.confs.append(100.0)
-            elif f.kind is FieldKind.TEXT:
-                zone = crop(red, located, f.box.inset(1.0, 0.9), dpi=OCR_DPI)
-                if has_ink(zone):
-                    zones.append((prepare_for_ocr(zone), f.charset))
-                    wanted.append((e, 0))
-                    originals[id(e)] = zone
-                    fields_of[id(e)] = f
-            elif f.kind is FieldKind.COMB:
-                line = compact_cells(red, located, comb_cells(f))
-                if line is not None:
-                    zones.append((line, Charset.DIGITS))
-                    wanted.append((e, 0))
-            elif f.kind is FieldKind.DATE:
-                e.parts = ["", "", ""]
-                for n, part in enumerate(f.parts):
-                    line = compact_cells(red, located, part_cells(part))
-                    if line is not None:
-                        zones.append((line, Charset.DIGITS))
-                        wanted.append((e, n))
-            elif f.kind is FieldKind.MARK:
-                e.ink = ink_share(crop(image, located, f.box.inset(1.2), dpi=100), located.paper, colour_ink=True)
-                e.confs.append(100.0 if e.ink > 0.01 or e.ink < 0.002 else 40.0)
-            elif f.kind is FieldKind.PHOTO:
-                e.ink = ink_share(crop(image, located, f.box.inset(1.5), dpi=100), located.paper,
-                                  colour_ink=True, factor=0.85)
-                e.confs.append(100.0 if e.ink > 0.2 or e.ink < 0.01 else 40.0)
-        entries.append(fields)
+    return read_cuts([cut_page(image, located, page, layers[i] if layers else None)
+                      for i, (image, located, page) in enumerate(pages)])
+
+
+def read_cuts(cuts: Sequence[PageCut]) -> list[dict[str, Raw]]:
+    """The fields of cut pages, with ONE OCR run per language for all of them (and one more run
+    for the zones read again)."""
+    zones = [z for c in cuts for z in c.zones]
+    wanted = [w for c in cuts for w in c.wanted]
+    originals = {k: v for c in cuts for k, v in c.originals.items()}
+    fields_of = {k: v for c in cuts for k, v in c.fields_of.items()}
     results = read_zones(zones)
     # One more run, for two kinds of text zone, both prepared another way: inked zones Tesseract
     # read nothing in (its line finder gives up on some clean lines), contrast stretched and read
@@ -492,7 +517,7 @@ def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]],
         else:
             e.text = zt.text
         e.confs.append(zt.confidence if zt.words else 0.0)
-    return [{name: e.raw() for name, e in fields.items()} for fields in entries]
+    return [{name: e.raw() for name, e in c.entries.items()} for c in cuts]
 
 
 def flatten_lighting(image: Image.Image) -> Image.Image:

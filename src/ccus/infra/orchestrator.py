@@ -1,4 +1,5 @@
-"""Starting flows through Prefect from processes that do not run them (the web app).
+"""Starting flows: through Prefect from processes that do not run them (the web app), and in this
+process (the command line's ``ccus run …``, the demo, the benchmarks).
 
 The database is the queue and scheduled drains pick up whatever is waiting, so a trigger is a
 latency optimisation: when Prefect cannot be reached, the case waits for the next scheduled run.
@@ -14,7 +15,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,31 @@ def trigger(deployment: str) -> None:
     except Exception as exc:  # noqa: BLE001 - the scheduled drain will pick the case up
         log.info("could not trigger %s now (%s); the scheduled run will pick it up", deployment,
                  type(exc).__name__)
+
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """Flow runs started in this block send no flow-run heartbeats.
+
+    Prefect's heartbeat feeds automations that mark a silent flow run crashed; none is set up here,
+    because the registry recovers on its own: a killed run's cases are claimed again once their
+    lease ends, and the redrive flow takes what stays stuck. And the heartbeat costs a waiting
+    caller up to a second per flow run: Prefect joins its thread at the end of the run, and the
+    thread sleeps in whole seconds (a flow run of the mail intake measured 1.06 s with it, 0.08 s
+    without; bench/README.md). Runs started by the worker keep Prefect's default."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+def run_here(flow: Callable[..., T], **parameters: Any) -> T:
+    """Run ``flow`` in this process (a flow run on the Prefect server, as any), without heartbeats."""
+    with without_heartbeats():
+        return flow(**parameters)
 
 
 def flush_prefect() -> None:

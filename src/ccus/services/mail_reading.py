@@ -31,7 +31,16 @@ from sqlalchemy.orm import Session
 from ccus.infra import s3, scans
 from ccus.infra.attachments import JPEG, PDF, pdf_text_layer
 from ccus.infra.db import unit_of_work
-from ccus.infra.form_reader import Located, crop, flatten_lighting, locate, read_fields, text_layer_fields
+from ccus.infra.form_reader import (
+    Located,
+    PageCut,
+    crop,
+    cut_page,
+    flatten_lighting,
+    locate,
+    read_cuts,
+    text_layer_fields,
+)
 from ccus.infra.ocr import detect_orientation, ocr_many
 from ccus.models.application_types import DocumentRole, Kind
 from ccus.models.declared import DECLARED_MODELS
@@ -62,9 +71,10 @@ class _FormPage:
     doc_page: int
     role: str
     spec: FormSpec
-    image: Image.Image
     located: Located
-    layer: dict[str, str] | None = None  # field texts from the PDF's text layer (no OCR)
+    size: tuple[int, int]  # of the page image, px at READ_DPI
+    cut: PageCut  # its zones, cut when the page was loaded: the page image is not kept
+    photo: bytes | None = None  # the face photo cut from an application form (JPEG)
 
 
 @dataclass
@@ -90,7 +100,7 @@ def _flag(code: str, severity: str, message: str, field_path: str | None, **extr
 def _zone(page: _FormPage, box: Any) -> dict[str, Any]:
     return {"document_id": page.document_id, "page": page.doc_page + 1, "box_mm": box.as_list(),
             "polygon_px": page.located.polygon(box), "dpi": READ_DPI, "rotation": page.located.rotation,
-            "size_px": list(page.image.size)}
+            "size_px": list(page.size)}
 
 
 def extract(ids: list[int], actor: str) -> int:
@@ -122,8 +132,7 @@ def extract(ids: list[int], actor: str) -> int:
     evidence = [e for e in evidence if e[0] in cases]
 
     # All form pages of the batch in one zonal read (one Tesseract run per language).
-    raws = read_fields([(p.image, p.located, p.spec.pages[p.located.marker.page - 1]) for p in form_pages],
-                       [p.layer for p in form_pages])
+    raws = read_cuts([p.cut for p in form_pages])
     for page, page_raws in zip(form_pages, raws, strict=True):
         case = cases[page.app_id]
         key = page.role
@@ -133,10 +142,8 @@ def extract(ids: list[int], actor: str) -> int:
             readings[name] = normalise(f, raw)
             if key == "application_form":
                 case.zones[name] = _zone(page, f.zone)
-            if f.kind is FieldKind.PHOTO and raw.ink > 0.2 and key == "application_form":
-                buf = io.BytesIO()
-                crop(page.image, page.located, f.box.inset(0.8), dpi=READ_DPI).save(buf, "JPEG", quality=90)
-                case.photo = buf.getvalue()
+        if page.photo is not None:
+            case.photo = page.photo
         if key != "application_form":
             spec = page.spec
             case.flags += field_flags(spec, {n: r for n, r in readings.items() if spec.field(n).page == page.located.marker.page},
@@ -228,7 +235,17 @@ def _load(case: _Case, docs: dict[int, Document], form_pages: list[_FormPage],
             words = _words(blobs[doc.id], p["doc_page"])
             if words:
                 layer = text_layer_fields(words, located, READ_DPI, spec.pages[located.marker.page - 1])
-        form_pages.append(_FormPage(case.app.id, doc.id, p["doc_page"], p["role"], spec, image, located, layer))
+        page_spec = spec.pages[located.marker.page - 1]
+        cut = cut_page(image, located, page_spec, layer)  # the page's zones, now: the page is not kept
+        photo = None
+        if p["role"] == "application_form":
+            for f in page_spec.fields:
+                if f.kind is FieldKind.PHOTO and cut.ink(f.name) > 0.2:
+                    buf = io.BytesIO()
+                    crop(image, located, f.box.inset(0.8), dpi=READ_DPI).save(buf, "JPEG", quality=90)
+                    photo = buf.getvalue()
+        form_pages.append(_FormPage(case.app.id, doc.id, p["doc_page"], p["role"], spec, located, image.size, cut, photo))
+        del image
     if case.form is None and case.segment and case.segment.form_key:
         case.form = None  # unknown version: flagged above
     application_pages = {p["marker"]["page"] for p in pages if p.get("role") == "application_form" and p.get("marker")}

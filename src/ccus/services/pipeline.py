@@ -247,13 +247,12 @@ def read_consent_documents(docs: list[tuple[int, str, str, str]]) -> dict[int, C
     the document's role is read (a PDF's text layer where it has one), all documents in ONE OCR
     run. A document whose loading fails is left out (the caller reads it again on its own)."""
     from ccus.infra.attachments import PDF
-    from ccus.infra.form_reader import locate, read_fields, text_layer_fields
+    from ccus.infra.form_reader import cut_page, locate, read_cuts, text_layer_fields
     from ccus.models.forms.catalogue import form_for
     from ccus.models.forms.normalise import normalise
 
     out: dict[int, ConsentReading] = {}
-    pages: list[Any] = []
-    layers: list[dict[str, str] | None] = []
+    cuts: list[Any] = []  # each page's zones, cut as it is found (the page images are not kept)
     owners: list[tuple[int, Any]] = []
     for doc_id, role, key, media_type in docs:
         try:
@@ -271,16 +270,15 @@ def read_consent_documents(docs: list[tuple[int, str, str, str]]) -> dict[int, C
                 if media_type == PDF:
                     words = _pdf_words(data, n)
                     layer = text_layer_fields(words, located, CONSENT_READ_DPI, page) if words else None
-                pages.append((image, located, page))
-                layers.append(layer)
+                cuts.append(cut_page(image, located, page, layer))
                 owners.append((doc_id, spec))
                 found = ConsentReading(spec.key, spec.title)
                 break
             out[doc_id] = found
         except Exception as exc:  # noqa: BLE001 - read again by the case's own step, which records it
             log.warning("consent document %s not read: %s", doc_id, type(exc).__name__)
-    if pages:
-        for (doc_id, spec), raws in zip(owners, read_fields(pages, layers), strict=True):
+    if cuts:
+        for (doc_id, spec), raws in zip(owners, read_cuts(cuts), strict=True):
             out[doc_id] = ConsentReading(spec.key, spec.title,
                                          {name: normalise(spec.field(name), raw) for name, raw in raws.items()})
     return out
