@@ -9,12 +9,14 @@ the end):
    (B1, 2 pages) and proxy worker (W2 + the worker's consent form C1, 3 pages) applications — and
    degrades every page as a postal scanner would: 300 dpi, skew up to ±3°, uneven light, grain,
    blur, JPEG artefacts; about one page in six fed upside down, some at JPEG quality 35;
-2. takes half A in through Prefect (ONE run of the ``mail-intake`` flow with the files: an intake
-   task per 20 files, then a task per stage run until awaiting review) and half B
-   through the same service functions called directly, in the same order. Half B is half A's
-   twin: the same pages, pixel for pixel, in files that differ only by a trailing PDF comment
-   (so intake sees new files, not the same scan twice), so both ways do the same work and the
-   overhead figure is Prefect's alone (the duplicate check flags each twin as in flight);
+2. takes half A in through Prefect (ONE run of the ``mail-intake`` flow with the files, started
+   as ``ccus run`` starts flows: an intake task per 20 files, then a task per stage run until
+   awaiting review) and half B through the same service functions called directly, in the same
+   order. Half B is half A's twin: the same pages, pixel for pixel, in files that differ only by
+   a trailing PDF comment (so intake sees new files, not the same scan twice), so both ways do
+   the same work and the overhead figure is Prefect's alone (the duplicate check flags each twin
+   as in flight). Each way runs twice, A, B, B, A, with new twin files each time, so whatever
+   drifts over the run weighs on both;
 3. compares every field read (after normalisation) with the value typed on the form, and counts
    how many of the wrong ones were flagged for the reviewer;
 4. reads the same pages of half B with raw full-page Tesseract (one run for all pages, Japanese +
@@ -308,21 +310,6 @@ class Breakdown:
             self._undo.pop()()
 
 
-def peak_reset() -> None:
-    """Start this process's peak resident memory (VmHWM) over from its current size (Linux)."""
-    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory since :func:`peak_reset`, in MB (Linux; nan elsewhere)."""
-    with contextlib.suppress(OSError), open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def drain_direct() -> None:
     from ccus.models.status import PIPELINE_NEXT
     from ccus.services import claims, pipeline
@@ -446,15 +433,11 @@ def main(argv: list[str] | None = None) -> int:
             # A, B, B, A: whatever drifts over the run (the machine's other work, caches, the
             # heap's growth) weighs on both ways alike.
             err.print("half A through Prefect …")
-            peak_reset()
             numbers_a, _, total_a, cpu_a = run_prefect(half_a, work / "a")
-            peak_a = peak_mb()
             err.print("half B direct …")
             breakdown.install()
             try:
-                peak_reset()
                 numbers_b, intake_b, total_b, cpu_b = run_direct(half_b, work / "b")
-                peak_b = peak_mb()
                 err.print("half B again, direct …")
                 numbers_b2, intake_b2, total_b2, cpu_b2 = run_direct(again_b, work / "b2")
             finally:
@@ -521,8 +504,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"[bold]{overhead:.3f} (+{100 * (overhead - 1):.1f} %)[/]")
     cpu_overhead = (cpu_a / pages_a) / (cpu_b / pages_b)
     table.add_row("  the same in CPU of this process + Tesseract", f"{cpu_overhead:.3f} (+{100 * (cpu_overhead - 1):.1f} %)")
-    table.add_row("peak memory of this process over one half (VmHWM): Prefect / direct",
-                  f"{peak_a:.0f} MB / {peak_b:.0f} MB")
     out.print(table)
     t2 = Table(title="Where the direct run's time goes (wall seconds; stages include their parts)")
     t2.add_column("part")
