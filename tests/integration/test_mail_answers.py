@@ -21,7 +21,7 @@ from ccus.services.mail_answers import APPLICANT
 from ccus.services.mail_intake import Folders, intake_answer, intake_file
 from ccus.services.review import Decision, decide
 from tests.integration.test_mail_intake import drain, drop
-from tests.support.factories import person
+from tests.support.factories import written_person
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def folders(tmp_path: Path) -> Folders:
 
 def test_a_posted_answer_keeps_staff_corrections_unless_the_applicant_changes_the_field(
         db: object, folders: Folders) -> None:
-    name, kana, born = person()
+    name, kana, born = written_person()
     values = ms.worker_values(name, kana, born, address=ADDRESS, phone="090-1234-5678", trade="鉄筋工")
     p1, p2 = ms.pages("W1", values)
     first = intake_file(drop(folders, "first.pdf", ms.pdf_stack(
@@ -85,7 +85,7 @@ def test_a_posted_answer_keeps_staff_corrections_unless_the_applicant_changes_th
 
 
 def test_an_answer_for_a_case_that_is_not_returned_is_refused_and_kept(db: object, folders: Folders) -> None:
-    name, kana, born = person()
+    name, kana, born = written_person()
     page = ms.pages("W1", ms.worker_values(name, kana, born, applied_on=date(2026, 5, 2)))[0]
     first = intake_file(drop(folders, "one.jpg", ms.jpeg(ms.scan(page, seed=31))), folders)
     number = first.cases[0]
@@ -139,7 +139,7 @@ def test_a_doubtful_or_blank_answer_never_undoes_a_staff_correction(db: object) 
 def test_the_watched_answers_folder_routes_by_the_number_in_the_file_name(db: object, folders: Folders) -> None:
     from ccus.services.mail_intake import drain_inbox
 
-    name, kana, born = person()
+    name, kana, born = written_person()
     pages = ms.pages("W1", ms.worker_values(name, kana, born))
     first = intake_file(drop(folders, "w.pdf", ms.pdf_stack([ms.scan(p, seed=41 + i) for i, p in enumerate(pages)])),
                         folders)
@@ -166,7 +166,7 @@ def test_the_watched_answers_folder_routes_by_the_number_in_the_file_name(db: ob
 def test_a_correction_keeps_the_reading_flags_of_the_other_fields(db: object, folders: Folders) -> None:
     from ccus.services.corrections import CorrectionRefused
 
-    name, kana, born = person()
+    name, kana, born = written_person()
     values = ms.worker_values(name, kana, born, postcode="", signature="", applied_on=date(2026, 5, 3))
     p1, p2 = ms.pages("W1", values)
     first = intake_file(drop(folders, "blank-postcode.pdf", ms.pdf_stack(
@@ -194,7 +194,7 @@ def test_a_correction_keeps_the_reading_flags_of_the_other_fields(db: object, fo
 def test_evidence_in_a_posted_answer_replaces_the_earlier_document_of_its_kind(db: object, folders: Folders) -> None:
     from ccus.models.tables import Document
 
-    name, kana, born = person()
+    name, kana, born = written_person()
     p1, p2 = ms.pages("W1", ms.worker_values(name, kana, born, applied_on=date(2026, 5, 4)))
     first = intake_file(drop(folders, "with-id.pdf", ms.pdf_stack(
         [ms.scan(p1, seed=51), ms.scan(p2, seed=52), ms.scan(ms.identity_page(name, born), seed=53)])), folders)
@@ -224,7 +224,7 @@ def test_a_mail_case_answered_through_the_internet_api_has_the_new_file_read(
         api: Any, folders: Folders) -> None:
     from ccus.models.tables import Document
 
-    name, kana, born = person()
+    name, kana, born = written_person()
     pages = ms.pages("W1", ms.worker_values(name, kana, born, applied_on=date(2026, 5, 5)))
     first = intake_file(drop(folders, "no-id.pdf", ms.pdf_stack([ms.scan(p, seed=61 + i) for i, p in enumerate(pages)])),
                         folders)

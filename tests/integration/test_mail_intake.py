@@ -22,7 +22,7 @@ from ccus.models.status import PIPELINE_NEXT
 from ccus.models.tables import Application, Document, MailBatch
 from ccus.services import claims, pipeline
 from ccus.services.mail_intake import Folders, drain_inbox, intake_file
-from tests.support.factories import corporate_number, person
+from tests.support.factories import corporate_number, written_person
 
 pytestmark = pytest.mark.integration
 
@@ -96,7 +96,7 @@ def test_scanned_worker_form_is_read_with_an_upside_down_page(db: object, folder
 
 
 def test_stack_with_a_separator_makes_two_cases_and_flags_what_is_wrong(db: object, folders: Folders) -> None:
-    name, kana, born = person()
+    name, kana, born = written_person()
     number = corporate_number()
     last = int(number[-1])
     bad_number = number[:-1] + str(last + 1 if last < 8 else last - 1)  # one digit off: the check fails
@@ -125,7 +125,7 @@ def test_stack_with_a_separator_makes_two_cases_and_flags_what_is_wrong(db: obje
 
 
 def test_same_file_dropped_twice_makes_one_case(db: object, folders: Folders) -> None:
-    name, kana, born = person()
+    name, kana, born = written_person()
     data = ms.pdf_stack([ms.scan(p, seed=7) for p in ms.pages("W1", ms.worker_values(name, kana, born))])
     first = intake_file(drop(folders, "a.pdf", data), folders)
     second = intake_file(drop(folders, "a-again.pdf", data), folders)
@@ -158,7 +158,7 @@ def _bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
 
 
 def test_bad_files_go_to_quarantine_with_a_reason_and_intake_goes_on(db: object, folders: Folders) -> None:
-    name, kana, born = person()
+    name, kana, born = written_person()
     good = ms.jpeg(ms.scan(ms.pages("W1", ms.worker_values(name, kana, born))[0], seed=5))
     cut = _pdf(1)
     bad = {
@@ -192,7 +192,7 @@ def test_bad_files_go_to_quarantine_with_a_reason_and_intake_goes_on(db: object,
 
 
 def test_form_of_an_unknown_version_is_flagged_not_misread(db: object, folders: Folders) -> None:
-    name, kana, born = person()
+    name, kana, born = written_person()
     old = ms.pages("W1", ms.worker_values(name, kana, born), version=9)
     outcome = intake_file(drop(folders, "old-form.pdf", ms.pdf_stack([ms.scan(p, seed=9) for p in old])), folders)
     assert outcome.status == "processed" and len(outcome.cases) == 1
@@ -210,7 +210,7 @@ def test_counter_submission_uses_the_internet_intake_service(db: object) -> None
     from ccus.models.application_types import Channel
     from ccus.services.intake import IncomingFile, submit
 
-    name, kana, born = person()
+    name, kana, born = written_person()
     sample = sa.worker(name=name, kana=kana, birth_date=born)
     result = submit(kind=sample.kind, channel=Channel.COUNTER, declared=sample.data,
                     files=[IncomingFile(f.role, f.filename, f.content_type, f.data) for f in sample.files],
@@ -225,7 +225,7 @@ def test_counter_submission_uses_the_internet_intake_service(db: object) -> None
 def test_the_flow_takes_the_watched_inbox_and_reads_what_it_took(db: object, folders: Folders) -> None:
     from ccus.flows.mail_intake import mail_intake
 
-    name, kana, born = person()
+    name, kana, born = written_person()
     page = ms.pages("W1", ms.worker_values(name, kana, born))[0]
     drop(folders, "desk-scan.jpg", ms.jpeg(ms.scan(page, seed=11)))
     summary = mail_intake(root=str(folders.root), settle_seconds=0)
@@ -241,7 +241,7 @@ def test_unreadable_values_reach_review_with_the_checks_they_prevented_flagged(d
     """A proxy form whose reading, filer ID, employer ID and relation are blank (as paper that
     could not be read leaves them): the consent and duplicate stages do not crash, do not match on
     empty values, and say which check could not be made."""
-    name, kana, born = person()
+    name, kana, born = written_person()
     values = ms.worker_values(name, "", born, employer_business_id="", proxy=("", ""), relation=None)
     consent = ms.consent_values(name, kana, born, "株式会社元請建設", "", "株式会社元請建設")
     stack = [ms.scan(p, seed=20 + i) for i, p in enumerate([*ms.pages("W2", values), *ms.pages("C1", consent)])]

@@ -13,7 +13,7 @@ import pytest
 from ccus import mail_samples as ms
 from ccus.models.forms.catalogue import BY_KEY
 from ccus.services.mail_intake import Folders, intake_file
-from tests.support.factories import person
+from tests.support.factories import written_person
 from tests.support.web import drain_pipeline, new_user, signed_in_page
 from tests.ui.test_review_browser import status_of, wait_for_page_image
 
@@ -25,7 +25,7 @@ A4_MM = (210.0, 297.0)
 def mail_case(tmp_path: Path) -> str:
     """A W1 form scanned nearly straight, its postcode left blank (a flagged field)."""
     folders = Folders(tmp_path / "scanner").create()
-    name, kana, born = person()
+    name, kana, born = written_person()
     p1, p2 = ms.pages("W1", ms.worker_values(name, kana, born, postcode=""))
     path = folders.inbox / "envelope.pdf"
     path.write_bytes(ms.pdf_stack([ms.scan(p1, skew=0.3, seed=1), ms.scan(p2, skew=-0.3, seed=2),
