@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, BackgroundTasks, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ccus.infra.db import unit_of_work
+from ccus.infra.orchestrator import MAIL_DEPLOYMENT, trigger
 from ccus.models.errors import ApplicationInvalid
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
 from ccus.services import billing, disclosure, notifications, portal_auth, renewal, sites
@@ -139,22 +140,25 @@ def request_withdrawal(body: WithdrawalIn, user: BusinessUser) -> dict[str, Any]
 
 
 @router.post("/renewal", status_code=201, summary="更新申請（登録料は新規登録と同額）")
-def request_renewal(user: BusinessUser) -> dict[str, Any]:
+def request_renewal(user: BusinessUser, background: BackgroundTasks) -> dict[str, Any]:
     try:
         filed = lifecycle.request_renewal(user.business_id, actor=user.actor, today=today_jst())
     except lifecycle.RequestRefused as exc:
         raise _refused(exc) from None
+    if filed.created and filed.amount:
+        background.add_task(trigger, MAIL_DEPLOYMENT)  # the payment request mail, now
     return {"application_number": filed.application_number, "status": filed.status, "amount": filed.amount}
 
 
 @router.post("/workers/{worker_id}/card-renewal", status_code=201,
              summary="所属技能者のカード更新申請（更新料は技能者登録料と同額。入金後に新しいカードを発行）")
-def request_card_renewal(worker_id: str, user: BusinessUser) -> dict[str, Any]:
+def request_card_renewal(worker_id: str, user: BusinessUser, background: BackgroundTasks) -> dict[str, Any]:
     try:
         req = renewal.request_card_renewal(worker_id, actor=user.actor, today=today_jst(),
                                            employer_business_id=user.business_id)
     except renewal.CardRenewalRefused as exc:
         raise _refused(exc) from None
+    background.add_task(trigger, MAIL_DEPLOYMENT)  # the request's mail, now
     return {"request_number": req.request_number, "worker_id": worker_id, "amount": req.amount, "status": req.status,
             "message": "カード更新申請を受け付けました。更新申請番号を依頼人名の前に記入してお振込みください。"
             if req.amount and req.status == "awaiting_payment" else "カード更新申請を受け付けました。"}
