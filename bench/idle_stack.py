@@ -35,16 +35,6 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
-def _free_port_base() -> int:
-    from ccus.infra.services.base import port_free
-
-    for attempt in range(200):
-        base = 16500 + ((os.getpid() + attempt) % 150) * 30
-        if all(port_free(p) for p in [*range(base, base + 20), base + 17 + 10000]):
-            return base
-    raise RuntimeError("no free port range for the benchmark stack")
-
-
 def _group(proc: psutil.Process, cmdline: str, worker_pid: int | None) -> str:
     if "postgres" in cmdline or "pginst" in cmdline:
         return "PostgreSQL"
@@ -163,13 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from ccus.infra.orchestrator import deploy_all
-    from ccus.infra.services.base import running_pid
+    from ccus.infra.services.base import free_port_base, running_pid
     from ccus.infra.settings import Settings, reset_settings
     from ccus.infra.stack import SERVICES, service_env, start_stack, stop_stack
 
     saved_env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="ccus-bench-idle-") as home:
-        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=_free_port_base(), DATABASE_URL=None,
+        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=free_port_base(), DATABASE_URL=None,
                             PREFECT_SERVER_DATABASE_CONNECTION_URL=None, S3_ENDPOINT_URL=None,
                             PREFECT_API_URL=None, SMTP_URL=None)
         try:

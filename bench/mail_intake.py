@@ -59,16 +59,6 @@ _ADDRESSES = ("東京都新宿区西新宿2丁目8番1号", "神奈川県横浜�
 _TRADES = ("鉄筋工", "型枠大工", "とび工", "左官", "電工", "配管工", "塗装工", "内装工")
 
 
-def _free_port_base() -> int:
-    from ccus.infra.services.base import port_free
-
-    for attempt in range(200):
-        base = 16000 + ((os.getpid() + attempt) % 200) * 30
-        if all(port_free(p) for p in [*range(base, base + 20), base + 17 + 10000]):
-            return base
-    raise RuntimeError("no free port range for the benchmark stack")
-
-
 # --- the corpus -----------------------------------------------------------------------------------
 
 def _check_digit_insurer(body: str) -> str:
@@ -402,13 +392,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
 
+    from ccus.infra.services.base import free_port_base
     from ccus.infra.settings import Settings, reset_settings
     from ccus.infra.stack import service_env, start_stack, stop_stack
 
     saved_env = dict(os.environ)
     breakdown = Breakdown()
     with tempfile.TemporaryDirectory(prefix="ccus-bench-mail-") as home:
-        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=_free_port_base(), DATABASE_URL=None,
+        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=free_port_base(), DATABASE_URL=None,
                             PREFECT_SERVER_DATABASE_CONNECTION_URL=None, S3_ENDPOINT_URL=None,
                             PREFECT_API_URL=None, SMTP_URL=None)
         try:

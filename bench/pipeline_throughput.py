@@ -61,22 +61,6 @@ out = Console(highlight=False)
 
 # --- the stack, as tests/conftest.py's ``stack`` fixture starts it -------------------------------
 
-def _stack_ports(base: int) -> list[int]:
-    # port_base … +19 and SeaweedFS's admin gRPC (admin port + 10000), as in tests/conftest.py.
-    return [*range(base, base + 20), base + 17 + 10000]
-
-
-def _free_port_base() -> int:
-    """A port base in 16000 … 21970 whose ports are all free (below the ephemeral range)."""
-    from ccus.infra.services.base import port_free
-
-    for attempt in range(200):
-        base = 16000 + ((os.getpid() + attempt) % 200) * 30
-        if all(port_free(port) for port in _stack_ports(base)):
-            return base
-    raise RuntimeError("no free port range for the benchmark stack")
-
-
 # --- sample data: distinct people and businesses ---------------------------------------------------
 
 _KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ"
@@ -449,12 +433,13 @@ def main(argv: list[str] | None = None) -> int:
     half = args.n // 2
     rng = random.Random(args.seed)
 
+    from ccus.infra.services.base import free_port_base
     from ccus.infra.settings import Settings, reset_settings
     from ccus.infra.stack import service_env, start_stack, stop_stack
 
     saved_env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="ccus-bench-") as home:
-        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=_free_port_base(), DATABASE_URL=None,
+        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=free_port_base(), DATABASE_URL=None,
                             PREFECT_SERVER_DATABASE_CONNECTION_URL=None, S3_ENDPOINT_URL=None,
                             PREFECT_API_URL=None, SMTP_URL=None)
         probe = Probe()

@@ -205,14 +205,13 @@ def main() -> None:
     from sqlalchemy import text
 
     from ccus.infra.db import get_engine, migrate
-    from ccus.infra.services.base import port_free
+    from ccus.infra.services.base import free_port_base
     from ccus.infra.services.env import service_env
     from ccus.infra.settings import Settings, reset_settings
     from ccus.infra.stack import start_stack, stop_stack
 
     home = Path(tempfile.mkdtemp(prefix="ccus-bench-"))
-    base = next(b for b in (16000 + ((os.getpid() + i) % 200) * 30 for i in range(200))
-                if all(port_free(p) for p in range(b, b + 20)))
+    base = free_port_base()
     settings = Settings(CCUS_HOME=home, CCUS_PORT_BASE=base, DATABASE_URL=None, S3_ENDPOINT_URL=None,
                         PREFECT_API_URL=None, SMTP_URL=None, PREFECT_SERVER_DATABASE_CONNECTION_URL=None)
     web: subprocess.Popen[bytes] | None = None

@@ -21,31 +21,11 @@ if TYPE_CHECKING:
 STACK_SERVICES = ("postgres", "s3", "smtp", "prefect")
 
 
-def _stack_ports(base: int) -> list[int]:
-    # port_base … +19 (PostgreSQL, S3, Prefect, SMTP, web, worker health, SeaweedFS internals) and
-    # SeaweedFS's admin gRPC, which weed pins at admin port + 10000 (see ccus.infra.services.s3).
-    return [*range(base, base + 20), base + 17 + 10000]
-
-
-def _free_port_base() -> int:
-    """A port base away from the default 15400 whose ports are all free.
-
-    16000 … 21970: every port (admin gRPC included, ≤ 31987) stays below the kernel's ephemeral
-    range (32768+), so an outgoing connection can never take one of them mid-session.
-    """
-    from ccus.infra.services.base import port_free
-
-    for attempt in range(200):
-        base = 16000 + ((os.getpid() + attempt) % 200) * 30
-        if all(port_free(port) for port in _stack_ports(base)):
-            return base
-    raise RuntimeError("no free port range for the test stack")
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of a running embedded stack; ``os.environ`` points at it for the whole session."""
     from ccus.infra.orchestrator import flush_prefect
+    from ccus.infra.services.base import free_port_base
     from ccus.infra.settings import Settings, reset_settings
     from ccus.infra.stack import service_env, start_stack, stop_stack
 
@@ -53,7 +33,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     # Always the embedded servers, whatever DATABASE_URL / PREFECT_API_URL … the shell has.
     settings = Settings(
         CCUS_HOME=home,
-        CCUS_PORT_BASE=_free_port_base(),
+        CCUS_PORT_BASE=free_port_base(),
         DATABASE_URL=None,
         PREFECT_SERVER_DATABASE_CONNECTION_URL=None,
         S3_ENDPOINT_URL=None,

@@ -129,6 +129,25 @@ def service_lock(settings: Settings, name: str) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def stack_ports(base: int) -> list[int]:
+    """The ports a stack on ``base`` listens on: port_base … +19 (PostgreSQL, S3, Prefect, SMTP,
+    web, worker health, SeaweedFS internals) and SeaweedFS's admin gRPC, which weed pins at admin
+    port + 10000 (see ``services.s3``)."""
+    return [*range(base, base + 20), base + 17 + 10000]
+
+
+def free_port_base() -> int:
+    """A port base in 16000 … 21970, away from the default 15400, whose ports are all free: for a
+    second stack beside a running one (tests, benchmarks). Every port (admin gRPC included,
+    ≤ 31987) stays below the kernel's ephemeral range (32768+), so an outgoing connection can never
+    take one of them while the stack runs."""
+    for attempt in range(200):
+        base = 16000 + ((os.getpid() + attempt) % 200) * 30
+        if all(port_free(port) for port in stack_ports(base)):
+            return base
+    raise RuntimeError("no free port range for a second stack (16000 … 21970)")
+
+
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
