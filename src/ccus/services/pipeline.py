@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ccus.infra import s3
 from ccus.infra.attachments import page_images, pdf_text_layer
 from ccus.infra.db import unit_of_work
+from ccus.infra.form_reader import flatten_lighting
 from ccus.infra.ocr import ocr_many
 from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
 from ccus.models.consent import Party, check_employer_consent, check_worker_consent
@@ -103,7 +104,9 @@ def _read_documents(docs: list[Document]) -> dict[int, str]:
             for n, img in enumerate(page_images(data, doc.media_type, dpi=200)):
                 if n >= MAX_OCR_PAGES_PER_DOCUMENT:
                     break
-                images.append(img)
+                # Evened out as the mail channel does: a scan or photo darker towards one edge
+                # read as nothing at all under a global threshold (70 ms a page).
+                images.append(flatten_lighting(img))
                 owners.append(doc.id)
         except Exception as exc:  # noqa: BLE001 - recorded on the case, which is retried
             failed[doc.application_id] = f"{doc.role}: {type(exc).__name__}: {exc}"
