@@ -199,6 +199,12 @@ def test_which_zones_are_read_twice() -> None:
     assert needs_second_reading(f, f.min_confidence) and needs_second_reading(f, SECOND_READING_BELOW - 0.1)
     assert not needs_second_reading(f, f.min_confidence - 1)  # flagged anyway: no need
     assert not needs_second_reading(f, SECOND_READING_BELOW)  # confident enough
+    # The confident misread the bench met (seed 9): a reading's シ read as ン at 88.1, read right
+    # by the second reading; it must be read twice and flagged.
+    kana = BY_KEY["W2"].field("name_kana")
+    assert needs_second_reading(kana, 88.1)
+    r = normalise(kana, Raw("シル ン ヨ サ ア", 88.1, check="シル シ ヨ サ ア", check_confidence=90.5))
+    assert r.status == LOW_CONFIDENCE and "「シルンヨサア」と「シルシヨサア」" in (r.reason or ""), r
 
 
 def test_declared_data_and_flags_from_a_read_form() -> None:
