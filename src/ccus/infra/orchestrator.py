@@ -24,6 +24,20 @@ log = logging.getLogger(__name__)
 PIPELINE_DEPLOYMENT = "process-pipeline/process-pipeline"
 ISSUANCE_DEPLOYMENT = "issue-approved/issue-approved"
 MAIL_DEPLOYMENT = "deliver-mail/deliver-mail"
+CHANGES_DEPLOYMENT = "apply-changes/apply-changes"
+WITHDRAWALS_DEPLOYMENT = "withdrawals/withdrawals"
+
+
+def after_decision(status: str, kind: str) -> str | None:
+    """The deployment that has work once a reviewer's decision left a case in ``status``: an
+    approved registration is issued, an approved change applied, an approved withdrawal carried
+    out; a return or rejection is a notice to send; a first approval waits for the second."""
+    if status == "approved":
+        return {"business_change": CHANGES_DEPLOYMENT, "business_withdrawal": WITHDRAWALS_DEPLOYMENT}.get(
+            kind, ISSUANCE_DEPLOYMENT)
+    if status in ("returned", "rejected"):
+        return MAIL_DEPLOYMENT
+    return None
 
 
 # One flow run drains every waiting case, so a burst of intakes needs one run, not one per case

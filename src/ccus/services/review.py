@@ -54,6 +54,7 @@ class DecisionRefused(Exception):
 class DecisionResult:
     application_number: str
     status: str
+    kind: str
 
 
 def blocking_flags(app: Application) -> list[dict[str, str]]:
@@ -162,4 +163,4 @@ def decide(application_number: str, *, actor: str, decision: Decision, reason: s
         app.decision_reason = reason
         audit(session, actor=actor, action=f"review.{decision.value}", application_id=app.id,
               reason=reason, reason_codes=codes, step=step)
-        return DecisionResult(app.application_number, app.status)
+        return DecisionResult(app.application_number, app.status, app.kind)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ccus.infra.db import unit_of_work
-from ccus.infra.orchestrator import MAIL_DEPLOYMENT, trigger
+from ccus.infra.orchestrator import MAIL_DEPLOYMENT, WITHDRAWALS_DEPLOYMENT, trigger
 from ccus.models.errors import ApplicationInvalid
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
 from ccus.services import billing, disclosure, notifications, portal_auth, renewal, sites
@@ -133,8 +133,9 @@ class WithdrawalIn(BaseModel):
 
 
 @router.post("/withdrawal", status_code=201, summary="事業者退会 → 削除申請（申請番号を返す）")
-def request_withdrawal(body: WithdrawalIn, user: BusinessUser) -> dict[str, Any]:
+def request_withdrawal(body: WithdrawalIn, user: BusinessUser, background: BackgroundTasks) -> dict[str, Any]:
     filed = lifecycle.request_withdrawal(user.business_id, actor=user.actor, reason=body.reason)
+    background.add_task(trigger, WITHDRAWALS_DEPLOYMENT)  # carried out now, not at the next scheduled run
     return {"application_number": filed.application_number, "status": filed.status,
             "message": "削除申請を受け付けました。申請番号をお控えください。"}
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ccus.infra.db import unit_of_work
-from ccus.infra.orchestrator import ISSUANCE_DEPLOYMENT, MAIL_DEPLOYMENT, trigger
+from ccus.infra.orchestrator import after_decision, trigger
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document
 from ccus.review_ui.deps import Reviewer
@@ -69,5 +69,6 @@ def post_decision(application_number: str, body: DecisionIn, staff: Reviewer,
         raise HTTPException(404, detail="該当する申請が見つかりません。") from None
     except DecisionRefused as exc:
         raise HTTPException(409, detail={"code": exc.code, "message": exc.message}) from None
-    background.add_task(trigger, ISSUANCE_DEPLOYMENT if result.status == Status.APPROVED.value else MAIL_DEPLOYMENT)
+    if (deployment := after_decision(result.status, result.kind)) is not None:
+        background.add_task(trigger, deployment)
     return {"application_number": result.application_number, "status": result.status}

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ccus.infra.db import unit_of_work
-from ccus.infra.orchestrator import ISSUANCE_DEPLOYMENT, MAIL_DEPLOYMENT, trigger
+from ccus.infra.orchestrator import after_decision, trigger
 from ccus.models.review_rules import RETURN_REASONS
 from ccus.models.status import Status
 from ccus.review_ui.auth import Form, Reviewer
@@ -73,12 +73,12 @@ def decision(request: Request, number: str, user: Reviewer, form: Form, backgrou
         return refused(request, "該当する申請が見つかりません。", 404)
     except (DecisionRefused, queue.ClaimRefused) as exc:
         return refused(request, exc.message, 409, back=back)
+    if (deployment := after_decision(result.status, result.kind)) is not None:
+        background.add_task(trigger, deployment)
     if result.status == Status.APPROVED.value:
-        background.add_task(trigger, ISSUANCE_DEPLOYMENT)
         done = "approved"
     elif result.status == Status.AWAITING_SECOND_APPROVAL.value:
         done = "first_approved"
     else:
-        background.add_task(trigger, MAIL_DEPLOYMENT)
         done = "returned" if result.status == Status.RETURNED.value else "rejected"
     return see_other(f"{back}?done={done}")
