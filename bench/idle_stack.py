@@ -154,14 +154,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from ccus.infra.orchestrator import deploy_all
     from ccus.infra.services.base import free_port_base, running_pid
-    from ccus.infra.settings import Settings, reset_settings
+    from ccus.infra.settings import embedded_settings, reset_settings
     from ccus.infra.stack import SERVICES, service_env, start_stack, stop_stack
 
     saved_env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="ccus-bench-idle-") as home:
-        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=free_port_base(), DATABASE_URL=None,
-                            PREFECT_SERVER_DATABASE_CONNECTION_URL=None, S3_ENDPOINT_URL=None,
-                            PREFECT_API_URL=None, SMTP_URL=None)
+        settings = embedded_settings(Path(home), free_port_base())
         try:
             err.print(f"[bold]the whole stack[/] in {home}, port base {settings.port_base}")
             start_stack(settings, services=SERVICES, progress=True)

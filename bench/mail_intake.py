@@ -393,15 +393,13 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
 
     from ccus.infra.services.base import free_port_base
-    from ccus.infra.settings import Settings, reset_settings
+    from ccus.infra.settings import embedded_settings, reset_settings
     from ccus.infra.stack import service_env, start_stack, stop_stack
 
     saved_env = dict(os.environ)
     breakdown = Breakdown()
     with tempfile.TemporaryDirectory(prefix="ccus-bench-mail-") as home:
-        settings = Settings(CCUS_HOME=Path(home), CCUS_PORT_BASE=free_port_base(), DATABASE_URL=None,
-                            PREFECT_SERVER_DATABASE_CONNECTION_URL=None, S3_ENDPOINT_URL=None,
-                            PREFECT_API_URL=None, SMTP_URL=None)
+        settings = embedded_settings(Path(home), free_port_base())
         try:
             err.print(f"[bold]generating[/] {2 * args.apps + 2} applications (degraded 300-dpi scans) …")
             t = time.perf_counter()

@@ -207,13 +207,12 @@ def main() -> None:
     from ccus.infra.db import get_engine, migrate
     from ccus.infra.services.base import free_port_base
     from ccus.infra.services.env import service_env
-    from ccus.infra.settings import Settings, reset_settings
+    from ccus.infra.settings import embedded_settings, reset_settings
     from ccus.infra.stack import start_stack, stop_stack
 
     home = Path(tempfile.mkdtemp(prefix="ccus-bench-"))
     base = free_port_base()
-    settings = Settings(CCUS_HOME=home, CCUS_PORT_BASE=base, DATABASE_URL=None, S3_ENDPOINT_URL=None,
-                        PREFECT_API_URL=None, SMTP_URL=None, PREFECT_SERVER_DATABASE_CONNECTION_URL=None)
+    settings = embedded_settings(home, base)
     web: subprocess.Popen[bytes] | None = None
     try:
         start_stack(settings, services=("postgres",), progress=True)

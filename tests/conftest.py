@@ -26,20 +26,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of a running embedded stack; ``os.environ`` points at it for the whole session."""
     from ccus.infra.orchestrator import flush_prefect
     from ccus.infra.services.base import free_port_base
-    from ccus.infra.settings import Settings, reset_settings
+    from ccus.infra.settings import embedded_settings, reset_settings
     from ccus.infra.stack import service_env, start_stack, stop_stack
 
     home = tmp_path_factory.mktemp("ccus-home")
     # Always the embedded servers, whatever DATABASE_URL / PREFECT_API_URL … the shell has.
-    settings = Settings(
-        CCUS_HOME=home,
-        CCUS_PORT_BASE=free_port_base(),
-        DATABASE_URL=None,
-        PREFECT_SERVER_DATABASE_CONNECTION_URL=None,
-        S3_ENDPOINT_URL=None,
-        PREFECT_API_URL=None,
-        SMTP_URL=None,
-    )
+    settings = embedded_settings(home, free_port_base())
     saved_env = dict(os.environ)
     try:
         with contextlib.ExitStack() as cleanup:

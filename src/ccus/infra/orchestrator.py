@@ -32,10 +32,13 @@ def after_decision(status: str, kind: str) -> str | None:
     """The deployment that has work once a reviewer's decision left a case in ``status``: an
     approved registration is issued, an approved change applied, an approved withdrawal carried
     out; a return or rejection is a notice to send; a first approval waits for the second."""
-    if status == "approved":
-        return {"business_change": CHANGES_DEPLOYMENT, "business_withdrawal": WITHDRAWALS_DEPLOYMENT}.get(
-            kind, ISSUANCE_DEPLOYMENT)
-    if status in ("returned", "rejected"):
+    from ccus.models.lifecycle import LifecycleKind
+    from ccus.models.status import Status
+
+    if status == Status.APPROVED.value:
+        return {LifecycleKind.BUSINESS_CHANGE.value: CHANGES_DEPLOYMENT,
+                LifecycleKind.BUSINESS_WITHDRAWAL.value: WITHDRAWALS_DEPLOYMENT}.get(kind, ISSUANCE_DEPLOYMENT)
+    if status in (Status.RETURNED.value, Status.REJECTED.value):
         return MAIL_DEPLOYMENT
     return None
 

@@ -131,5 +131,13 @@ def get_settings() -> Settings:
     return Settings()
 
 
+def embedded_settings(home: Path, port_base: int) -> Settings:
+    """Settings of an embedded stack of its own in ``home`` on ``port_base`` (tests, benchmarks),
+    whatever DATABASE_URL, PREFECT_API_URL … the environment has."""
+    return Settings(CCUS_HOME=home, CCUS_PORT_BASE=port_base, DATABASE_URL=None,
+                    PREFECT_SERVER_DATABASE_CONNECTION_URL=None, S3_ENDPOINT_URL=None, PREFECT_API_URL=None,
+                    SMTP_URL=None)
+
+
 def reset_settings() -> None:
     get_settings.cache_clear()

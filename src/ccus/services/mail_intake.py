@@ -141,6 +141,17 @@ class Outcome:
 
 # --- one file ---------------------------------------------------------------------------------
 
+def _receive(path: Path, folders: Folders | None, name: str | None
+             ) -> tuple[Folders, str, bytes, str, Outcome | None]:
+    """A file as it arrives: its folders (created), name (default: its name now), bytes and
+    SHA-256, and its outcome if the same bytes came before (see :func:`_taken_before`)."""
+    folders = (folders or Folders(intake_root())).create()
+    name = name or path.name
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    return folders, name, data, sha, _taken_before(path, folders, sha, name, data)
+
+
 def _taken_before(path: Path, folders: Folders, sha: str, name: str, data: bytes) -> Outcome | None:
     """The outcome of a file whose exact bytes came before: taken in (moved to processed, with a
     note naming its cases) or quarantined (quarantined again, with the first reason). None if new."""
@@ -171,11 +182,7 @@ def intake_file(path: Path, folders: Folders | None = None, *, actor: str = ACTO
     """Take one scanned file in (see the module's docstring). Raises only when the stack is down
     (S3, database): the file then stays where it is, to be taken again. ``name`` is the file's
     name as the scanner gave it (default: its name now)."""
-    folders = (folders or Folders(intake_root())).create()
-    name = name or path.name
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    taken = _taken_before(path, folders, sha, name, data)
+    folders, name, data, sha, taken = _receive(path, folders, name)
     if taken is not None:
         return taken
 
@@ -384,11 +391,7 @@ def intake_answer(path: Path, application_number: str, folders: Folders | None =
     the extract stage then reads the answer and merges it (services/mail_answers.py). The person
     opening the post knows the case from the return notice sent back with the answer. A case
     that is not a returned mail case is refused: the file stays where it is."""
-    folders = (folders or Folders(intake_root())).create()
-    name = name or path.name
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    taken = _taken_before(path, folders, sha, name, data)
+    folders, name, data, sha, taken = _receive(path, folders, name)
     if taken is not None:
         return taken
     with unit_of_work() as session:
