@@ -177,6 +177,15 @@ def fetch(uri: str, out: Path) -> None:
     console.print(f"wrote {out}")
 
 
+@app.command()
+def routes() -> None:
+    """Print the route × role table (Markdown) read from the web app's own routes (README's security section)."""
+    from ccus.review_ui.access import markdown_table
+    from ccus.review_ui.app import create_app
+
+    print(markdown_table(create_app()))
+
+
 @token_app.command("add")
 def token_add(actor: str, role: Annotated[str, typer.Option()] = "reviewer") -> None:
     """Create a bearer token for a staff member (printed once; stored hashed)."""

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from ccus.review_ui.access import STAFF_ROLES, declares
 from ccus.services import accounts
 from ccus.services.accounts import SignedIn
 
@@ -31,6 +32,7 @@ class CsrfFailed(Exception):
     """A form without the session's CSRF token."""
 
 
+@declares(*STAFF_ROLES)
 def signed_in(request: Request) -> SignedIn:
     token = request.cookies.get(SESSION_COOKIE)
     user = accounts.resolve(token) if token else None
@@ -41,6 +43,7 @@ def signed_in(request: Request) -> SignedIn:
 
 
 def role(*roles: str) -> Any:
+    @declares(*roles)
     async def check(user: Annotated[SignedIn, Depends(signed_in)]) -> SignedIn:  # no I/O: no thread hop
         if user.role not in roles:
             raise Forbidden()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, status
 
+from ccus.review_ui.access import BUSINESS, BUSINESS_INITIAL, declares
 from ccus.services.portal_auth import PortalUser, resolve
 
 
@@ -16,6 +17,7 @@ def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
     return authorization.split(" ", 1)[1].strip()
 
 
+@declares(BUSINESS, BUSINESS_INITIAL)
 def _any_scope(token: Annotated[str, Depends(bearer)]) -> PortalUser:
     user = resolve(token)
     if user is None:
@@ -24,6 +26,7 @@ def _any_scope(token: Annotated[str, Depends(bearer)]) -> PortalUser:
     return user
 
 
+@declares(BUSINESS)
 def _full(user: Annotated[PortalUser, Depends(_any_scope)]) -> PortalUser:
     if user.scope != "full":
         raise HTTPException(status.HTTP_403_FORBIDDEN,

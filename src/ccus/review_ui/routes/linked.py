@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, status
 from pydantic import BaseModel, Field
 
+from ccus.review_ui.access import LINKED_SYSTEM, declares
 from ccus.services import attendance
 from ccus.services.clock import today_jst
 
 router = APIRouter(prefix="/api/v1/linked", tags=["linked"])
 
 
+@declares(LINKED_SYSTEM)
 def linked_system(x_api_key: Annotated[str | None, Header()] = None,
                   authorization: Annotated[str | None, Header()] = None) -> str:
     key = x_api_key or (authorization.split(" ", 1)[1].strip()

@@ -63,7 +63,7 @@ def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str]
 
 
 @router.post("/sign-out", summary="ログアウト")
-def sign_out(token: Token) -> dict[str, str]:
+def sign_out(token: Token, user: AnyPortalUser) -> dict[str, str]:
     portal_auth.sign_out(token)
     return {"message": "ログアウトしました。"}
 

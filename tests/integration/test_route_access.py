@@ -1,0 +1,91 @@
+"""The route × role table is true: every route refuses each caller its table does not name, and
+lets the callers it names past its checks (GET routes: no side effects), on the real stack."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ccus.review_ui import access
+from ccus.review_ui.app import create_app
+from ccus.services import attendance, staff
+from tests.support import lifecycle as make
+from tests.support.web import new_user, sign_in
+
+pytestmark = pytest.mark.integration
+
+CALLERS = (*access.STAFF_ROLES, access.BUSINESS, access.BUSINESS_INITIAL, access.LINKED_SYSTEM, "nobody")
+
+
+def _fill(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+@pytest.fixture(scope="module")
+def clients(db: Any) -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]]:
+    """One client per caller: a staff session cookie and bearer token, a portal token, a linked key."""
+    app = create_app()
+    made: dict[str, tuple[TestClient, dict[str, str]]] = {}
+    for role in access.STAFF_ROLES:
+        client = TestClient(app)
+        username = new_user(role)
+        assert sign_in(client, username).status_code == 303
+        made[role] = (client, {"Authorization": f"Bearer {staff.issue_token(username, role)}"})
+    for caller, must_change in ((access.BUSINESS, False), (access.BUSINESS_INITIAL, True)):
+        biz = make.business(must_change=must_change)
+        client = TestClient(app)
+        r = client.post("/api/v1/portal/sign-in", json={"login_id": biz.business_id, "password": make.PASSWORD})
+        assert r.status_code == 200, r.text
+        made[caller] = (client, {"Authorization": f"Bearer {r.json()['token']}"})
+    key = attendance.register_system("ルート検査システム").api_key
+    made[access.LINKED_SYSTEM] = (TestClient(app), {"X-API-Key": key})
+    made["nobody"] = (TestClient(app), {})
+    yield made
+    for client, _ in made.values():
+        client.close()
+
+
+def _guarded_rows() -> list[access.RouteAccess]:
+    return [row for row in access.route_table(create_app()) if row.roles is not None]
+
+
+def _refused(response: Any) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    # A staff screen without a session sends the browser to the sign-in page.
+    return response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_route_refuses_the_callers_its_table_does_not_name(
+        clients: dict[str, tuple[TestClient, dict[str, str]]], caller: str) -> None:
+    client, headers = clients[caller]
+    let_through = []
+    checked = 0
+    for row in _guarded_rows():
+        if caller in (row.roles or ()):
+            continue
+        checked += 1
+        r = client.request(row.method, _fill(row.path), headers=headers, follow_redirects=False)
+        if not _refused(r):
+            let_through.append(f"{row.method} {row.path} → {r.status_code}")
+    assert checked > 0
+    assert let_through == []
+
+
+@pytest.mark.parametrize("caller", [c for c in CALLERS if c != "nobody"])
+def test_get_routes_let_the_callers_their_table_names_past_the_checks(
+        clients: dict[str, tuple[TestClient, dict[str, str]]], caller: str) -> None:
+    client, headers = clients[caller]
+    stopped = []
+    for row in _guarded_rows():
+        if row.method != "GET" or caller not in (row.roles or ()):
+            continue
+        r = client.get(_fill(row.path), headers=headers, follow_redirects=False)
+        if _refused(r):
+            stopped.append(f"{row.method} {row.path} → {r.status_code}")
+    assert stopped == []
