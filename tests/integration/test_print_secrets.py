@@ -10,6 +10,7 @@ not greppable even then: the PDF's text is compressed.)"""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -128,3 +129,14 @@ def test_print_done_leaves_no_secret_of_a_postcard_or_card_order_in_the_s3_data_
     # Nor can the print shop fetch a printed batch again.
     again = CliRunner().invoke(cli, ["fetch", s3.uri(postcards.s3_key), str(tmp_path / "again.pdf")])
     assert again.exit_code != 0
+
+
+def test_a_hyperlink_formula_as_a_workers_name_reaches_the_card_manifest_neutralised(db: Any) -> None:
+    hostile = '=HYPERLINK("http://x","y")'
+    _, kana, born = person()
+    app_id = _issue(samples.worker(name=hostile, kana=kana, birth_date=born, email=None))
+    assert printing.make_batch("card_order")
+    manifest = s3.get_bytes(_batch_of(app_id).manifest_key).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(manifest)))
+    assert ["'" + hostile] in [row[3:4] for row in rows]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -28,6 +28,7 @@ from ccus.infra.card_pdf import merge_pdfs
 from ccus.infra.db import unit_of_work
 from ccus.infra.postcard_pdf import postcard_manifest_csv
 from ccus.models.billing_tables import PrintBatch
+from ccus.models.spreadsheet_cells import neutralise_row
 from ccus.models.tables import Application, Business, PrintJob
 
 JST = timezone(timedelta(hours=9))
@@ -119,8 +120,8 @@ def _card_manifest(number: str, orders: list[dict[str, object]]) -> bytes:
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(("batch_id", "seq", "worker_id", "name", "level", "colour", "expires_on", "reissue"))
     for seq, o in enumerate(orders, 1):
-        w.writerow((number, seq, o["worker_id"], o["name"], o["level"], o["colour"], o["expires_on"],
-                    "yes" if o.get("reissue") else "no"))
+        w.writerow(neutralise_row((number, seq, o["worker_id"], o["name"], o["level"], o["colour"], o["expires_on"],
+                                   "yes" if o.get("reissue") else "no")))
     return out.getvalue().encode("utf-8-sig")
 
 
