@@ -166,14 +166,20 @@ def demo(keep_running: Annotated[bool, typer.Option(help="Leave the stack runnin
 
 @app.command()
 def fetch(uri: str, out: Path) -> None:
-    """Copy a stored object (s3://bucket/key, as printed by the demo) to a local file."""
-    from ccus.infra import s3
+    """Copy a stored object (s3://bucket/key, as printed by the demo) to a local file; a sealed print
+    file (postcards, card orders, previews) is decrypted with its key from the database."""
+    from ccus.services.printing import PrintFileGone, read_print_file
 
     settings = _env()
     prefix = f"s3://{settings.s3_bucket}/"
     if not uri.startswith(prefix):
         raise typer.BadParameter(f"expected {prefix}…")
-    out.write_bytes(s3.get_bytes(uri[len(prefix):]))
+    try:
+        data = read_print_file(uri[len(prefix):])
+    except PrintFileGone as exc:
+        console.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from None
+    out.write_bytes(data)
     console.print(f"wrote {out}")
 
 
@@ -235,12 +241,13 @@ def user_add(
 
 @print_app.command("done")
 def print_done(batch_number: str) -> None:
-    """The print shop has printed a batch: delete its secret-bearing files, keep the manifest."""
+    """The print shop has printed a batch: delete its secret-bearing files and destroy their key
+    (crypto-shredding), keep the manifest."""
     from ccus.services.printing import mark_printed
 
     _env()
     done = mark_printed(batch_number)
-    console.print(f"{batch_number}: {'secrets deleted, manifest kept' if done else 'already marked printed'}")
+    console.print(f"{batch_number}: {'secrets deleted and their key destroyed, manifest kept' if done else 'already marked printed'}")
 
 
 @cards_app.command("reissue")

@@ -21,6 +21,7 @@ from ccus.infra.security import verify_secret
 from ccus.infra.services.smtp import read_maildir
 from ccus.models.tables import AdminId, Application, Business, Credential, Outbox, PrintJob
 from ccus.services import issuance, mail, payments
+from ccus.services.printing import read_print_file
 from tests.e2e.test_slice import decide, pay, run_pipeline, status, submit
 from tests.support.factories import corporate_number
 
@@ -143,5 +144,5 @@ def test_killed_print_batch_run_puts_each_postcard_in_exactly_one_batch(
     import pdfplumber
 
     for batch in batches.values():
-        with pdfplumber.open(io.BytesIO(s3.get_bytes(batch.s3_key))) as pdf:
+        with pdfplumber.open(io.BytesIO(read_print_file(batch.s3_key))) as pdf:
             assert len(pdf.pages) == 2 * batch.items

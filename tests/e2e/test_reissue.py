@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from ccus import sample_applications as samples
-from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.infra.security import verify_secret
 from ccus.models.billing_tables import CardReissue, PrintBatch
 from ccus.models.tables import Application, Card, Credential, PrintJob, Worker
 from ccus.services import payments, reissue
+from ccus.services.printing import read_print_file
 from tests.e2e.test_slice import approve_pay_issue, register_business, run_issuance, run_pipeline, submit
 from tests.support.factories import person
 
@@ -60,7 +60,7 @@ def test_lost_card_is_reissued_once_after_payment(api: Any, reviewer_token: str)
         batch = session.get(PrintBatch, job.batch_id)
         cred = session.scalars(select(Credential).where(Credential.subject_id == worker.worker_id)).one()
     assert batch is not None
-    orders = [json.loads(line) for line in s3.get_bytes(batch.s3_key).decode().splitlines()]
+    orders = [json.loads(line) for line in read_print_file(batch.s3_key).decode().splitlines()]
     [order] = [o for o in orders if o["card_id"] == new.id]
     assert order["reissue"] is True and order["worker_id"] == worker.worker_id
     assert verify_secret(cred.security_code_hash, order["security_code"])

@@ -21,6 +21,7 @@ from ccus.models.billing_tables import Charge, PrintBatch
 from ccus.models.identifiers import registry_id_from_serial, registry_id_is_valid
 from ccus.models.tables import AdminId, Application, Business, Card, Credential, Outbox, PrintJob, Worker
 from ccus.services.payments import import_payments
+from ccus.services.printing import read_print_file
 from tests.support.factories import corporate_number, person
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -125,7 +126,7 @@ def test_business_is_issued_ids_credentials_two_mails_and_a_postcard(api: Any, r
 
     assert job.status == "purged" and not s3.exists(job.s3_key)  # the per-case copy with secrets is gone
     batch = session_get_batch(job.batch_id)
-    pdf = s3.get_bytes(batch.s3_key)
+    pdf = read_print_file(batch.s3_key)  # as the print shop reads it (sealed in S3)
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         text = "".join(p.extract_text() or "" for p in doc.pages)
     assert business_id in text and password in text
@@ -167,7 +168,7 @@ def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, review
             job = session.scalars(select(PrintJob).where(PrintJob.card_id == card.id)).one()
             batch = session.get(PrintBatch, job.batch_id)
             assert batch is not None and job.status == "purged"
-            assert worker.worker_id in s3.get_bytes(batch.s3_key).decode()
+            assert worker.worker_id in read_print_file(batch.s3_key).decode()
     # Payment request, ID notice, password notice. (The proxy worker has no email: the filing
     # business receives the notices.)
     assert len(mails_to(db, "worker-e2e@example.jp")) == 3

@@ -1,5 +1,6 @@
 """The registry view through the portal enforces the disclosure table: positions come from the
-sites' construction structure; 開示設定 opens items to その他事業者 only."""
+sites' construction structure (relations the lower business confirmed); 開示設定 opens items to
+その他事業者 only."""
 
 from __future__ import annotations
 
@@ -18,10 +19,14 @@ def test_positions_and_disclosure_settings_decide_what_each_business_sees(api: A
     h = {b.business_id: signed_in(api, b) for b in (prime, sub1, sub2, other)}
     site = api.post("/api/v1/portal/sites", headers=h[prime.business_id], json={"name": "霞が関ビル新築工事"})
     site_id = site.json()["site_id"]
-    assert api.post(f"/api/v1/portal/sites/{site_id}/contracts", headers=h[prime.business_id],
-                    json={"business_id": sub1.business_id}).status_code == 201
-    assert api.post(f"/api/v1/portal/sites/{site_id}/contracts", headers=h[sub1.business_id],
-                    json={"business_id": sub2.business_id}).status_code == 201
+    # Each relation is requested by the upper business and accepted by the lower one itself.
+    for upper, lower in ((prime, sub1), (sub1, sub2)):
+        asked = api.post(f"/api/v1/portal/sites/{site_id}/contracts", headers=h[upper.business_id],
+                         json={"business_id": lower.business_id})
+        assert asked.status_code == 201 and asked.json()["status"] == "pending", asked.text
+        accepted = api.post(f"/api/v1/portal/contracts/{asked.json()['contract_id']}/accept",
+                            headers=h[lower.business_id])
+        assert accepted.status_code == 200 and accepted.json()["status"] == "confirmed", accepted.text
     # Only a business on the site adds under itself.
     assert api.post(f"/api/v1/portal/sites/{site_id}/contracts", headers=h[other.business_id],
                     json={"business_id": other.business_id}).status_code == 403

@@ -37,6 +37,7 @@ from ccus.models.postal_barcode import (
     normalize_postcode,
     symbol_bars,
 )
+from ccus.models.spreadsheet_cells import neutralise_row
 
 __all__ = [
     "BARCODE_GEOMETRY_MM",
@@ -408,13 +409,14 @@ class ManifestEntry(Protocol):
 
 def postcard_manifest_csv(batch_id: str, postcards: Sequence[ManifestEntry]) -> bytes:
     """The record of a print batch: UTF-8 with BOM (opens in Excel), one row per postcard in
-    print order. Never contains the initial password or the security code."""
+    print order, every cell safe to open there (models/spreadsheet_cells.py). Never contains the
+    initial password or the security code."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(MANIFEST_COLUMNS)
     for seq, card in enumerate(postcards, 1):
         postcode = normalize_postcode(card.postcode)
-        writer.writerow(
+        writer.writerow(neutralise_row(
             (
                 batch_id,
                 seq,
@@ -425,5 +427,5 @@ def postcard_manifest_csv(batch_id: str, postcards: Sequence[ManifestEntry]) -> 
                 card.recipient_name,
                 customer_barcode_data(card.postcode, card.address),
             )
-        )
+        ))
     return out.getvalue().encode("utf-8-sig")

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -85,6 +86,9 @@ class PrintBatch(Base):
     kind: Mapped[str] = mapped_column(String(20))
     s3_key: Mapped[str] = mapped_column(String(200))
     manifest_key: Mapped[str] = mapped_column(String(200))
+    # The AES-256 key its secret-bearing files are sealed with (infra/sealed.py); destroyed (NULL)
+    # when the batch is printed. The manifest holds no secret and is stored as it is.
+    data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     items: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), server_default="ready")
     created_at: Mapped[datetime] = mapped_column(server_default=_now())

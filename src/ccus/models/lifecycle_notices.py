@@ -129,3 +129,16 @@ def card_renewed(worker_name: str, worker_id: str, expires_on: date) -> tuple[st
         f"建設キャリアアップカードを更新しました。新しいカードの有効期限は{_date_jp(expires_on)}です。"
         "新しいカードは登録住所へお送りします（裏面に新しいセキュリティコードが記載されています）。",
     )
+
+
+def contract_requested(trade_name: str, site_name: str, site_id: str, upper_trade_name: str,
+                       upper_business_id: str) -> tuple[str, str]:
+    """施工体制への登録依頼: an upper business asks to place the addressee under it on a site."""
+    return _subject("施工体制への登録依頼のお知らせ", f"現場ID：{site_id}"), _body(
+        _addressee(trade_name),
+        "次の事業者から、現場の施工体制に貴社を下位の事業者として登録する依頼がありました。",
+        f"■現場：{site_name}（現場ID：{site_id}）\n■依頼元：{upper_trade_name}（事業者ID：{upper_business_id}）",
+        "承諾すると、依頼元およびその上位の事業者に、貴社の事業者情報と所属技能者の情報が開示されます。"
+        "事業者ポータルの「施工体制の登録依頼」から承諾または辞退してください。"
+        "心当たりのない依頼は承諾しないでください。",
+    )

@@ -88,7 +88,10 @@ class Site(Base):
 
 
 class SiteContract(Base):
-    """施工体制: a business working on a site under ``upper_business_pk`` (its 上位事業者)."""
+    """施工体制: a business working on a site under ``upper_business_pk`` (its 上位事業者).
+
+    The upper one requests it (``pending``); only the lower business itself confirms or declines
+    it. Only a ``confirmed`` relation places a business on the site or opens its data upwards."""
 
     __tablename__ = "site_contracts"
 
@@ -96,8 +99,15 @@ class SiteContract(Base):
     site_pk: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
     upper_business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
+    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    requested_at: Mapped[datetime] = mapped_column(server_default=_now())
+    decided_at: Mapped[datetime | None] = mapped_column()
 
-    __table_args__ = (UniqueConstraint("site_pk", "business_pk", name="uq_site_contracts_site_business"),)
+    __table_args__ = (
+        UniqueConstraint("site_pk", "business_pk", name="uq_site_contracts_site_business"),
+        CheckConstraint("status IN ('pending','confirmed','declined')", name="status"),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided"),
+    )
 
 
 class LinkedSystem(Base):

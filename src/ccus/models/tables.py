@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -250,7 +251,7 @@ class Card(Base):
 
 class PrintJob(Base):
     """印刷物: one case's crimped postcard or card order, rendered when its secrets are drawn and
-    later merged into exactly one print batch (``batch_id``)."""
+    later merged into exactly one print batch (``batch_id``). Its files are stored sealed."""
 
     __tablename__ = "print_jobs"
 
@@ -260,6 +261,8 @@ class PrintJob(Base):
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
     card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
     s3_key: Mapped[str] = mapped_column(String(200))
+    # The AES-256 key its files are sealed with (infra/sealed.py); NULL once they are in a batch.
+    data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(20), server_default="rendered")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batches.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())

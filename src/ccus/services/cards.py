@@ -1,7 +1,8 @@
 """Card orders (カード発注): what the card maker receives for one card, with a face preview.
 
 The order carries the security code printed on the card's back, so it is a secret-bearing carrier:
-stored per card until it is merged into a print batch (services/printing), then deleted.
+stored per card, sealed under the print job's data key (infra/sealed.py), until it is merged into a
+print batch (services/printing), then deleted and its key destroyed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ccus.infra import s3
+from ccus.infra import s3, sealed
 from ccus.infra.card_pdf import CardFace, render_card_preview
 from ccus.models.application_types import DocumentRole
 from ccus.models.tables import Card, Document, PrintJob, Worker
@@ -39,15 +40,15 @@ def store_card_order(session: Session, card: Card, worker: Worker, code: str, ge
         "first_registration_year": first_year.year, "expires_on": card.expires_on.isoformat(),
         "photo_s3_key": photo_key, "security_code": code, "reissue": reissue,
     }
-    key = f"card-orders/card-{card.id}/g{generation}.json"
-    s3.put_bytes(key, json.dumps(order, ensure_ascii=False, indent=2).encode(), "application/json")
+    key, data_key = f"card-orders/card-{card.id}/g{generation}.json", sealed.new_data_key()
+    sealed.put(key, json.dumps(order, ensure_ascii=False, indent=2).encode(), data_key)
     preview = render_card_preview(CardFace(
         worker_id=worker.worker_id, name=worker.name, name_kana=worker.name_kana, birth_date=worker.birth_date,
         expires_on=card.expires_on, first_registration_year=first_year.year, level=card.level,
         security_code=code, photo_jpeg=photo))
-    s3.put_bytes(preview_key(key), preview, "application/pdf")
+    sealed.put(preview_key(key), preview, data_key)
     stmt = insert(PrintJob).values(effect_key=f"card:{card.id}:order", kind="card_order",
-                                   application_id=card.application_id, card_id=card.id, s3_key=key)
-    session.execute(stmt.on_conflict_do_update(index_elements=["effect_key"], set_={"s3_key": key},
+                                   application_id=card.application_id, card_id=card.id, s3_key=key, data_key=data_key)
+    session.execute(stmt.on_conflict_do_update(index_elements=["effect_key"], set_={"s3_key": key, "data_key": data_key},
                                                where=PrintJob.status == "rendered"))
     return key

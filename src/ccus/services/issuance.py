@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ccus.infra import faults, s3
+from ccus.infra import faults, sealed
 from ccus.infra.db import unit_of_work
 from ccus.infra.postcard_pdf import PostcardContent, render_postcard_batch
 from ccus.infra.security import hash_secret, new_initial_password, new_security_code
@@ -183,10 +183,12 @@ def _store_secrets(session: Session, subject_id: str, kind: str, password: str, 
     return int(generation)
 
 
-def _upsert_print_job(session: Session, *, effect_key: str, kind: str, app_id: int, key: str) -> None:
-    stmt = insert(PrintJob).values(effect_key=effect_key, kind=kind, application_id=app_id, s3_key=key)
+def _upsert_print_job(session: Session, *, effect_key: str, kind: str, app_id: int, key: str,
+                      data_key: bytes) -> None:
+    stmt = insert(PrintJob).values(effect_key=effect_key, kind=kind, application_id=app_id, s3_key=key,
+                                   data_key=data_key)
     session.execute(stmt.on_conflict_do_update(
-        index_elements=["effect_key"], set_={"s3_key": key},
+        index_elements=["effect_key"], set_={"s3_key": key, "data_key": data_key},
         where=PrintJob.status == "rendered",
     ))
 
@@ -221,9 +223,10 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
         generation = _store_secrets(session, issued.registry_id, "business" if is_business else "worker",
                                     password, code)
         if is_business:
-            key = f"postcards/{app_number}/g{generation}.pdf"
-            s3.put_bytes(key, _postcard(app, issued, password, code), "application/pdf")
-            _upsert_print_job(session, effect_key=f"{app_number}:postcard", kind="postcard", app_id=app.id, key=key)
+            key, data_key = f"postcards/{app_number}/g{generation}.pdf", sealed.new_data_key()
+            sealed.put(key, _postcard(app, issued, password, code), data_key)
+            _upsert_print_job(session, effect_key=f"{app_number}:postcard", kind="postcard", app_id=app.id, key=key,
+                              data_key=data_key)
         else:
             card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
             worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one()

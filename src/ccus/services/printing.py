@@ -5,7 +5,11 @@ and becomes ``final`` once they are delivered. A batch run takes the final carri
 batch yet (``FOR UPDATE SKIP LOCKED``), merges them page by page into one PDF (no re-rendering:
 the secrets are no longer known), writes the print shop's manifest (no secrets), and records the
 batch and its members in one transaction. Only after that commit are the per-case files, which
-hold plaintext secrets, deleted; a run that dies in between leaves them to the next run's sweep.
+hold the secrets, deleted; a run that dies in between leaves them to the next run's sweep.
+
+Every secret-bearing file is sealed (infra/sealed.py): a per-case file under its print job's data
+key, a batch's files under the batch's key. Deleting the files destroys their keys too, so the
+bytes an S3 delete leaves on the server's disk can never be read (crypto-shredding).
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ccus.infra import faults, s3
+from ccus.infra import faults, s3, sealed
 from ccus.infra.card_pdf import merge_pdfs
 from ccus.infra.db import unit_of_work
 from ccus.infra.postcard_pdf import postcard_manifest_csv
 from ccus.models.billing_tables import PrintBatch
+from ccus.models.spreadsheet_cells import neutralise_row
 from ccus.models.tables import Application, Business, PrintJob
 
 JST = timezone(timedelta(hours=9))
@@ -57,25 +62,26 @@ def make_batch(kind: str, *, limit: int = 500) -> str | None:
         serial = session.execute(text("SELECT nextval('print_batch_serial')")).scalar_one()
         number = f"{KINDS[kind]}{datetime.now(JST):%Y%m%d}-{serial:05d}"
         prefix = f"print-batches/{number}"
+        data_key = sealed.new_data_key()
         if kind == "postcard":
-            pdf = merge_pdfs([s3.get_bytes(j.s3_key) for j in jobs])
+            pdf = merge_pdfs([_job_file(j, j.s3_key) for j in jobs])
             rows = _postcard_rows(session, jobs)
             manifest = postcard_manifest_csv(number, rows)
             body_key = f"{prefix}/postcards.pdf"
-            s3.put_bytes(body_key, pdf, "application/pdf")
+            sealed.put(body_key, pdf, data_key)
         else:
-            orders = [json.loads(s3.get_bytes(j.s3_key)) for j in jobs]
+            orders = [json.loads(_job_file(j, j.s3_key)) for j in jobs]
             body = "\n".join(json.dumps(o, ensure_ascii=False) for o in orders).encode() + b"\n"
             body_key = f"{prefix}/card-orders.jsonl"
-            s3.put_bytes(body_key, body, "application/x-ndjson")
-            s3.put_bytes(f"{prefix}/card-previews.pdf",
-                         merge_pdfs([s3.get_bytes(preview_key(j.s3_key)) for j in jobs]), "application/pdf")
+            sealed.put(body_key, body, data_key)
+            sealed.put(batch_previews_key(number),
+                       merge_pdfs([_job_file(j, preview_key(j.s3_key)) for j in jobs]), data_key)
             manifest = _card_manifest(number, orders)
         manifest_key = f"{prefix}/manifest.csv"
         s3.put_bytes(manifest_key, manifest, "text/csv")
         faults.point("printing.batch_uploaded")
         batch = PrintBatch(batch_number=number, kind=kind, s3_key=body_key, manifest_key=manifest_key,
-                           items=len(jobs))
+                           items=len(jobs), data_key=data_key)
         session.add(batch)
         session.flush()
         for j in jobs:
@@ -84,6 +90,15 @@ def make_batch(kind: str, *, limit: int = 500) -> str | None:
     faults.point("printing.batch_committed")
     purge_batched_carriers()
     return number
+
+
+def batch_previews_key(batch_number: str) -> str:
+    return f"print-batches/{batch_number}/card-previews.pdf"
+
+
+def _job_file(job: PrintJob, key: str) -> bytes:
+    """A per-case file of ``job``: sealed under its data key, or as stored before sealing began."""
+    return s3.get_bytes(key) if job.data_key is None else sealed.get(key, job.data_key)
 
 
 def _postcard_rows(session: Session, jobs: list[PrintJob]) -> list[PostcardRow]:
@@ -105,8 +120,8 @@ def _card_manifest(number: str, orders: list[dict[str, object]]) -> bytes:
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(("batch_id", "seq", "worker_id", "name", "level", "colour", "expires_on", "reissue"))
     for seq, o in enumerate(orders, 1):
-        w.writerow((number, seq, o["worker_id"], o["name"], o["level"], o["colour"], o["expires_on"],
-                    "yes" if o.get("reissue") else "no"))
+        w.writerow(neutralise_row((number, seq, o["worker_id"], o["name"], o["level"], o["colour"], o["expires_on"],
+                                   "yes" if o.get("reissue") else "no")))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -120,6 +135,7 @@ def purge_batched_carriers() -> int:
             if j.kind == "card_order":
                 s3.delete(preview_key(j.s3_key))
             j.status = "purged"
+            j.data_key = None  # the deleted bytes that linger in the S3 server's volumes stay unreadable
         return len(jobs)
 
 
@@ -134,6 +150,35 @@ def mark_printed(batch_number: str) -> bool:
             return False
         s3.delete(batch.s3_key)
         if batch.kind == "card_order":
-            s3.delete(f"print-batches/{batch.batch_number}/card-previews.pdf")
+            s3.delete(batch_previews_key(batch.batch_number))
         batch.status = "printed"
+        batch.data_key = None  # crypto-shredding: what a delete leaves on the S3 server's disk is unreadable
         return True
+
+
+class PrintFileGone(LookupError):
+    """The file was printed (or purged) and its key destroyed, or it is no print file at all."""
+
+
+def read_print_file(key: str) -> bytes:
+    """A print file as the print shop reads it (``ccus fetch``): a batch's PDF, card orders and
+    previews unsealed under the batch's key, its manifest as stored; a per-case carrier not yet in
+    a batch unsealed under its print job's key. Any other object is returned as stored."""
+    with unit_of_work() as session:
+        if key.startswith("print-batches/"):
+            batch = session.scalars(select(PrintBatch).where(
+                PrintBatch.batch_number == key.split("/")[1])).one_or_none()
+            if batch is None:
+                raise PrintFileGone(f"{key}: no such print batch")
+            if key == batch.manifest_key:
+                return s3.get_bytes(key)
+            if batch.status == "printed":
+                raise PrintFileGone(f"{key}: batch {batch.batch_number} is printed; its files are destroyed")
+            return s3.get_bytes(key) if batch.data_key is None else sealed.get(key, batch.data_key)
+        if key.startswith(("postcards/", "card-orders/")):
+            order_key = key.removesuffix("-preview.pdf") + ".json" if key.endswith("-preview.pdf") else key
+            job = session.scalars(select(PrintJob).where(PrintJob.s3_key == order_key)).one_or_none()
+            if job is None or job.status == "purged":
+                raise PrintFileGone(f"{key}: not a print file waiting for its batch")
+            return _job_file(job, key)
+    return s3.get_bytes(key)

@@ -5,9 +5,9 @@ registry view, invoices. Bearer session tokens; every screen's rule is enforced 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -218,13 +218,46 @@ def register_site(body: SiteIn, user: BusinessUser) -> dict[str, str]:
     return {"site_id": sites.register_site(user.business_id, body.name, actor=user.actor)}
 
 
-@router.post("/sites/{site_id}/contracts", status_code=201, summary="施工体制に下位の事業者を登録")
-def add_contract(site_id: str, body: ContractIn, user: BusinessUser) -> dict[str, str]:
+@router.post("/sites/{site_id}/contracts", status_code=201,
+             summary="施工体制に下位の事業者の登録を依頼（相手の承諾までは何も開示されない）")
+def add_contract(site_id: str, body: ContractIn, user: BusinessUser) -> dict[str, Any]:
     try:
-        sites.add_contract(user.business_id, site_id, body.business_id, user.business_id, actor=user.actor)
+        contract_id = sites.add_contract(user.business_id, site_id, body.business_id, user.business_id,
+                                         actor=user.actor)
     except lifecycle.RequestRefused as exc:
         raise _refused(exc) from None
-    return {"site_id": site_id, "business_id": body.business_id, "upper_business_id": user.business_id}
+    return {"contract_id": contract_id, "site_id": site_id, "business_id": body.business_id,
+            "upper_business_id": user.business_id, "status": sites.PENDING,
+            "message": "登録を依頼しました。相手の事業者が承諾すると施工体制に加わります。"}
+
+
+@router.get("/contracts", summary="施工体制の登録依頼（自社を下位とする依頼。status で絞り込み）", response_model=None)
+def list_contracts(user: BusinessUser, status: str | None = None) -> list[dict[str, Any]] | JSONResponse:
+    try:
+        return sites.contracts_of(user.business_id, status)
+    except ApplicationInvalid as exc:
+        return _invalid(exc)
+
+
+ContractId = Annotated[int, Path(ge=1, le=2**63 - 1, description="登録依頼の番号（contract_id）")]
+
+
+def _answer(contract_id: int, user: BusinessUser, *, accept: bool) -> dict[str, Any]:
+    try:
+        status = sites.answer_contract(user.business_id, contract_id, accept=accept, actor=user.actor)
+    except lifecycle.RequestRefused as exc:
+        raise _refused(exc) from None
+    return {"contract_id": contract_id, "status": status}
+
+
+@router.post("/contracts/{contract_id}/accept", summary="施工体制の登録依頼を承諾（自社として）")
+def accept_contract(contract_id: ContractId, user: BusinessUser) -> dict[str, Any]:
+    return _answer(contract_id, user, accept=True)
+
+
+@router.post("/contracts/{contract_id}/decline", summary="施工体制の登録依頼を辞退（自社として）")
+def decline_contract(contract_id: ContractId, user: BusinessUser) -> dict[str, Any]:
+    return _answer(contract_id, user, accept=False)
 
 
 # 請求 -------------------------------------------------------------------------------------------
