@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -23,7 +23,9 @@ router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
 
 
 def _refused(exc: portal_auth.PortalRefused | lifecycle.RequestRefused) -> HTTPException:
-    return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message})
+    retry_after = getattr(exc, "retry_after", None)
+    return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message},
+                         headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
 def _invalid(exc: ApplicationInvalid) -> JSONResponse:
@@ -44,9 +46,9 @@ class PasswordChange(BaseModel):
 
 
 @router.post("/sign-in", summary="ログイン（事業者ID・管理者ID とパスワード）")
-def sign_in(body: SignIn) -> dict[str, Any]:
+def sign_in(body: SignIn, request: Request) -> dict[str, Any]:
     try:
-        signed = portal_auth.sign_in(body.login_id, body.password)
+        signed = portal_auth.sign_in(body.login_id, body.password, request.client.host if request.client else "unknown")
     except portal_auth.PortalRefused as exc:
         raise _refused(exc) from None
     return {"token": signed.token, "token_type": "bearer", "must_change_password": signed.must_change_password}
