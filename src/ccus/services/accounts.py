@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from ccus.infra.db import unit_of_work
 from ccus.infra.security import hash_secret, verify_or_dummy
 from ccus.models.passwords import STAFF_MIN_LENGTH, password_problem
-from ccus.models.tables import StaffSession, StaffUser
+from ccus.models.tables import ApiToken, StaffSession, StaffUser
 from ccus.models.throttle import ACCOUNT, ADDRESS
 from ccus.services import throttle
 
@@ -84,11 +84,14 @@ def add_user(username: str, role: str, password: str, display_name: str | None =
 
 
 def deactivate(username: str) -> bool:
+    """The account can no longer sign in; its sessions end and its API tokens are revoked."""
     with unit_of_work() as session:
         user = session.scalars(select(StaffUser).where(StaffUser.username == username)).one_or_none()
         if user is None:
             return False
         user.active = False
+        session.execute(update(ApiToken).where(ApiToken.staff_user_id == user.id, ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=datetime.now(UTC)))
         session.execute(update(StaffSession).where(StaffSession.user_id == user.id,
                                                    StaffSession.revoked_at.is_(None))
                         .values(revoked_at=datetime.now(UTC)))
