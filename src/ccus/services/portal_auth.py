@@ -193,22 +193,25 @@ def change_password(user: PortalUser, *, new_password: str, security_code: str,
             _failed(user.login_id, user.application_id, "password_change")
             raise PortalRefused(401, "invalid_credentials", "現在のパスワードが正しくありません。")
         throttle.succeeded(reset=[_id_key(user.login_id).name], refund=[])
-    if verify_secret(cred.password_hash, new_password):
-        raise PortalRefused(422, "same_password", "現在のパスワードとは異なるパスワードを設定してください。")
     if not _take_code_attempt(user.login_id):
         raise PortalRefused(423, "security_code_locked", CODE_LOCKED)
     code = normalize_digits(security_code or "")
     if not re.fullmatch(r"\d{4}", code) or not verify_secret(cred.security_code_hash, code):
         _failed(user.login_id, user.application_id, "security_code")
         raise PortalRefused(401, "invalid_security_code", "セキュリティコードが正しくありません。")
+    same = verify_secret(cred.password_hash, new_password)
     with unit_of_work() as session:
         row = session.scalars(select(Credential).where(Credential.subject_id == user.login_id).with_for_update()).one()
-        row.password_hash = hash_secret(new_password)
-        row.must_change = False
         row.code_failures = 0  # the right code was shown: its own count starts over
-        session.execute(update(PortalSession).where(PortalSession.login_id == user.login_id,
-                                                    PortalSession.revoked_at.is_(None)).values(revoked_at=func.now()))
-        audit(session, actor=user.actor, action="portal.password_changed", application_id=user.application_id)
+        if not same:
+            row.password_hash = hash_secret(new_password)
+            row.must_change = False
+            session.execute(update(PortalSession).where(PortalSession.login_id == user.login_id,
+                                                        PortalSession.revoked_at.is_(None))
+                            .values(revoked_at=func.now()))
+            audit(session, actor=user.actor, action="portal.password_changed", application_id=user.application_id)
+    if same:
+        raise PortalRefused(422, "same_password", "現在のパスワードとは異なるパスワードを設定してください。")
     return PASSWORD_CHANGED
 
 
