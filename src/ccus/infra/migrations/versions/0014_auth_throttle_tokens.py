@@ -40,8 +40,8 @@ def upgrade() -> None:
     op.execute("UPDATE api_tokens SET revoked_at = now() WHERE staff_user_id IS NULL AND revoked_at IS NULL")
     op.execute("UPDATE api_tokens SET expires_at = now() + interval '90 days'")
     op.alter_column("api_tokens", "expires_at", nullable=False)
-    op.drop_constraint("uq_api_tokens_actor", "api_tokens", type_="unique")
-    op.drop_constraint("ck_api_tokens_role", "api_tokens", type_="check")
+    op.drop_constraint(op.f("uq_api_tokens_actor"), "api_tokens", type_="unique")
+    op.drop_constraint(op.f("ck_api_tokens_role"), "api_tokens", type_="check")
     op.drop_column("api_tokens", "role")
     op.create_check_constraint(op.f("ck_api_tokens_account"), "api_tokens",
                                "staff_user_id IS NOT NULL OR revoked_at IS NOT NULL")
@@ -65,7 +65,7 @@ def downgrade() -> None:
                                "role IN ('reviewer','supervisor','clerk','admin')")
     # One token per name again: keep the newest of each account, the older ones are deleted.
     op.execute("DELETE FROM api_tokens t USING api_tokens n WHERE n.actor = t.actor AND n.id > t.id")
-    op.create_unique_constraint("uq_api_tokens_actor", "api_tokens", ["actor"])
+    op.create_unique_constraint(op.f("uq_api_tokens_actor"), "api_tokens", ["actor"])
     op.execute("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE expires_at <= now()")
     op.drop_index(op.f("ix_api_tokens_staff_user_id"), table_name="api_tokens")
     op.drop_constraint(op.f("fk_api_tokens_staff_user_id_staff_users"), "api_tokens", type_="foreignkey")
