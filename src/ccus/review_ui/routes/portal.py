@@ -54,12 +54,15 @@ def sign_in(body: SignIn, request: Request) -> dict[str, Any]:
     return {"token": signed.token, "token_type": "bearer", "must_change_password": signed.must_change_password}
 
 
-@router.post("/password", summary="パスワード変更（セキュリティコードが必要）")
-def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str]:
+@router.post("/password", summary="パスワード変更（セキュリティコードが必要）", response_model=None)
+def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str] | JSONResponse:
     try:
         message = portal_auth.change_password(user, new_password=body.new_password, security_code=body.security_code,
                                               current_password=body.current_password)
     except portal_auth.PortalRefused as exc:
+        if exc.status == 422:  # the new password breaks a rule: the field is named
+            return JSONResponse(status_code=422, content={"detail": "入力内容に誤りがあります。", "errors": [
+                {"path": "new_password", "code": exc.code, "message": exc.message}]})
         raise _refused(exc) from None
     return {"message": message}
 
