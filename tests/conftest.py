@@ -80,6 +80,8 @@ def api(db: Settings) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def reviewer_token(db: Settings) -> str:
+    from ccus.services.accounts import add_user
     from ccus.services.staff import issue_token
 
-    return issue_token("test-reviewer", "reviewer")
+    add_user("test-reviewer", "reviewer", "correct-horse-battery", "審査 テスト")
+    return issue_token("test-reviewer")

@@ -38,6 +38,8 @@ app.add_typer(cards_app, name="cards")
 app.add_typer(print_app, name="print")
 linked_app = typer.Typer(help="Linked systems (連携システム) that send attendance records")
 app.add_typer(linked_app, name="linked")
+portal_app = typer.Typer(help="The business portal (事業者ポータル)")
+app.add_typer(portal_app, name="portal")
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 def _env() -> Settings:
@@ -193,12 +195,49 @@ def routes() -> None:
 
 
 @token_app.command("add")
-def token_add(actor: str, role: Annotated[str, typer.Option()] = "reviewer") -> None:
-    """Create a bearer token for a staff member (printed once; stored hashed)."""
-    from ccus.services.staff import issue_token
+def token_add(username: str, days: Annotated[int, typer.Option(help="Days until it expires")] = 90) -> None:
+    """Create a bearer token for an existing staff account (printed once; stored hashed). It acts with
+    the account's role and stops working when the account is deactivated, or it expires or is revoked."""
+    from ccus.services.staff import TokenRefused, issue_token
 
     _env()
-    console.print(issue_token(actor, role))
+    try:
+        console.print(issue_token(username, days))
+    except TokenRefused as exc:
+        console.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from None
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """The staff API tokens (never the tokens themselves): account, role, dates, revoked."""
+    from ccus.services.staff import list_tokens
+
+    _env()
+    table = Table("id", "account", "role", "created", "expires", "last used", "revoked")
+    fmt = "%Y-%m-%d %H:%M"
+    for t in list_tokens():
+        table.add_row(str(t.id), escape(t.account), t.role or "-", t.created_at.strftime(fmt),
+                      t.expires_at.strftime(fmt), t.last_used_at.strftime(fmt) if t.last_used_at else "-",
+                      t.revoked_at.strftime(fmt) if t.revoked_at else "-")
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int | None, typer.Argument(help="Token id (see `ccus token list`)")] = None,
+                 user: Annotated[str | None, typer.Option("--user", help="Revoke every token of this account")]
+                 = None) -> None:
+    """Revoke one token by its id, or every token of an account (--user NAME)."""
+    from ccus.services.staff import TokenRefused, revoke
+
+    _env()
+    try:
+        count = revoke(token_id=token_id, username=user)
+    except TokenRefused as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console.print(f"{count} token(s) revoked")
+    if not count:
+        raise typer.Exit(1)
 
 
 @payments_app.command("import")
@@ -237,6 +276,31 @@ def user_add(
     except AccountError as exc:
         raise typer.BadParameter(str(exc)) from None
     console.print(f"user {escape(username)} ({role}) saved")
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: str) -> None:
+    """Deactivate a staff account: its sessions and API tokens stop working at once."""
+    from ccus.services.accounts import deactivate
+
+    _env()
+    if not deactivate(username):
+        console.print(f"[red]no staff account {escape(username)}[/]")
+        raise typer.Exit(1)
+    console.print(f"user {escape(username)} deactivated")
+
+
+@portal_app.command("unlock")
+def portal_unlock(login_id: str) -> None:
+    """After checking who calls: let a 事業者ID / 管理者ID enter its security code again and clear
+    its sign-in delays."""
+    from ccus.services.portal_auth import unlock
+
+    _env()
+    if not unlock(login_id):
+        console.print(f"[red]no portal credential {escape(login_id)}[/]")
+        raise typer.Exit(1)
+    console.print(f"{escape(login_id)}: security code entry and sign-in delays reset")
 
 
 @print_app.command("done")

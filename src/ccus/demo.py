@@ -19,9 +19,11 @@ from ccus.flows.pipeline import process_pipeline
 from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.infra.orchestrator import run_here
+from ccus.infra.security import new_initial_password
 from ccus.models.billing_tables import Charge, PrintBatch
 from ccus.models.status import Status
 from ccus.models.tables import AdminId, Application, Business, Card, Outbox, PrintJob, Worker
+from ccus.services.accounts import add_user
 from ccus.services.payments import import_payments
 from ccus.services.staff import issue_token
 
@@ -90,7 +92,9 @@ def _business_id(number: str) -> tuple[str, str]:
 
 
 def run(base_url: str) -> list[CaseRow]:
-    token = issue_token("demo-reviewer", "reviewer")
+    # The API's tokens belong to staff accounts: the demo's reviewer gets one (its password is never used).
+    add_user("demo-reviewer", "reviewer", new_initial_password(20), "デモ審査担当")
+    token = issue_token("demo-reviewer", days=1)
     with httpx.Client(base_url=base_url, timeout=120) as client:
         biz_no = _submit(client, samples.business(), "demo-business-1")
         _through(client, token, [biz_no])

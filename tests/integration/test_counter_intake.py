@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from typing import Any
 
 import pytest
@@ -227,11 +226,10 @@ def test_the_receiving_staff_member_cannot_give_the_second_approval_either(db: A
 
 
 def test_the_reviewers_api_refuses_the_receiver_too(api: Any) -> None:
-    from ccus.services.staff import issue_token
+    from tests.support.web import api_token
 
-    boss = f"boss-{uuid.uuid4().hex[:8]}"
+    boss, token = api_token("supervisor", "boss")
     number = counter_case(boss)
-    token = issue_token(boss, "supervisor")
     url = f"/api/v1/review/applications/{number}/decision"
     r = api.post(url, json={"decision": "approve"}, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 409 and r.json()["detail"]["code"] == "received_by_approver"

@@ -1,17 +1,16 @@
-"""The business portal API on the real stack: sign-in, forced first change with the security code,
-lock-out, notices, registered content, change and withdrawal applications."""
+"""The business portal API on the real stack: sign-in, forced first change with the security code
+(throttling and the code's own counter: test_sign_in_throttling.py, test_portal_security_code.py), notices, registered content, change and withdrawal applications."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ccus.infra.db import unit_of_work
-from ccus.models.lifecycle_tables import PortalLockout
 from ccus.models.tables import Application, StageLog
-from ccus.services.portal_auth import MAX_FAILURES, PASSWORD_CHANGED
+from ccus.services.portal_auth import PASSWORD_CHANGED
 from tests.support import lifecycle as make
 
 pytestmark = pytest.mark.integration
@@ -63,32 +62,6 @@ def test_full_width_login_id_is_read_as_digits(api: Any) -> None:
     biz = make.business(must_change=False)
     wide = biz.business_id.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     assert sign_in(api, wide, make.PASSWORD).status_code == 200
-
-
-def test_repeated_failures_lock_the_id_even_against_the_right_password(api: Any) -> None:
-    biz = make.business(must_change=False)
-    for _ in range(MAX_FAILURES - 1):
-        assert sign_in(api, biz.business_id, "wrong-password1").status_code == 401
-    assert sign_in(api, biz.business_id, make.PASSWORD).status_code == 200  # success resets the count
-    for _ in range(MAX_FAILURES):
-        assert sign_in(api, biz.business_id, "wrong-password1").status_code == 401
-    locked = sign_in(api, biz.business_id, make.PASSWORD)
-    assert locked.status_code == 423 and locked.json()["detail"]["code"] == "locked"
-    with unit_of_work() as session:  # the lock's time has passed
-        session.execute(update(PortalLockout).where(PortalLockout.login_id == biz.business_id)
-                        .values(locked_until=None))
-    assert sign_in(api, biz.business_id, make.PASSWORD).status_code == 200
-
-
-def test_wrong_security_codes_count_towards_the_lock_out(api: Any) -> None:
-    biz = make.business()
-    headers = bearer(sign_in(api, biz.business_id, make.PASSWORD).json()["token"])
-    for _ in range(MAX_FAILURES):
-        api.post("/api/v1/portal/password", headers=headers, json={"new_password": NEW_PASSWORD, "security_code": "9999"
-                                                                   if make.CODE != "9999" else "1111"})
-    r = api.post("/api/v1/portal/password", headers=headers, json={"new_password": NEW_PASSWORD,
-                                                                   "security_code": make.CODE})
-    assert r.status_code == 423
 
 
 def test_second_admin_id_without_credential_and_unknown_ids_cannot_sign_in(api: Any) -> None:

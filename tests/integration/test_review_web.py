@@ -21,6 +21,7 @@ from ccus.models.tables import (
 )
 from ccus.services import accounts
 from tests.support.web import (
+    api_token,
     csrf_of,
     new_user,
     post_form,
@@ -238,15 +239,13 @@ def test_a_proxy_filed_by_a_non_employer_needs_a_second_approval_by_someone_else
 
 
 def test_the_reviewers_api_enforces_four_eyes_too(api: Any, reviewer_token: str) -> None:
-    from ccus.services.staff import issue_token
-
     number = queued_case(proxy_sample("upper_subcontractor"))
     url = f"/api/v1/review/applications/{number}/decision"
     first = api.post(url, json={"decision": "approve"}, headers={"Authorization": f"Bearer {reviewer_token}"})
     assert first.json()["status"] == "awaiting_second_approval"
     again = api.post(url, json={"decision": "approve"}, headers={"Authorization": f"Bearer {reviewer_token}"})
     assert again.status_code == 409 and again.json()["detail"]["code"] == "four_eyes"
-    other = issue_token("test-reviewer-2", "reviewer")
+    _, other = api_token("reviewer")
     assert api.post(url, json={"decision": "approve"},
                     headers={"Authorization": f"Bearer {other}"}).json()["status"] == "approved"
 

@@ -29,6 +29,14 @@ def new_user(role: str, prefix: str | None = None) -> str:
     return username
 
 
+def api_token(role: str, prefix: str | None = None, days: int = 90) -> tuple[str, str]:
+    """A new staff account of ``role`` and a bearer token of it: (username, token)."""
+    from ccus.services.staff import issue_token
+
+    username = new_user(role, prefix)
+    return username, issue_token(username, days)
+
+
 def csrf_of(html: str) -> str:
     found = _CSRF.search(html)
     assert found, "no CSRF token on the page"

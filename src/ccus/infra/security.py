@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -34,3 +35,15 @@ def verify_secret(stored_hash: str, plaintext: str) -> bool:
         return _hasher.verify(stored_hash, plaintext)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("no such account: constant-time sign-in")
+
+
+def verify_or_dummy(stored_hash: str | None, plaintext: str) -> bool:
+    """Verify against ``stored_hash``, or, for an unknown account, against a dummy hash (always False),
+    so that both paths cost one argon2 verification and sign-in does not tell which IDs exist."""
+    ok = verify_secret(stored_hash or _dummy_hash(), plaintext)
+    return ok and stored_hash is not None

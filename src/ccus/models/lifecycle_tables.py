@@ -1,5 +1,5 @@
 """Tables of the business portal and the registry's life after registration (事業者ポータル・更新・
-退会・請求): portal sessions and lock-outs, the registered content, disclosure settings, sites and
+退会・請求): portal sessions, sign-in throttles, the registered content, disclosure settings, sites and
 attendance records from linked systems, invoices, withdrawals and card renewals.
 
 Kept beside ``tables.py`` (same metadata). Every effect has its unique key here.
@@ -35,16 +35,16 @@ class PortalSession(Base):
     __table_args__ = (CheckConstraint("scope IN ('change_password','full')", name="scope"),)
 
 
-class PortalLockout(Base):
-    """Failed sign-ins (and security-code entries) per login ID; locked until ``locked_until``."""
+class AuthThrottle(Base):
+    """Failed sign-ins per key (``portal:id:…``, ``portal:addr:…``, ``staff:user:…``, ``staff:addr:…``):
+    after a few, attempts are refused until ``blocked_until`` (growing delays, ``models/throttle.py``)."""
 
-    __tablename__ = "portal_lockouts"
+    __tablename__ = "auth_throttles"
 
-    login_id: Mapped[str] = mapped_column(String(14), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column()
+    blocked_until: Mapped[datetime | None] = mapped_column()
     last_failure_at: Mapped[datetime | None] = mapped_column()
-
 
 class BusinessProfile(Base):
     """登録内容: the registered content of a business, the registration as declared plus every

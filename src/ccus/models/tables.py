@@ -228,6 +228,8 @@ class Credential(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     security_code_hash: Mapped[str] = mapped_column(Text)
     must_change: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # Wrong security codes, counted atomically before each check; never reset by a password success.
+    code_failures: Mapped[int] = mapped_column(Integer, server_default="0")
     generation: Mapped[int] = mapped_column(Integer, server_default="1")
     delivered_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
@@ -303,21 +305,24 @@ class AuditLog(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for staff using the API (reviewers' screens, scripts). Stored as a hash."""
+    """A bearer token of a staff account for the API (scripts, the reviewers' API). Stored as a hash.
+
+    It acts as its account: the role is the account's, read at each request; a deactivated account,
+    an expired or a revoked token is refused. ``actor`` is the account's username when issued (a label
+    for the list; tokens revoked by the migration because no account matched keep their old name)."""
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    actor: Mapped[str] = mapped_column(String(100), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    expires_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
 
-    __table_args__ = (CheckConstraint("role IN ('reviewer','supervisor','clerk','admin')", name="role"),)
-
-
-# --- The reviewers' web app: accounts, sessions, claims, corrections, decisions, notices ---------
+    __table_args__ = (CheckConstraint("staff_user_id IS NOT NULL OR revoked_at IS NOT NULL", name="account"),)
 
 
 class StaffUser(Base):
@@ -386,6 +391,7 @@ class ReviewDecision(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     actor: Mapped[str] = mapped_column(String(100))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))  # the deciding account
     decision: Mapped[str] = mapped_column(String(20))
     step: Mapped[str] = mapped_column(String(20))
     reason_codes: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")

@@ -3,6 +3,8 @@
 Passwords are stored as argon2id hashes. A session is a random 256-bit token in an HttpOnly
 cookie, stored here only as its SHA-256, with a CSRF token of its own; it ends after
 ``IDLE_TIMEOUT`` without use or ``MAX_LIFETIME`` after sign-in, whichever comes first.
+Sign-in is throttled per username and per client address (``services/throttle.py``); passwords
+follow ``models/passwords.py`` (no common, single-character or username-bearing passwords).
 """
 
 from __future__ import annotations
@@ -11,28 +13,23 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from ccus.infra.db import unit_of_work
-from ccus.infra.security import hash_secret, verify_secret
-from ccus.models.tables import StaffSession, StaffUser
+from ccus.infra.security import hash_secret, verify_or_dummy
+from ccus.models.passwords import STAFF_MIN_LENGTH, password_problem
+from ccus.models.tables import ApiToken, StaffSession, StaffUser
+from ccus.models.throttle import ACCOUNT, ADDRESS
+from ccus.services import throttle
 
 ROLES = ("reviewer", "supervisor", "clerk", "admin")
 ROLE_LABELS_JA = {"reviewer": "審査担当", "supervisor": "審査責任者", "clerk": "窓口担当", "admin": "システム管理者"}
 IDLE_TIMEOUT = timedelta(minutes=30)
 MAX_LIFETIME = timedelta(hours=10)
 TOUCH_EVERY = timedelta(minutes=1)  # sliding expiry is written at most this often
-MIN_PASSWORD_LENGTH = 10
-
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    """Verified against when the user does not exist, so both paths cost one argon2 verification."""
-    return hash_secret("no such user: constant-time sign-in")
+MIN_PASSWORD_LENGTH = STAFF_MIN_LENGTH
 
 
 @dataclass(frozen=True)
@@ -55,6 +52,10 @@ class AccountError(ValueError):
     pass
 
 
+class WeakPassword(AccountError):
+    """The password breaks a rule; the message (Japanese) names which."""
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -63,11 +64,12 @@ def add_user(username: str, role: str, password: str, display_name: str | None =
     """Create ``username`` or, if it exists, set its role, name and password (and reactivate it)."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     username = username.strip()
     if not username or len(username) > 100:
         raise AccountError("username must be 1-100 characters")
+    problem = password_problem(password, username, min_length=MIN_PASSWORD_LENGTH)
+    if problem:
+        raise WeakPassword(problem)
     values = {"username": username, "role": role, "password_hash": hash_secret(password),
               "display_name": display_name or username, "active": True}
     stmt = insert(StaffUser).values(**values)
@@ -82,11 +84,14 @@ def add_user(username: str, role: str, password: str, display_name: str | None =
 
 
 def deactivate(username: str) -> bool:
+    """The account can no longer sign in; its sessions end and its API tokens are revoked."""
     with unit_of_work() as session:
         user = session.scalars(select(StaffUser).where(StaffUser.username == username)).one_or_none()
         if user is None:
             return False
         user.active = False
+        session.execute(update(ApiToken).where(ApiToken.staff_user_id == user.id, ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=datetime.now(UTC)))
         session.execute(update(StaffSession).where(StaffSession.user_id == user.id,
                                                    StaffSession.revoked_at.is_(None))
                         .values(revoked_at=datetime.now(UTC)))
@@ -98,11 +103,15 @@ def list_users() -> list[StaffUser]:
         return list(session.scalars(select(StaffUser).order_by(StaffUser.role, StaffUser.username)))
 
 
-def sign_in(username: str, password: str) -> tuple[str, SignedIn] | None:
-    """Check the password and open a session; returns (cookie token, who) or None."""
+def sign_in(username: str, password: str, client: str = "unknown") -> tuple[str, SignedIn] | None:
+    """Check the password and open a session; returns (cookie token, who) or None. Raises
+    ``throttle.Throttled`` (nothing verified) while the username or the address is in its delay."""
+    username = username.strip()
+    user_key, addr_key = f"staff:user:{username}", f"staff:addr:{client}"
+    throttle.attempt([throttle.Key(user_key, ACCOUNT), throttle.Key(addr_key, ADDRESS)])
     with unit_of_work() as session:
-        user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).one_or_none()
-        ok = verify_secret(user.password_hash if user else _dummy_hash(), password)
+        user = session.scalars(select(StaffUser).where(StaffUser.username == username)).one_or_none()
+        ok = verify_or_dummy(user.password_hash if user else None, password)
         if user is None or not ok or not user.active:
             return None
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -112,7 +121,9 @@ def sign_in(username: str, password: str) -> tuple[str, SignedIn] | None:
         session.add(row)
         user.last_login_at = now
         session.flush()
-        return token, SignedIn(user.id, user.username, user.display_name, user.role, csrf, row.id)
+        signed = token, SignedIn(user.id, user.username, user.display_name, user.role, csrf, row.id)
+    throttle.succeeded(reset=[user_key], refund=[addr_key])
+    return signed
 
 
 def resolve(token: str) -> SignedIn | None:

@@ -10,6 +10,8 @@ The server is the gate, whatever a screen shows:
   from there;
 * the staff member who took a case in at the counter (``applications.received_by``) never
   approves it, neither the first approval nor the second;
+* both rules compare staff ACCOUNTS (``staff_users.id``): the web screens and the API (whose
+  tokens belong to accounts) are the same person when they are the same account;
 * while a reviewer holds a case (``review_claims``), nobody else decides it;
 * a return carries reason codes from a closed list and/or the reviewer's words; they become the
   Japanese 不備 notice, by email and, for businesses, in the portal.
@@ -29,7 +31,7 @@ from ccus.models import notices
 from ccus.models.application_types import Kind
 from ccus.models.review_rules import needs_second_approval, notice_items, unknown_reason_codes
 from ccus.models.status import Status
-from ccus.models.tables import Application, Business, FieldCorrection, PortalNotice, ReviewDecision
+from ccus.models.tables import Application, Business, FieldCorrection, PortalNotice, ReviewDecision, StaffUser
 from ccus.services import mail
 from ccus.services.cases import advance, audit, by_number
 from ccus.services.queue import current_claim, release_on_decision
@@ -81,26 +83,42 @@ def second_approval_reasons(session: Session, app: Application) -> list[str]:
     return needs_second_approval(app.kind, app.declared, corrected(session, app.id))
 
 
-def first_approver(session: Session, app_id: int) -> str | None:
-    """Who gave the first approval the case is waiting on (the latest first approval)."""
-    return session.scalars(select(ReviewDecision.actor).where(
+def first_approver(session: Session, app_id: int) -> tuple[str, int | None] | None:
+    """Who gave the first approval the case is waiting on (the latest first approval): actor, account."""
+    row = session.execute(select(ReviewDecision.actor, ReviewDecision.staff_user_id).where(
         ReviewDecision.application_id == app_id, ReviewDecision.step == "first")
         .order_by(ReviewDecision.id.desc()).limit(1)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+def account_of(session: Session, username: str | None) -> int | None:
+    """The staff account named ``username`` (None for actors that are no account)."""
+    if username is None:
+        return None
+    return session.scalars(select(StaffUser.id).where(StaffUser.username == username)).one_or_none()
+
+
+def _same_person(actor: str, account: int | None, other_actor: str, other_account: int | None) -> bool:
+    if account is not None and other_account is not None:
+        return account == other_account
+    return actor == other_actor
 
 
 RECEIVED_BY_APPROVER = ("この申請を窓口で受け付けた職員は、承認（一次承認・二次承認とも）を行うことができません。"
                         "別の担当者が審査してください。")
 
 
-def _approve(session: Session, app: Application, actor: str, reason: str | None) -> str:
-    if app.received_by is not None and app.received_by == actor:
+def _approve(session: Session, app: Application, actor: str, account: int | None, reason: str | None) -> str:
+    if app.received_by is not None and _same_person(actor, account, app.received_by,
+                                                    account_of(session, app.received_by)):
         raise DecisionRefused("received_by_approver", RECEIVED_BY_APPROVER)
     blocks = blocking_flags(app)
     if blocks:
         raise DecisionRefused("blocked", "承認できません：" + " / ".join(f["message"] for f in blocks))
     if app.status == Status.AWAITING_SECOND_APPROVAL.value:
-        first = first_approver(session, app.id)
-        if first == actor:
+        found = first_approver(session, app.id)
+        first = found[0] if found else None
+        if found is not None and _same_person(actor, account, *found):
             raise DecisionRefused("four_eyes", "二次承認は一次承認者とは別の担当者が行う必要があります。")
         advance(session, app, Status.APPROVED, actor=actor, reason=reason or f"second approval (first: {first})")
         return "second"
@@ -133,9 +151,11 @@ def _notify(session: Session, app: Application, decision: Decision, entry_id: in
 
 
 def decide(application_number: str, *, actor: str, decision: Decision, reason: str | None,
-           reason_codes: list[str] | None = None) -> DecisionResult:
+           reason_codes: list[str] | None = None, account_id: int | None = None) -> DecisionResult:
+    """``account_id`` is the deciding staff account (looked up by ``actor`` when not given)."""
     codes = list(dict.fromkeys(reason_codes or []))
     with unit_of_work() as session:
+        account = account_id if account_id is not None else account_of(session, actor)
         app = by_number(session, application_number, lock=True)
         if app.status not in (Status.AWAITING_REVIEW.value, Status.AWAITING_SECOND_APPROVAL.value):
             raise DecisionRefused("not_awaiting_review", f"この申請は審査待ちではありません（現在の状態：{app.status}）。")
@@ -146,7 +166,7 @@ def decide(application_number: str, *, actor: str, decision: Decision, reason: s
         if unknown:
             raise DecisionRefused("unknown_reason_code", "不明な理由コードです：" + "、".join(unknown))
         if decision is Decision.APPROVE:
-            step = _approve(session, app, actor, reason)
+            step = _approve(session, app, actor, account, reason)
         else:
             items = notice_items(codes, reason) if decision is Decision.RETURN else []
             if not (reason and reason.strip()) and not (decision is Decision.RETURN and items):
@@ -156,8 +176,8 @@ def decide(application_number: str, *, actor: str, decision: Decision, reason: s
             entry = advance(session, app, to, actor=actor, reason=text)
             _notify(session, app, decision, entry.id, items, text)
             step = "second" if entry.from_status == Status.AWAITING_SECOND_APPROVAL.value else "single"
-        session.add(ReviewDecision(application_id=app.id, actor=actor, decision=decision.value, step=step,
-                                   reason_codes=codes, reason=reason))
+        session.add(ReviewDecision(application_id=app.id, actor=actor, staff_user_id=account,
+                                   decision=decision.value, step=step, reason_codes=codes, reason=reason))
         release_on_decision(session, app.id)
         app.decided_by = actor
         app.decision_reason = reason

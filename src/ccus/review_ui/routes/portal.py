@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Path
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -23,7 +23,9 @@ router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
 
 
 def _refused(exc: portal_auth.PortalRefused | lifecycle.RequestRefused) -> HTTPException:
-    return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message})
+    retry_after = getattr(exc, "retry_after", None)
+    return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message},
+                         headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
 def _invalid(exc: ApplicationInvalid) -> JSONResponse:
@@ -44,20 +46,23 @@ class PasswordChange(BaseModel):
 
 
 @router.post("/sign-in", summary="ログイン（事業者ID・管理者ID とパスワード）")
-def sign_in(body: SignIn) -> dict[str, Any]:
+def sign_in(body: SignIn, request: Request) -> dict[str, Any]:
     try:
-        signed = portal_auth.sign_in(body.login_id, body.password)
+        signed = portal_auth.sign_in(body.login_id, body.password, request.client.host if request.client else "unknown")
     except portal_auth.PortalRefused as exc:
         raise _refused(exc) from None
     return {"token": signed.token, "token_type": "bearer", "must_change_password": signed.must_change_password}
 
 
-@router.post("/password", summary="パスワード変更（セキュリティコードが必要）")
-def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str]:
+@router.post("/password", summary="パスワード変更（セキュリティコードが必要）", response_model=None)
+def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str] | JSONResponse:
     try:
         message = portal_auth.change_password(user, new_password=body.new_password, security_code=body.security_code,
                                               current_password=body.current_password)
     except portal_auth.PortalRefused as exc:
+        if exc.status == 422:  # the new password breaks a rule: the field is named
+            return JSONResponse(status_code=422, content={"detail": "入力内容に誤りがあります。", "errors": [
+                {"path": "new_password", "code": exc.code, "message": exc.message}]})
         raise _refused(exc) from None
     return {"message": message}
 

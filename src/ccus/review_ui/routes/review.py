@@ -64,7 +64,7 @@ def post_decision(application_number: str, body: DecisionIn, staff: Reviewer,
                   background: BackgroundTasks) -> dict[str, str]:
     try:
         result = decide(application_number, actor=staff.actor, decision=Decision(body.decision),
-                        reason=body.reason, reason_codes=body.reason_codes)
+                        reason=body.reason, reason_codes=body.reason_codes, account_id=staff.user_id)
     except CaseNotFound:
         raise HTTPException(404, detail="該当する申請が見つかりません。") from None
     except DecisionRefused as exc:

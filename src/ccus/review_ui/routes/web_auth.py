@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from ccus.review_ui.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnyStaff
 from ccus.review_ui.auth import Form as CheckedForm
 from ccus.review_ui.web import page, see_other
-from ccus.services import accounts
+from ccus.services import accounts, throttle
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +47,13 @@ async def login(request: Request, username: Annotated[str, Form(max_length=100)]
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
     if not cookie or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_page(request, "画面の有効期限が切れました。もう一度ログインしてください。", 403)
-    result = await run_in_threadpool(accounts.sign_in, username, password)
+    try:
+        result = await run_in_threadpool(accounts.sign_in, username, password,
+                                         request.client.host if request.client else "unknown")
+    except throttle.Throttled as exc:
+        refused = _login_page(request, exc.message, 429)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     if result is None:
         return _login_page(request, "ユーザー名またはパスワードが正しくありません。", 401)
     token, user = result

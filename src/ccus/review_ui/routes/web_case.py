@@ -68,7 +68,7 @@ def decision(request: Request, number: str, user: Reviewer, form: Form, backgrou
             queue.require_claim(session, by_number(session, number), user.username)
         result = decide(number, actor=user.username, decision=choice,
                         reason=str(form.get("reason") or "").strip() or None,
-                        reason_codes=[str(c) for c in form.getlist("reason_codes")])
+                        reason_codes=[str(c) for c in form.getlist("reason_codes")], account_id=user.user_id)
     except CaseNotFound:
         return refused(request, "該当する申請が見つかりません。", 404)
     except (DecisionRefused, queue.ClaimRefused) as exc:

@@ -51,7 +51,8 @@ def save_user(request: Request, user: Admin, form: Form) -> Response:
     except accounts.AccountError as exc:
         messages = {"password": f"パスワードは{accounts.MIN_PASSWORD_LENGTH}文字以上にしてください。",
                     "role": "役割を選択してください。", "username": "ユーザー名を入力してください。"}
-        text = next((m for k, m in messages.items() if k in str(exc)), str(exc))
+        text = str(exc) if isinstance(exc, accounts.WeakPassword) else next(
+            (m for k, m in messages.items() if k in str(exc)), str(exc))
         return refused(request, text, 422, back="/admin/users")
     return see_other("/admin/users?done=user_saved")
 
