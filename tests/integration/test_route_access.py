@@ -34,7 +34,7 @@ def clients(db: Any) -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]]:
         client = TestClient(app)
         username = new_user(role)
         assert sign_in(client, username).status_code == 303
-        made[role] = (client, {"Authorization": f"Bearer {staff.issue_token(username, role)}"})
+        made[role] = (client, {"Authorization": f"Bearer {staff.issue_token(username)}"})
     for caller, must_change in ((access.BUSINESS, False), (access.BUSINESS_INITIAL, True)):
         biz = make.business(must_change=must_change)
         client = TestClient(app)

@@ -98,7 +98,7 @@ def route_table(app: FastAPI) -> list[RouteAccess]:
     for route in _routes(app.routes):
         if isinstance(route, APIRoute):
             roles = declared_roles(route)
-            for method in sorted(route.methods):
+            for method in sorted(route.methods or ()):
                 rows.append(RouteAccess(method, route.path, roles, PUBLIC.get((method, route.path))))
         elif isinstance(route, Mount):
             rows.append(RouteAccess("GET", route.path, None, PUBLIC.get(("GET", route.path))))
