@@ -53,6 +53,7 @@ _MESSAGES = {
     "type_mismatch": "ファイル '{name}' の中身（{actual}）が、拡張子または種類（{claimed}）と一致しません。",
     "corrupt": "ファイル '{name}' は壊れているか、途中で切れています。",
     "decompression_bomb": "ファイル '{name}' の画像は大きすぎます（1ページ {limit:,} ピクセルまで）。",
+    "pdf_image_too_large": "ファイル '{name}' の {page} ページ目の画像は大きすぎます（{limit:,} ピクセルまで）。",
     "encrypted_pdf": "ファイル '{name}' はパスワードで保護されているため読めません。"
     "保護を解除して添付してください。",
     "too_many_pages": "ファイル '{name}' のページ数が多すぎます（{limit} ページまで）。",
@@ -217,9 +218,27 @@ def _inspect_pdf(data: bytes, name: str, max_pixels: int, max_pages: int) -> int
                 width, height = (round(side * scale) for side in pdf.get_page_size(index))
                 if width * height > max_pixels:
                     raise _refuse("decompression_bomb", name, limit=max_pixels)
+                _check_page_images(pdf, index, name, max_pixels)
         finally:
             pdf.close()
     return pages
+
+
+def _check_page_images(pdf: pdfium.PdfDocument, index: int, name: str, max_pixels: int) -> None:
+    """Every image drawn on the page (in form XObjects too) by its declared pixel size, read from
+    its dictionary without decoding it: a small file can hold a 20000×20000 image that would cost
+    the pipeline minutes of CPU and gigabytes of memory when the page is rendered."""
+    page = pdf[index]
+    try:
+        for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+            try:
+                width, height = image.get_px_size()
+            except pdfium.PdfiumError:
+                raise _refuse("corrupt", name) from None
+            if width * height > max_pixels:
+                raise _refuse("pdf_image_too_large", name, page=index + 1, limit=max_pixels)
+    finally:
+        page.close()
 
 
 # --- reading an accepted attachment -------------------------------------------------------------
