@@ -93,3 +93,20 @@ def test_chunked_upload_past_the_cap_is_answered_413_before_the_rest_is_sent(web
     body = json.loads(rest.partition(b"\r\n\r\n")[2])
     assert body["errors"][0]["code"] == "too_large" and "大きすぎます" in body["detail"]
     assert _applications() == before
+
+
+def test_oversized_json_body_without_content_length_is_refused_with_413(api: Any) -> None:
+    """Not only the uploads: a chunked JSON body to the portal's sign-in (no account needed) is
+    counted as it arrives and refused past its cap instead of being read whole into memory."""
+    padding = b" " * (3 * 1024 * 1024)
+
+    def body() -> Any:
+        yield b'{"login_id": "00000000000000", "password": "x"'
+        yield padding
+        yield b"}"
+
+    r = api.post("/api/v1/portal/sign-in", content=body(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413, r.text
+    assert "送信データが大きすぎます" in r.json()["detail"]
+    r = api.post("/api/v1/portal/sign-in", content=b'{"x": 1}' + padding, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413, r.text

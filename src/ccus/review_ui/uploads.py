@@ -13,7 +13,9 @@ Used by the internet channel's two upload routes and the counter's intake form.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import IO
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -80,18 +82,32 @@ async def receive(request: Request, *, max_fields: int, max_files: int = MAX_FIL
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise too_large(limit)
-    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith("application/x-www-form-urlencoded"):  # fields only, no file
+        return await _fields_only(request, max_fields)
+    if not content_type.startswith("multipart/form-data"):
         raise UploadRefused(422, FieldError("body", "multipart/form-data 形式で送信してください。", "multipart"))
-    parser = MultiPartParser(request.headers, _counted(request, limit), max_files=max_files,
-                             max_fields=max_fields, max_part_size=MAX_FIELD_BYTES)
     try:
-        return await parser.parse()
+        async with aclosing(_counted(request, limit)) as stream:
+            parser = MultiPartParser(request.headers, stream, max_files=max_files,
+                                     max_fields=max_fields, max_part_size=MAX_FIELD_BYTES)
+            return await parser.parse()
     except MultiPartException as exc:
         if exc.message.startswith("Too many files"):
             raise UploadRefused(422, FieldError(
                 "attachments", f"添付ファイルは{max_files}件までです。", "too_many")) from None
         raise UploadRefused(422, FieldError(
             "body", f"multipart形式のデータを読み取れません（{exc.message}）。", "multipart")) from None
+
+
+async def _fields_only(request: Request, max_fields: int) -> FormData:
+    body = b"".join([chunk async for chunk in _counted(request, MAX_FIELD_BYTES)])
+    try:
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError:
+        raise UploadRefused(422, FieldError("body", "項目が多すぎます。", "too_many")) from None
+    items: list[tuple[str, str | UploadFile]] = [(name, value) for name, value in pairs]
+    return FormData(items)
 
 
 def incoming(role: str, upload: UploadFile) -> IncomingFile:
