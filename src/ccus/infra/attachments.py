@@ -28,7 +28,10 @@ from PIL import Image, ImageOps, ImageSequence
 JPEG, PNG, TIFF, PDF = "image/jpeg", "image/png", "image/tiff", "application/pdf"
 MEDIA_TYPES = (JPEG, PNG, TIFF, PDF)
 MAX_PAGES = 200
-RENDER_DPI = 200  # resolution at which PDF pages are rendered for OCR and checked for size
+RENDER_DPI = 200  # resolution at which PDF pages are rendered for OCR
+# The highest resolution the pipeline renders a page at (the consent form and mail forms are read
+# at 300 dpi): a PDF page's pixel count is checked at this one.
+CHECK_DPI = 300
 
 _LABELS = {JPEG: "JPEG 画像", PNG: "PNG 画像", TIFF: "TIFF 画像", PDF: "PDF"}
 _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG", TIFF: "TIFF"}
@@ -108,7 +111,8 @@ def inspect_attachment(
 ) -> AttachmentInfo:
     """Check an attachment in full and describe it; raise :class:`AttachmentError` if refused.
 
-    ``max_pixels`` bounds every image frame and every PDF page rendered at ``RENDER_DPI``.
+    ``max_pixels`` bounds every image frame, every PDF page rendered at ``CHECK_DPI`` and every image
+    a PDF page draws (at its own pixel size).
     """
     name = PureWindowsPath(filename or "").name or "(名前なし)"  # browsers may send C:\\fakepath\\x
     if not data:
@@ -200,7 +204,7 @@ def _upright_size(img: Image.Image) -> tuple[int, int]:
 def _inspect_pdf(data: bytes, name: str, max_pixels: int, max_pages: int) -> int:
     if b"%%EOF" not in data[-4096:]:  # a cut transfer; PDFium alone would rebuild what it can
         raise _refuse("corrupt", name)
-    scale = RENDER_DPI / 72
+    scale = CHECK_DPI / 72
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
