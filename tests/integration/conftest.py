@@ -34,3 +34,28 @@ def client_for(web: Any) -> Iterator[Any]:
     yield make
     for c in clients:
         c.close()
+
+
+UPLOAD_CAP_OF_WEB_PROCESS = 2_000_000
+
+
+@pytest.fixture(scope="session")
+def web_process(db: Any) -> Iterator[Any]:
+    """The web app as it runs in production: a uvicorn process of the stack, logging to
+    ``logs/web.log``, with an upload cap of :data:`UPLOAD_CAP_OF_WEB_PROCESS` bytes."""
+    import os
+
+    from ccus.infra.services.base import stop_service
+    from ccus.infra.services.web import start_web
+
+    saved = os.environ.get("CCUS_MAX_UPLOAD_BYTES")
+    os.environ["CCUS_MAX_UPLOAD_BYTES"] = str(UPLOAD_CAP_OF_WEB_PROCESS)
+    try:
+        start_web(db)
+    finally:
+        if saved is None:
+            del os.environ["CCUS_MAX_UPLOAD_BYTES"]
+        else:
+            os.environ["CCUS_MAX_UPLOAD_BYTES"] = saved
+    yield db
+    stop_service(db, "web")

@@ -40,3 +40,32 @@ def person() -> tuple[str, str, date]:
     kana = "".join(_rng.choice(_KANA) for _ in range(3)) + " " + "".join(_rng.choice(_KANA) for _ in range(3))
     born = date(1970 + _rng.randrange(30), 1 + _rng.randrange(12), 1 + _rng.randrange(28))
     return kanji, kana, born
+
+
+def pdf_with_image(width: int, height: int) -> bytes:
+    """A one-page A4 PDF that draws one 1-bit image of ``width``×``height`` pixels, all white and
+    Flate-compressed, so a 20000×20000 image takes about 50 KB of file (and 50 MB once decoded)."""
+    import zlib
+
+    row = (width + 7) // 8
+    pixels = zlib.compress(b"\xff" * (row * height), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 "
+        b"/Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(pixels)) + pixels + b"\nendstream",
+    ]
+    content = b"q 500 0 0 700 47 71 cm /Im0 Do Q"
+    objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

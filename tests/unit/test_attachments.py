@@ -233,6 +233,22 @@ def test_pdf_page_too_large_to_render_is_refused() -> None:
     assert refusal(huge_page, "huge.pdf").code == "decompression_bomb"
 
 
+def test_pdf_page_is_sized_at_the_highest_resolution_the_pipeline_renders() -> None:
+    # 30 × 30 inches: 36 M pixels at 200 dpi (OCR), 81 M at 300 dpi (consent and mail forms)
+    assert refusal(pdf_of(1, size=(2_160, 2_160)), "drawing.pdf").code == "decompression_bomb"
+    assert inspect(pdf_of(1, size=(1_800, 1_800)), "drawing.pdf").pages == 1  # 25 in: 56 M at 300 dpi
+
+
+def test_small_pdf_embedding_a_huge_image_is_refused_without_decoding_it() -> None:
+    from tests.support.factories import pdf_with_image
+
+    bomb = pdf_with_image(20_000, 20_000)  # 50 KB of file, 400 M pixels once decoded
+    refused = refusal(bomb, "bomb.pdf")
+    assert refused.code == "pdf_image_too_large"
+    assert "1 ページ目" in refused.message_ja and "bomb.pdf" in refused.message_ja
+    assert inspect(pdf_with_image(2_000, 2_000), "ok.pdf").pages == 1
+
+
 def test_too_many_pages_are_refused() -> None:
     assert refusal(tiff_of(3), "scan.tiff", max_pages=2).code == "too_many_pages"
     assert refusal(pdf_of(3), "scan.pdf", max_pages=2).code == "too_many_pages"

@@ -28,7 +28,10 @@ from PIL import Image, ImageOps, ImageSequence
 JPEG, PNG, TIFF, PDF = "image/jpeg", "image/png", "image/tiff", "application/pdf"
 MEDIA_TYPES = (JPEG, PNG, TIFF, PDF)
 MAX_PAGES = 200
-RENDER_DPI = 200  # resolution at which PDF pages are rendered for OCR and checked for size
+RENDER_DPI = 200  # resolution at which PDF pages are rendered for OCR
+# The highest resolution the pipeline renders a page at (the consent form and mail forms are read
+# at 300 dpi): a PDF page's pixel count is checked at this one.
+CHECK_DPI = 300
 
 _LABELS = {JPEG: "JPEG 画像", PNG: "PNG 画像", TIFF: "TIFF 画像", PDF: "PDF"}
 _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG", TIFF: "TIFF"}
@@ -53,6 +56,7 @@ _MESSAGES = {
     "type_mismatch": "ファイル '{name}' の中身（{actual}）が、拡張子または種類（{claimed}）と一致しません。",
     "corrupt": "ファイル '{name}' は壊れているか、途中で切れています。",
     "decompression_bomb": "ファイル '{name}' の画像は大きすぎます（1ページ {limit:,} ピクセルまで）。",
+    "pdf_image_too_large": "ファイル '{name}' の {page} ページ目の画像は大きすぎます（{limit:,} ピクセルまで）。",
     "encrypted_pdf": "ファイル '{name}' はパスワードで保護されているため読めません。"
     "保護を解除して添付してください。",
     "too_many_pages": "ファイル '{name}' のページ数が多すぎます（{limit} ページまで）。",
@@ -107,7 +111,8 @@ def inspect_attachment(
 ) -> AttachmentInfo:
     """Check an attachment in full and describe it; raise :class:`AttachmentError` if refused.
 
-    ``max_pixels`` bounds every image frame and every PDF page rendered at ``RENDER_DPI``.
+    ``max_pixels`` bounds every image frame, every PDF page rendered at ``CHECK_DPI`` and every image
+    a PDF page draws (at its own pixel size).
     """
     name = PureWindowsPath(filename or "").name or "(名前なし)"  # browsers may send C:\\fakepath\\x
     if not data:
@@ -199,7 +204,7 @@ def _upright_size(img: Image.Image) -> tuple[int, int]:
 def _inspect_pdf(data: bytes, name: str, max_pixels: int, max_pages: int) -> int:
     if b"%%EOF" not in data[-4096:]:  # a cut transfer; PDFium alone would rebuild what it can
         raise _refuse("corrupt", name)
-    scale = RENDER_DPI / 72
+    scale = CHECK_DPI / 72
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
@@ -217,9 +222,27 @@ def _inspect_pdf(data: bytes, name: str, max_pixels: int, max_pages: int) -> int
                 width, height = (round(side * scale) for side in pdf.get_page_size(index))
                 if width * height > max_pixels:
                     raise _refuse("decompression_bomb", name, limit=max_pixels)
+                _check_page_images(pdf, index, name, max_pixels)
         finally:
             pdf.close()
     return pages
+
+
+def _check_page_images(pdf: pdfium.PdfDocument, index: int, name: str, max_pixels: int) -> None:
+    """Every image drawn on the page (in form XObjects too) by its declared pixel size, read from
+    its dictionary without decoding it: a small file can hold a 20000×20000 image that would cost
+    the pipeline minutes of CPU and gigabytes of memory when the page is rendered."""
+    page = pdf[index]
+    try:
+        for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+            try:
+                width, height = image.get_px_size()
+            except pdfium.PdfiumError:
+                raise _refuse("corrupt", name) from None
+            if width * height > max_pixels:
+                raise _refuse("pdf_image_too_large", name, page=index + 1, limit=max_pixels)
+    finally:
+        page.close()
 
 
 # --- reading an accepted attachment -------------------------------------------------------------

@@ -24,7 +24,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # hide_parameters: a database error's message never carries the statement's values (names,
+    # addresses, password hashes) into a log or a traceback.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def get_engine() -> Engine:

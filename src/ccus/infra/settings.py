@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # Limits for attachments on the internet channel.
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, alias="CCUS_MAX_ATTACHMENT_BYTES")
     max_image_pixels: int = Field(default=60_000_000, alias="CCUS_MAX_IMAGE_PIXELS")
+    # Hard cap on the bytes of one upload (all parts), counted as they arrive (chunked bodies too).
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, alias="CCUS_MAX_UPLOAD_BYTES")
 
     # Ports of the embedded stack (derived from port_base so two stacks can run side by side).
     @property

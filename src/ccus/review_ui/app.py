@@ -12,6 +12,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ccus.models.errors import message_for
+from ccus.review_ui.body_limit import BodyLimitMiddleware
+from ccus.review_ui.caching import NoStoreMiddleware
+from ccus.review_ui.failures import FailureMiddleware
 from ccus.review_ui.routes import (
     applications,
     linked,
@@ -40,6 +43,9 @@ def create_app() -> FastAPI:
     for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router, web_counter.router):
         api.include_router(router)
     install_error_pages(api)
+    api.add_middleware(BodyLimitMiddleware)  # every body but the uploads' counted against its cap
+    api.add_middleware(FailureMiddleware)  # S3 or database down → 503; logs errors without their data
+    api.add_middleware(NoStoreMiddleware)  # outermost: error answers carry no-store too
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @api.get("/fonts/ipaexg.ttf", include_in_schema=False)

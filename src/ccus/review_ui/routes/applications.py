@@ -12,16 +12,14 @@ from starlette.datastructures import UploadFile
 
 from ccus.infra.db import unit_of_work
 from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger
-from ccus.infra.settings import get_settings
 from ccus.models.application_types import Channel, DocumentRole
 from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.identifiers import normalize_application_number
+from ccus.review_ui import uploads
 from ccus.services import intake, resubmission
 from ccus.services.cases import CaseNotFound, by_number, history
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
-
-MAX_FILES = 20
 
 _FORM_DOC = {
     "requestBody": {
@@ -52,6 +50,10 @@ def invalid(errors: list[FieldError]) -> JSONResponse:
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         content={"detail": "申請内容に誤りがあります。", "errors": [e.as_dict() for e in errors]},
     )
+
+
+def refused_upload(exc: uploads.UploadRefused) -> JSONResponse:
+    return JSONResponse(status_code=exc.status, content={"detail": exc.error.message, "errors": [exc.error.as_dict()]})
 
 
 def _parse_envelope(raw: Any) -> tuple[str, Any]:
@@ -85,16 +87,10 @@ async def submit_application(
     background: BackgroundTasks,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
-    settings = get_settings()
-    length = int(request.headers.get("content-length") or 0)
-    if length > settings.max_attachment_bytes * MAX_FILES:
-        return JSONResponse(status_code=413, content={
-            "detail": "送信データが大きすぎます。", "errors": [{"path": "attachments", "code": "too_large",
-                                                           "message": "送信データが大きすぎます。"}]})
     try:
-        form = await request.form(max_files=MAX_FILES, max_fields=10, max_part_size=1024 * 1024)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the client's malformed body
-        return invalid([FieldError("body", f"multipart形式のデータを読み取れません（{type(exc).__name__}）。", "multipart")])
+        form = await uploads.receive(request, max_fields=10)
+    except uploads.UploadRefused as exc:
+        return refused_upload(exc)
     try:
         kind, data = _parse_envelope(form.get("application"))
         files: list[intake.IncomingFile] = []
@@ -105,8 +101,7 @@ async def submit_application(
             if not isinstance(value, UploadFile):
                 unknown.append(FieldError(name, f"不明な項目 '{name}' です。", "extra_forbidden"))
                 continue
-            body = await value.read(settings.max_attachment_bytes + 1)
-            files.append(intake.IncomingFile(name, value.filename or name, value.content_type, body))
+            files.append(uploads.incoming(name, value))
         if unknown:
             raise ApplicationInvalid(unknown)
         result = await run_in_threadpool(lambda: intake.submit(
@@ -165,24 +160,20 @@ _DOCUMENTS_DOC = {
 @router.post("/{application_number}/documents", openapi_extra=_DOCUMENTS_DOC,
              summary="差戻しへの回答：書類を追加して同じ申請の審査を再開する（差戻し中のみ）")
 async def add_documents(application_number: str, request: Request, background: BackgroundTasks) -> JSONResponse:
-    settings = get_settings()
     try:
         number = normalize_application_number(application_number)
     except ValueError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
-    if int(request.headers.get("content-length") or 0) > settings.max_attachment_bytes * MAX_FILES:
-        return JSONResponse(status_code=413, content={"detail": "送信データが大きすぎます。"})
     try:
-        form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES, max_part_size=1024 * 1024)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the client's malformed body
-        return invalid([FieldError("body", f"multipart形式のデータを読み取れません（{type(exc).__name__}）。", "multipart")])
+        form = await uploads.receive(request, max_fields=uploads.MAX_FILES)
+    except uploads.UploadRefused as exc:
+        return refused_upload(exc)
     try:
         files: list[intake.IncomingFile] = []
         for name, value in form.multi_items():
             if not isinstance(value, UploadFile):
                 raise ApplicationInvalid([FieldError(name, f"不明な項目 '{name}' です。", "extra_forbidden")])
-            body = await value.read(settings.max_attachment_bytes + 1)
-            files.append(intake.IncomingFile(name, value.filename or name, value.content_type, body))
+            files.append(uploads.incoming(name, value))
         result = await run_in_threadpool(resubmission.add_documents, number, files, actor="internet")
     except ApplicationInvalid as exc:
         return invalid(exc.errors)

@@ -18,14 +18,13 @@ from starlette.datastructures import FormData, UploadFile
 
 from ccus.infra.db import unit_of_work
 from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger
-from ccus.infra.settings import get_settings
 from ccus.models.application_types import Channel
 from ccus.models.charges import application_fee
 from ccus.models.declared import DECLARED_MODELS
 from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.identifiers import normalize_application_number
 from ccus.models.tables import Document
-from ccus.review_ui import intake_form
+from ccus.review_ui import intake_form, uploads
 from ccus.review_ui.auth import Clerk, require_csrf
 from ccus.review_ui.web import JST, page, refused, see_other
 from ccus.services import intake
@@ -33,7 +32,6 @@ from ccus.services.cases import CaseNotFound, by_number
 
 router = APIRouter(include_in_schema=False)
 
-MAX_FILES = 20
 _KEY = re.compile(r"^counter-[A-Za-z0-9_-]{16,64}$")
 
 
@@ -63,24 +61,23 @@ def counter_new(request: Request, user: Clerk, kind: str = "") -> Response:
     return _form_page(request, kind)
 
 
-async def _files(form: FormData, max_bytes: int) -> list[intake.IncomingFile]:
+def _files(form: FormData) -> list[intake.IncomingFile]:
     files = []
     for name, value in form.multi_items():
         if not name.startswith(intake_form.ATTACHMENTS + ".") or not isinstance(value, UploadFile):
             continue
         if not value.filename:  # a file input left empty
             continue
-        body = await value.read(max_bytes + 1)
-        files.append(intake.IncomingFile(name.split(".", 1)[1], value.filename, value.content_type, body))
+        files.append(uploads.incoming(name.split(".", 1)[1], value))
     return files
 
 
 @router.post("/counter/new")
 async def counter_submit(request: Request, user: Clerk, background: BackgroundTasks) -> Response:
-    settings = get_settings()
-    if int(request.headers.get("content-length") or 0) > settings.max_attachment_bytes * MAX_FILES:
-        return refused(request, "送信データが大きすぎます。添付ファイルを減らしてください。", 413, back="/counter/new")
-    form = await request.form(max_files=MAX_FILES, max_fields=120)
+    try:
+        form = await uploads.receive(request, max_fields=120)
+    except uploads.UploadRefused as exc:
+        return refused(request, exc.error.message, exc.status, back="/counter/new")
     try:
         require_csrf(form, user)
         kind = str(form.get("kind") or "")
@@ -90,7 +87,7 @@ async def counter_submit(request: Request, user: Clerk, background: BackgroundTa
         key = raw_key if _KEY.match(raw_key) else _new_key()
         fields = intake_form.fields_of(intake_form.form_for(kind))
         values = {f.path: str(form.get(f.path) or "") for f in fields}
-        files = await _files(form, settings.max_attachment_bytes)
+        files = _files(form)
         declared = intake_form.declared_from(kind, values)
         try:
             result = await run_in_threadpool(lambda: intake.submit(
