@@ -21,7 +21,6 @@ import pytest
 from sqlalchemy import select
 
 from ccus.infra.db import unit_of_work
-from ccus.models.declared import DECLARED_MODELS
 from ccus.models.disclosure import WORKER_ITEMS
 from ccus.models.lifecycle import CHANGEABLE_ITEMS
 from ccus.models.status import Status

@@ -20,7 +20,8 @@ PATH_VALUES = ("%00", "a%00b", "１２３", "9" * 400, "-" + "9" * 40, "..%2F..%
                "%EF%BB%BF", "x" * 5000, "-1", "0", "%20", "1e999", "NaN")
 # Text as a field's value (query, form, JSON string).
 HOSTILE_TEXT = ("\x00", "山田\x00太郎", "\u202e郎太田山", "山\u200b田", "\x1b[31m", "１２３", "9" * 400,
-                "../../etc/passwd", "x" * 20000, "\ud800", "\ue000", "=HYPERLINK(\"x\")", " ")
+                "../../etc/passwd", "x" * 20000, "\ud800", "\ue000", "=HYPERLINK(\"x\")", " ", "-1", "0",
+                "-" + "9" * 40, "1e999")
 # Any JSON value where a field is expected.
 HOSTILE_JSON: tuple[Any, ...] = (*HOSTILE_TEXT, 10**40, -(10**40), 2**63, 1.5e308, True, False, None, -1, 0,
                                  {"a": {"b": "c"}}, ["x", 1], [], {})
@@ -95,7 +96,7 @@ def json_mutations(schema: dict[str, Any], keys: tuple[str, ...]) -> Iterator[tu
             for name, prop in s["properties"].items():
                 yield from walk(prop, (*path, name))
         elif s.get("type") == "object":
-            for key in (*keys, "\x00", "\u202e"):
+            for key in (*keys, "\x00", "\u202e", "\ud800"):
                 for value in HOSTILE_JSON:
                     yield (*path, key), value
         elif s.get("type") == "array":

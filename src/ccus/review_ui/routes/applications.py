@@ -16,6 +16,7 @@ from ccus.infra.settings import get_settings
 from ccus.models.application_types import Channel, DocumentRole
 from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.identifiers import normalize_application_number
+from ccus.models.text_rules import ERROR_CODE, first_forbidden
 from ccus.services import intake, resubmission
 from ccus.services.cases import CaseNotFound, by_number, history
 
@@ -54,9 +55,13 @@ def invalid(errors: list[FieldError]) -> JSONResponse:
     )
 
 
-def _parse_envelope(raw: Any) -> tuple[str, Any]:
-    if raw is None:
+def _parse_envelope(parts: list[Any]) -> tuple[str, Any]:
+    if not parts:
         raise ApplicationInvalid([FieldError("application", "申請内容（application）がありません。", "missing")])
+    if len(parts) > 1:
+        raise ApplicationInvalid([FieldError(
+            "application", f"申請内容（application）が{len(parts)}つ送られました。1つだけ送ってください。", "duplicate_part")])
+    raw = parts[0]
     if not isinstance(raw, str):
         raise ApplicationInvalid([FieldError("application", "申請内容はJSON文字列で送ってください。", "type")])
     try:
@@ -66,11 +71,17 @@ def _parse_envelope(raw: Any) -> tuple[str, Any]:
             "application", f"JSONの形式が正しくありません（{exc.lineno}行目 {exc.colno}文字目）。", "json_invalid")]) from None
     if not isinstance(envelope, dict):
         raise ApplicationInvalid([FieldError("application", "申請内容はオブジェクトで指定してください。", "dict_type")])
+    if bad := first_forbidden(envelope):
+        path, reason = bad  # named as the declared data's errors are: application.<field>, or kind
+        named = ("application", *path[1:]) if path[:1] == ("data",) else path or ("application",)
+        raise ApplicationInvalid([FieldError(".".join(map(str, named)), reason, ERROR_CODE)])
     unknown = sorted(set(envelope) - {"kind", "data"})
     errors = [FieldError(f"application.{k}", "この項目は受け付けられません（不明な項目）。", "extra_forbidden")
               for k in unknown]
     if "kind" not in envelope:
         errors.append(FieldError("kind", "申請種別（kind）は必須です。", "missing"))
+    elif not isinstance(envelope["kind"], str):
+        errors.append(FieldError("kind", "申請種別（kind）は文字列で指定してください。", "string_type"))
     if "data" not in envelope:
         errors.append(FieldError("application", "申請内容（data）は必須です。", "missing"))
     if errors:
@@ -83,7 +94,7 @@ def _parse_envelope(raw: Any) -> tuple[str, Any]:
 async def submit_application(
     request: Request,
     background: BackgroundTasks,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> JSONResponse:
     settings = get_settings()
     length = int(request.headers.get("content-length") or 0)
@@ -96,7 +107,7 @@ async def submit_application(
     except Exception as exc:  # noqa: BLE001 - any parse failure is the client's malformed body
         return invalid([FieldError("body", f"multipart形式のデータを読み取れません（{type(exc).__name__}）。", "multipart")])
     try:
-        kind, data = _parse_envelope(form.get("application"))
+        kind, data = _parse_envelope(form.getlist("application"))
         files: list[intake.IncomingFile] = []
         unknown: list[FieldError] = []
         for name, value in form.multi_items():
