@@ -45,8 +45,8 @@ pytestmark = pytest.mark.integration
 STAFF_HOME = {"reviewer": "/queue", "supervisor": "/queue", "clerk": "/counter", "admin": "/admin/users"}
 FREE_FORM_KEYS = tuple(CHANGEABLE_ITEMS) + tuple(WORKER_ITEMS)
 # Declared-field values for the multipart applications (each in every declared field in turn).
-APPLICATION_VALUES: tuple[Any, ...] = ("山田\x00太郎", "\u202e郎太田山", "山\u200b田", "\ud800", "x" * 20000,
-                                       10**40, True, {"a": "b"}, ["x"], None)
+APPLICATION_VALUES: tuple[Any, ...] = ("山田\x00太郎", "\u202e郎太田山", "\ud800", "x" * 20000, 10**40, True,
+                                       {"a": "b"}, ["x"])
 FORM_TEXT = tuple(v for v in HOSTILE_TEXT if v != "\ud800")  # a form cannot carry a lone surrogate
 
 
@@ -202,7 +202,7 @@ def _special_calls(path: str, method: str, url: str) -> Iterator[Call]:
             scans = [(f"attachments.{f.role}", (f.filename, f.data, f.content_type)) for f in sample.files]
             values = flatten(sample.data)
             for name in values:
-                for value in ("山田\x00太郎", "\u202e郎太田山", "山\u200b田", "9" * 400, "x" * 20000):
+                for value in ("山田\x00太郎", "\u202e郎太田山", "9" * 400):
                     yield Call(f"counter {sample.kind} {name}={value!r:.30}", method, url, {
                         "data": {**values, name: value, "kind": sample.kind}, "files": scans})
 

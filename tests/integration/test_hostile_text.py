@@ -76,6 +76,15 @@ def test_a_second_application_part_is_refused_naming_it(api: Any) -> None:
     assert _apps() == before
 
 
+def test_an_idempotency_key_with_spaces_or_controls_is_refused(api: Any) -> None:
+    sample = worker_sample()
+    envelope = json.dumps(sample.envelope())
+    files = [(f.role, (f.filename, f.data, f.content_type)) for f in sample.files]
+    r = api.post("/api/v1/applications", data={"application": envelope}, files=files,
+                 headers={"Idempotency-Key": "retry 1\t"})
+    assert _errors(r)["header.idempotency-key"]["message"] == "形式が正しくありません。"
+
+
 def test_a_lone_surrogate_in_the_json_is_refused_not_a_server_error(api: Any) -> None:
     sample = worker_sample()
     r = _submit(api, sample, dict(sample.data, name="山\ud800田"))

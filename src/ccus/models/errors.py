@@ -34,6 +34,7 @@ _MESSAGES: dict[str, str] = {
     "string_type": "文字列で入力してください。",
     "string_too_short": "入力してください。",
     "string_too_long": "文字数が上限（{max_length}文字）を超えています。",
+    "string_pattern_mismatch": "形式が正しくありません。",
     "int_type": "整数で入力してください。",
     "int_parsing": "整数で入力してください。",
     "greater_than_equal": "{ge}以上の値を入力してください。",

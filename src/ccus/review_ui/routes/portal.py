@@ -100,8 +100,12 @@ def profile(user: BusinessUser) -> dict[str, Any]:
         return lifecycle.registered_content(session, lifecycle.business_by_id(session, user.business_id))
 
 
+ItemName = Annotated[SafeText, Field(max_length=100)]
+
+
 class ChangeIn(BaseModel):
-    changes: dict[Annotated[SafeText, Field(max_length=100)], SafeJson] = Field(max_length=50, description="変更する項目と新しい内容（項目は models/lifecycle.CHANGEABLE_ITEMS）")
+    changes: dict[ItemName, SafeJson] = Field(
+        max_length=50, description="変更する項目と新しい内容（項目は models/lifecycle.CHANGEABLE_ITEMS）")
 
 
 @router.post("/changes", status_code=201, summary="変更申請（審査を経て登録内容に反映）", response_model=None)
@@ -170,7 +174,7 @@ def request_card_renewal(worker_id: str, user: BusinessUser, background: Backgro
 # 開示設定 and the registry view ------------------------------------------------------------------
 
 class DisclosureIn(BaseModel):
-    items: dict[Annotated[SafeText, Field(max_length=100)], bool] = Field(max_length=50, description="情報項目ごとの開示（true）・非開示（false）")
+    items: dict[ItemName, bool] = Field(max_length=50, description="情報項目ごとの開示（true）・非開示（false）")
 
 
 @router.get("/disclosure/workers", summary="開示設定 → 所属技能者（その他事業者への開示）")
