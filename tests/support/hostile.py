@@ -25,6 +25,9 @@ HOSTILE_TEXT = ("\x00", "山田\x00太郎", "\u202e郎太田山", "山\u200b田"
 # Any JSON value where a field is expected.
 HOSTILE_JSON: tuple[Any, ...] = (*HOSTILE_TEXT, 10**40, -(10**40), 2**63, 1.5e308, True, False, None, -1, 0,
                                  {"a": {"b": "c"}}, ["x", 1], [], {})
+# Values put under each name of a free-form object (one per class: the names multiply them).
+FREE_FORM_VALUES: tuple[Any, ...] = ("山田\x00太郎", "\u202e郎太田山", "\ud800", "9" * 400, 10**40, True, {"a": "\x00"},
+                                     ["\x00"], None)
 # Query names read by routes from request.query_params directly (not declared).
 EXTRA_QUERY = ("kind", "channel", "flags", "min_age_days", "status", "claimed", "sort", "page", "number", "next",
                "done", "w", "limit", "unread_only")
@@ -97,7 +100,7 @@ def json_mutations(schema: dict[str, Any], keys: tuple[str, ...]) -> Iterator[tu
                 yield from walk(prop, (*path, name))
         elif s.get("type") == "object":
             for key in (*keys, "\x00", "\u202e", "\ud800"):
-                for value in HOSTILE_JSON:
+                for value in FREE_FORM_VALUES:
                     yield (*path, key), value
         elif s.get("type") == "array":
             yield from walk(s.get("items", {}), (*path, 0))
