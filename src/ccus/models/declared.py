@@ -20,6 +20,7 @@ from ccus.models.identifiers import (
     registry_id_is_valid,
 )
 from ccus.models.japanese import is_katakana_reading, normalize_digits, normalize_phone, normalize_text
+from ccus.models.text_rules import SafeText, StrictInt
 
 
 def _text(v: str) -> str:
@@ -84,11 +85,13 @@ def _licence(v: str) -> str:
     return v
 
 
-Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_text)]
-Kana = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_kana)]
-Postcode = Annotated[str, AfterValidator(_postcode)]
-Phone = Annotated[str, AfterValidator(_phone)]
-RegistryId = Annotated[str, AfterValidator(_registry_id)]
+# Every text field is SafeText first: the characters it refuses are checked before normalising.
+Text = Annotated[SafeText, Field(min_length=1, max_length=200), AfterValidator(_text)]
+Kana = Annotated[SafeText, Field(min_length=1, max_length=200), AfterValidator(_kana)]
+Postcode = Annotated[SafeText, Field(max_length=20), AfterValidator(_postcode)]
+Phone = Annotated[SafeText, Field(max_length=30), AfterValidator(_phone)]
+RegistryId = Annotated[SafeText, Field(max_length=40), AfterValidator(_registry_id)]
+Address = Annotated[SafeText, Field(min_length=1, max_length=300), AfterValidator(_text)]
 
 Enrolment = Literal["enrolled", "not_enrolled", "exempt"]
 
@@ -118,19 +121,19 @@ class BusinessRegistration(_Strict):
     business_type: Literal["corporation", "sole_proprietor", "one_person_contractor"]
     trade_name: Text
     trade_name_kana: Kana
-    corporate_number: Annotated[str, AfterValidator(_corporate_number)] | None = None
+    corporate_number: Annotated[SafeText, Field(max_length=40), AfterValidator(_corporate_number)] | None = None
     representative_name: Text
     representative_name_kana: Kana
     postcode: Postcode
-    address: Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_text)]
+    address: Address
     phone: Phone
     email: EmailStr
-    licence_number: Annotated[str, AfterValidator(_licence)] | None = None
-    capital_yen: Annotated[int, Field(ge=0, le=10**14)] | None = None
+    licence_number: Annotated[SafeText, Field(max_length=100), AfterValidator(_licence)] | None = None
+    capital_yen: Annotated[StrictInt, Field(ge=0, le=10**14)] | None = None
     trades: Annotated[list[Text], Field(min_length=1, max_length=29)]
     social_insurance: SocialInsurance
     registrant: Registrant
-    admin_id_count: Annotated[int, Field(ge=1, le=100)] = 1
+    admin_id_count: Annotated[StrictInt, Field(ge=1, le=100)] = 1
 
     @model_validator(mode="after")
     def _corporation_needs_number_and_capital(self) -> BusinessRegistration:
@@ -148,7 +151,7 @@ class HealthInsurance(_Strict):
     """健康保険."""
 
     kind: Literal["association", "national", "exempt", "other"]
-    insurer_number: Annotated[str, AfterValidator(_insurer_number)] | None = None
+    insurer_number: Annotated[SafeText, Field(max_length=40), AfterValidator(_insurer_number)] | None = None
 
 
 class Worker(_Strict):
@@ -160,15 +163,15 @@ class Worker(_Strict):
     sex: Literal["male", "female", "unspecified"]
     nationality: Text = "日本"
     postcode: Postcode
-    address: Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_text)]
+    address: Address
     phone: Phone
     email: EmailStr | None = None
     employer_business_id: RegistryId | None = None
     trade: Text
-    experience_years: Annotated[int, Field(ge=0, le=70)] = 0
+    experience_years: Annotated[StrictInt, Field(ge=0, le=70)] = 0
     health_insurance: HealthInsurance
     pension: Literal["employees", "national", "receiving", "none"]
-    employment_insurance_number: Annotated[str, AfterValidator(_employment_insurance)] | None = None
+    employment_insurance_number: Annotated[SafeText, Field(max_length=40), AfterValidator(_employment_insurance)] | None = None
     tier: Literal["basic", "detailed"] = "basic"
     identity_document_type: Literal[
         "drivers_licence", "my_number_card_front", "passport_with_residence_record",

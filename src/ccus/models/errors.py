@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ccus.models.text_rules import printable
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -32,6 +34,7 @@ _MESSAGES: dict[str, str] = {
     "string_type": "文字列で入力してください。",
     "string_too_short": "入力してください。",
     "string_too_long": "文字数が上限（{max_length}文字）を超えています。",
+    "string_pattern_mismatch": "形式が正しくありません。",
     "int_type": "整数で入力してください。",
     "int_parsing": "整数で入力してください。",
     "greater_than_equal": "{ge}以上の値を入力してください。",
@@ -47,6 +50,7 @@ _MESSAGES: dict[str, str] = {
     "dict_type": "オブジェクトで入力してください。",
     "bool_type": "true または false を指定してください。",
     "value_error": "{error}",
+    "forbidden_character": "{reason}",
 }
 
 
@@ -59,8 +63,12 @@ def message_for(kind: str, ctx: dict[str, Any] | None) -> str:
         return "入力内容が正しくありません。"
 
 
-def _path(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc)
+def path_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    """A field's dotted path; a hostile key in it is shown with its refused characters replaced."""
+    return printable(".".join(str(p) for p in loc))
+
+
+_path = path_of
 
 
 def from_validation_error(exc: ValidationError, prefix: str = "application") -> list[FieldError]:

@@ -11,10 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ccus.models.errors import message_for
+from ccus.models.errors import message_for, path_of
 from ccus.review_ui.body_limit import BodyLimitMiddleware
 from ccus.review_ui.caching import NoStoreMiddleware
 from ccus.review_ui.failures import FailureMiddleware
+from ccus.review_ui.params import SafePath
 from ccus.review_ui.routes import (
     applications,
     linked,
@@ -34,6 +35,7 @@ def create_app() -> FastAPI:
         title="建設キャリアアップシステム 申請処理 API",
         version="1.0",
         description="インターネット申請の受付、申請状況の照会、審査。",
+        dependencies=[SafePath],  # every path value checked for forbidden characters, on every route
     )
     api.include_router(applications.router)
     api.include_router(review.router)
@@ -60,7 +62,7 @@ def create_app() -> FastAPI:
     async def japanese_errors(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
         for e in exc.errors():
-            loc = ".".join(str(p) for p in e.get("loc", ()))
+            loc = path_of(e.get("loc", ()))
             kind = e.get("type", "invalid")
             errors.append({"path": loc, "code": kind, "message": message_for(kind, e.get("ctx"))})
         return JSONResponse(status_code=422, content={"detail": "入力内容に誤りがあります。", "errors": errors})

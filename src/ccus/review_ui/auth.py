@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from ccus.models.text_rules import forbidden_character, printable
 from ccus.review_ui.access import STAFF_ROLES, declares
 from ccus.services import accounts
 from ccus.services.accounts import SignedIn
@@ -30,6 +31,15 @@ class Forbidden(Exception):
 
 class CsrfFailed(Exception):
     """A form without the session's CSRF token."""
+
+
+class FormRefused(Exception):
+    """A form field holds characters the registry never stores (``models.text_rules``)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = printable(field)
+        self.reason = reason
 
 
 @declares(*STAFF_ROLES)
@@ -59,9 +69,19 @@ def require_csrf(form: FormData, user: SignedIn) -> None:
         raise CsrfFailed()
 
 
+def require_clean_text(form: FormData) -> None:
+    """Raise FormRefused for the first field (name or value) with a refused character; line breaks
+    are allowed here (a reason has several lines), single-line fields are checked by their models."""
+    for name, value in form.multi_items():
+        for text in (name, value if isinstance(value, str) else ""):
+            if reason := forbidden_character(text, multiline=True):
+                raise FormRefused(name, reason)
+
+
 async def checked_form(request: Request, user: Annotated[SignedIn, Depends(signed_in)]) -> FormData:
     form = await request.form(max_files=0, max_fields=60)
     require_csrf(form, user)
+    require_clean_text(form)
     return form
 
 

@@ -62,3 +62,16 @@ VALUE_JA: Final[dict[str, dict[str, str]]] = {
     "proxy.relation": {"employer": "所属事業者", "prime_contractor": "元請事業者",
                        "upper_subcontractor": "上位の下請事業者"},
 }
+
+FORM_FIELD_JA: Final[dict[str, str]] = {
+    "reason": "理由",
+    "value": "訂正内容",
+    "field": "項目",
+    "to": "担当者",
+    "number": "申請番号",
+    "username": "ユーザー名",
+    "display_name": "氏名",
+    "role": "役割",
+    "decision": "審査結果",
+    "reason_codes": "差戻し理由",
+}

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole
 from ccus.review_ui import labels
-from ccus.review_ui.auth import CsrfFailed, Forbidden, LoginRequired
+from ccus.review_ui.auth import CsrfFailed, Forbidden, FormRefused, LoginRequired
 
 HERE = Path(__file__).parent
 JST = timezone(timedelta(hours=9))
@@ -96,3 +96,8 @@ def install_error_pages(api: FastAPI) -> None:
     async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
         return refused(request, "不正なリクエストです（フォームの有効期限切れの可能性があります）。画面を開き直してください。",
                        403, title="リクエストを受け付けられません")
+
+    @api.exception_handler(FormRefused)
+    async def form_refused(request: Request, exc: FormRefused) -> Response:
+        label = labels.FORM_FIELD_JA.get(exc.field, exc.field)
+        return refused(request, f"「{label}」に{exc.reason}", 422, title="入力内容に誤りがあります")

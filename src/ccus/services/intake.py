@@ -1,8 +1,10 @@
 """Intake (受付): turn a submitted application and its files into one durable case.
 
-The order keeps every promise of the channel: everything is checked before anything is stored;
-documents go to S3 (content-addressed) before the case row commits; the sender gets its 申請番号
-only after both are durable. An Idempotency-Key, or the same scan sent twice, returns the first
+The order keeps every promise of the channel: everything is checked before anything is stored
+(the characters of every text, file names included, before any other rule); documents go to S3
+(content-addressed) before the case row commits, and if that transaction then fails, the objects
+this submission wrote (and no document row points at) are deleted again; the sender gets its
+申請番号 only after both are durable. An Idempotency-Key, or the same scan sent twice, returns the first
 case instead of making a second one.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -29,9 +32,11 @@ from ccus.models.errors import ApplicationInvalid, FieldError, from_validation_e
 from ccus.models.identifiers import application_number
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document, StageLog
+from ccus.models.text_rules import ERROR_CODE, first_forbidden, forbidden_character
 from ccus.services.cases import audit
 
 JST = timezone(timedelta(hours=9))
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,9 @@ def _inspect(files: list[IncomingFile]) -> list[tuple[IncomingFile, AttachmentIn
     out: list[tuple[IncomingFile, AttachmentInfo]] = []
     for f in files:
         path = f"attachments.{f.role}"
+        if bad_name := forbidden_character(f.filename):
+            errors.append(FieldError(path, f"ファイル名に{bad_name}", ERROR_CODE))
+            continue
         try:
             role = DocumentRole(f.role)
         except ValueError:
@@ -146,6 +154,39 @@ def _existing(idempotency_key: str, fingerprint: str) -> IntakeResult | None:
         return IntakeResult(app.application_number, app.status, created=False)
 
 
+def _check_characters(declared: Any) -> None:
+    """Refuse, naming the field, any text the registry never stores (before anything else reads it)."""
+    bad = first_forbidden(declared)
+    if bad is not None:
+        path, reason = bad
+        raise ApplicationInvalid([FieldError(".".join(map(str, ("application", *path))), reason, ERROR_CODE)])
+
+
+def _store(inspected: list[tuple[IncomingFile, AttachmentInfo]]) -> list[str]:
+    """Put the documents in S3; the keys this call wrote (content already there is not counted)."""
+    written = []
+    for f, info in inspected:
+        key = s3.document_key(info.sha256)
+        if s3.put_if_absent(key, f.data, info.media_type):
+            written.append(key)
+    return written
+
+
+def _forget(keys: list[str]) -> None:
+    """Delete objects written for a submission whose row never committed, unless a document row of
+    another case (same bytes, sent meanwhile) points at one."""
+    if not keys:
+        return
+    try:
+        with unit_of_work() as session:
+            kept = set(session.scalars(select(Document.s3_key).where(Document.s3_key.in_(keys))))
+        for key in keys:
+            if key not in kept:
+                s3.delete(key)
+    except Exception:  # noqa: BLE001 - the submission's own error is the one to report
+        log.warning("intake: %d orphan document object(s) not deleted: %s", len(keys), ", ".join(keys))
+
+
 def submit(
     *,
     kind: str,
@@ -160,6 +201,7 @@ def submit(
 
     ``received_by`` is the staff member who took it in at the counter (they may never approve it).
     """
+    _check_characters(declared)
     fingerprint = request_fingerprint(kind, declared, files)
     if idempotency_key:
         found = _existing(idempotency_key, fingerprint)
@@ -169,13 +211,23 @@ def submit(
     inspected = _inspect(files)
     _check_required(kind_enum, channel, clean, {f.role for f, _ in inspected})
 
-    # Documents first: durable in S3 before the case exists.
-    for f, info in inspected:
-        s3.put_if_absent(s3.document_key(info.sha256), f.data, info.media_type)
-
     filed_by = None
     if kind_enum is Kind.PROXY_WORKER_REGISTRATION:
         filed_by = ProxyWorkerRegistration.model_validate(clean).proxy.filer_business_id
+    # Documents first, every check passed: durable in S3 before the case exists.
+    written = _store(inspected)
+    try:
+        return _record(kind_enum, channel, clean, inspected, idempotency_key, fingerprint, filed_by, actor,
+                       received_by)
+    except BaseException:
+        _forget(written)
+        raise
+
+
+def _record(kind_enum: Kind, channel: Channel, clean: dict[str, Any],
+            inspected: list[tuple[IncomingFile, AttachmentInfo]], idempotency_key: str | None, fingerprint: str,
+            filed_by: str | None, actor: str, received_by: str | None) -> IntakeResult:
+    """The case row, its documents and history, in one transaction."""
     try:
         with unit_of_work() as session:
             app = Application(

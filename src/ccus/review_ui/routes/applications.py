@@ -15,6 +15,7 @@ from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger
 from ccus.models.application_types import Channel, DocumentRole
 from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.identifiers import normalize_application_number
+from ccus.models.text_rules import ERROR_CODE, first_forbidden
 from ccus.review_ui import uploads
 from ccus.services import intake, resubmission
 from ccus.services.cases import CaseNotFound, by_number, history
@@ -56,9 +57,13 @@ def refused_upload(exc: uploads.UploadRefused) -> JSONResponse:
     return JSONResponse(status_code=exc.status, content={"detail": exc.error.message, "errors": [exc.error.as_dict()]})
 
 
-def _parse_envelope(raw: Any) -> tuple[str, Any]:
-    if raw is None:
+def _parse_envelope(parts: list[Any]) -> tuple[str, Any]:
+    if not parts:
         raise ApplicationInvalid([FieldError("application", "申請内容（application）がありません。", "missing")])
+    if len(parts) > 1:
+        raise ApplicationInvalid([FieldError(
+            "application", f"申請内容（application）が{len(parts)}つ送られました。1つだけ送ってください。", "duplicate_part")])
+    raw = parts[0]
     if not isinstance(raw, str):
         raise ApplicationInvalid([FieldError("application", "申請内容はJSON文字列で送ってください。", "type")])
     try:
@@ -68,11 +73,17 @@ def _parse_envelope(raw: Any) -> tuple[str, Any]:
             "application", f"JSONの形式が正しくありません（{exc.lineno}行目 {exc.colno}文字目）。", "json_invalid")]) from None
     if not isinstance(envelope, dict):
         raise ApplicationInvalid([FieldError("application", "申請内容はオブジェクトで指定してください。", "dict_type")])
+    if bad := first_forbidden(envelope):
+        path, reason = bad  # named as the declared data's errors are: application.<field>, or kind
+        named = ("application", *path[1:]) if path[:1] == ("data",) else path or ("application",)
+        raise ApplicationInvalid([FieldError(".".join(map(str, named)), reason, ERROR_CODE)])
     unknown = sorted(set(envelope) - {"kind", "data"})
     errors = [FieldError(f"application.{k}", "この項目は受け付けられません（不明な項目）。", "extra_forbidden")
               for k in unknown]
     if "kind" not in envelope:
         errors.append(FieldError("kind", "申請種別（kind）は必須です。", "missing"))
+    elif not isinstance(envelope["kind"], str):
+        errors.append(FieldError("kind", "申請種別（kind）は文字列で指定してください。", "string_type"))
     if "data" not in envelope:
         errors.append(FieldError("application", "申請内容（data）は必須です。", "missing"))
     if errors:
@@ -85,14 +96,14 @@ def _parse_envelope(raw: Any) -> tuple[str, Any]:
 async def submit_application(
     request: Request,
     background: BackgroundTasks,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> JSONResponse:
     try:
         form = await uploads.receive(request, max_fields=10)
     except uploads.UploadRefused as exc:
         return refused_upload(exc)
     try:
-        kind, data = _parse_envelope(form.get("application"))
+        kind, data = _parse_envelope(form.getlist("application"))
         files: list[intake.IncomingFile] = []
         unknown: list[FieldError] = []
         for name, value in form.multi_items():

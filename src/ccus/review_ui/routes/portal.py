@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 from ccus.infra.db import unit_of_work
 from ccus.infra.orchestrator import MAIL_DEPLOYMENT, WITHDRAWALS_DEPLOYMENT, trigger
 from ccus.models.errors import ApplicationInvalid
+from ccus.models.text_rules import SafeJson, SafeMultiline, SafeText
+from ccus.review_ui.params import DbId
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
 from ccus.services import billing, disclosure, notifications, portal_auth, renewal, sites
 from ccus.services import business_lifecycle as lifecycle
@@ -34,13 +36,13 @@ def _invalid(exc: ApplicationInvalid) -> JSONResponse:
 
 
 class SignIn(BaseModel):
-    login_id: str = Field(max_length=40, description="事業者ID または 管理者ID（14桁）")
+    login_id: SafeText = Field(max_length=40, description="事業者ID または 管理者ID（14桁）")
     password: str = Field(max_length=200)
 
 
 class PasswordChange(BaseModel):
     new_password: str = Field(max_length=200)
-    security_code: str = Field(max_length=10, description="圧着はがきに記載の4桁のセキュリティコード")
+    security_code: SafeText = Field(max_length=10, description="圧着はがきに記載の4桁のセキュリティコード")
     current_password: str | None = Field(default=None, max_length=200,
                                          description="初回の変更では不要（ログイン時に確認済み）")
 
@@ -90,7 +92,7 @@ def list_notifications(user: BusinessUser, unread_only: bool = False) -> list[di
 
 
 @router.post("/notifications/{notice_id}/read", summary="通知を既読にする")
-def read_notification(notice_id: int, user: BusinessUser) -> dict[str, bool]:
+def read_notification(notice_id: DbId, user: BusinessUser) -> dict[str, bool]:
     with unit_of_work() as session:
         if not notifications.mark_read(session, lifecycle.business_by_id(session, user.business_id), notice_id):
             raise HTTPException(404, detail="該当する通知が見つかりません。")
@@ -103,8 +105,12 @@ def profile(user: BusinessUser) -> dict[str, Any]:
         return lifecycle.registered_content(session, lifecycle.business_by_id(session, user.business_id))
 
 
+ItemName = Annotated[SafeText, Field(max_length=100)]
+
+
 class ChangeIn(BaseModel):
-    changes: dict[str, Any] = Field(description="変更する項目と新しい内容（項目は models/lifecycle.CHANGEABLE_ITEMS）")
+    changes: dict[ItemName, SafeJson] = Field(
+        max_length=50, description="変更する項目と新しい内容（項目は models/lifecycle.CHANGEABLE_ITEMS）")
 
 
 @router.post("/changes", status_code=201, summary="変更申請（審査を経て登録内容に反映）", response_model=None)
@@ -134,7 +140,7 @@ def applications(user: BusinessUser) -> list[dict[str, Any]]:
 
 
 class WithdrawalIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=500)
+    reason: SafeMultiline | None = Field(default=None, max_length=500)
 
 
 @router.post("/withdrawal", status_code=201, summary="事業者退会 → 削除申請（申請番号を返す）")
@@ -173,7 +179,7 @@ def request_card_renewal(worker_id: str, user: BusinessUser, background: Backgro
 # 開示設定 and the registry view ------------------------------------------------------------------
 
 class DisclosureIn(BaseModel):
-    items: dict[str, bool] = Field(description="情報項目ごとの開示（true）・非開示（false）")
+    items: dict[ItemName, bool] = Field(max_length=50, description="情報項目ごとの開示（true）・非開示（false）")
 
 
 @router.get("/disclosure/workers", summary="開示設定 → 所属技能者（その他事業者への開示）")
@@ -211,11 +217,11 @@ def view_worker(worker_id: str, user: BusinessUser) -> dict[str, Any]:
 # 現場（元請事業者として登録）と施工体制 -----------------------------------------------------------------
 
 class SiteIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: SafeText = Field(min_length=1, max_length=200)
 
 
 class ContractIn(BaseModel):
-    business_id: str = Field(description="下位の事業者ID")
+    business_id: SafeText = Field(max_length=40, description="下位の事業者ID")
 
 
 @router.post("/sites", status_code=201, summary="現場登録（元請事業者として）")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from ccus.infra.db import unit_of_work
 from ccus.infra.orchestrator import after_decision, trigger
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document
+from ccus.models.text_rules import SafeMultiline, SafeText
 from ccus.review_ui.deps import Reviewer
 from ccus.services.cases import CaseNotFound, audit, by_number, history
 from ccus.services.review import Decision, DecisionRefused, decide
@@ -21,15 +22,15 @@ router = APIRouter(prefix="/api/v1/review", tags=["review"])
 
 class DecisionIn(BaseModel):
     decision: Literal["approve", "return", "reject"]
-    reason: str | None = Field(default=None, max_length=2000)
-    reason_codes: list[str] = Field(default_factory=list, max_length=20)
+    reason: SafeMultiline | None = Field(default=None, max_length=2000)
+    reason_codes: list[Annotated[SafeText, Field(max_length=100)]] = Field(default_factory=list, max_length=20)
 
 
 @router.get("/queue", summary="審査待ちの一覧")
-def queue(staff: Reviewer, limit: int = 100) -> list[dict[str, Any]]:
+def queue(staff: Reviewer, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     with unit_of_work() as session:
         rows = session.scalars(select(Application).where(Application.status == Status.AWAITING_REVIEW.value)
-                               .order_by(Application.received_at).limit(min(limit, 500)))
+                               .order_by(Application.received_at).limit(limit))
         return [{"application_number": a.application_number, "kind": a.kind, "channel": a.channel,
                  "received_at": a.received_at.isoformat(),
                  "blocking": sum(1 for f in a.flags if f.get("severity") == "block"),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -13,6 +14,7 @@ from ccus.infra.orchestrator import after_decision, trigger
 from ccus.models.review_rules import RETURN_REASONS
 from ccus.models.status import Status
 from ccus.review_ui.auth import Form, Reviewer
+from ccus.review_ui.params import DbId
 from ccus.review_ui.web import page, refused, see_other
 from ccus.services import case_view, page_images, queue
 from ccus.services.cases import CaseNotFound, by_number
@@ -35,7 +37,8 @@ def case_page(request: Request, number: str, user: Reviewer) -> Response:
 
 
 @router.get("/cases/{number}/documents/{document_id}/pages/{page_no}.png")
-async def page_image(number: str, document_id: int, page_no: int, user: Reviewer, w: int = 1200) -> Response:
+async def page_image(number: str, document_id: DbId, page_no: DbId, user: Reviewer,
+                     w: Annotated[int, Query(ge=1, le=10_000)] = 1200) -> Response:
     try:
         png = await run_in_threadpool(page_images.page_png, number, document_id, page_no, w)
     except page_images.PageNotFound:
