@@ -212,3 +212,27 @@ def test_the_filer_of_a_proxy_filing_is_the_signed_in_business(api: Any) -> None
         assert app.filed_by_business_id == filer.business_id
         assert app.declared["proxy"]["filer_business_id"] == filer.business_id
     assert api.get(f"/api/v1/applications/{app.application_number}", headers=headers).status_code == 200
+
+
+def test_the_counter_clerk_hands_the_applicant_an_answer_secret_shown_once(api: Any, client_for: Any) -> None:
+    import re
+
+    from ccus.models.application_types import Channel
+    from ccus.services.intake import IncomingFile, submit
+    from tests.support.web import post_form, worker_sample
+
+    clerk, username = client_for("clerk")
+    sample = worker_sample()
+    number = submit(kind=sample.kind, channel=Channel.COUNTER, declared=sample.data, idempotency_key=None,
+                    files=[IncomingFile(f.role, f.filename, f.content_type, f.data) for f in sample.files],
+                    actor=username, received_by=username).application_number
+    receipt = f"/counter/received/{number}"
+    plain = clerk.get(receipt)
+    assert 'data-testid="issue-answer-secret"' in plain.text and 'data-testid="answer-secret"' not in plain.text
+    assert clerk.post(f"{receipt}/secret", data={}, follow_redirects=False).status_code in (400, 403)  # no CSRF
+    shown = post_form(clerk, f"{receipt}/secret", {}, page=receipt)
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    secret = re.search(r'data-testid="answer-secret">([^<]+)<', shown.text).group(1)  # type: ignore[union-attr]
+    assert secret not in clerk.get(receipt).text  # shown once
+    r = api.get(f"/api/v1/applications/{number}", headers=with_secret(secret))
+    assert r.status_code == 200 and r.json()["status"] == "documents_stored"
