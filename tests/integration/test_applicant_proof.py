@@ -133,6 +133,7 @@ def test_a_replayed_submission_gets_a_fresh_secret_and_each_one_proves_the_appli
     number = first.json()["application_number"]
     assert again.json()["application_number"] == number
     assert first.json()["answer_secret"] != again.json()["answer_secret"]
+    assert first.headers["cache-control"] == again.headers["cache-control"] == "no-store"
     for secret in (first.json()["answer_secret"], again.json()["answer_secret"]):
         assert api.get(f"/api/v1/applications/{number}", headers=with_secret(secret)).status_code == 200
 
@@ -155,7 +156,7 @@ def test_the_status_api_shows_the_applicant_the_status_and_next_step_only(api: A
                                  "message": "重複候補：登録済みの技能者 99999999999999"}])
     decide(number, actor="r1", decision=Decision.RETURN, reason="審査メモ：担当者の所見を記載")
     r = api.get(f"/api/v1/applications/{number}", headers=secret_headers(number))
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store", r.text
     body = r.json()
     assert set(body) == {"application_number", "status", "status_label", "next_step"}
     assert (body["status"], body["status_label"]) == ("returned", "差戻し中")

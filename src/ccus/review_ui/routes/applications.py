@@ -131,12 +131,13 @@ async def submit_application(
         content={"application_number": result.application_number, "status": result.status,
                  "status_url": f"/api/v1/applications/{result.application_number}",
                  "answer_secret": secret, "answer_secret_header": SECRET_HEADER},
+        headers={"Cache-Control": "no-store"},
     )
 
 
 @router.get("/{application_number}", summary="申請の状況と次の手続き（回答用コードまたは事業者ポータルのログインが必要）")
-def get_application(case: ApplicantCase) -> dict[str, Any]:
-    return applicant_view.status_view(case)
+def get_application(case: ApplicantCase) -> JSONResponse:
+    return JSONResponse(applicant_view.status_view(case), headers={"Cache-Control": "no-store"})
 
 
 _DOCUMENTS_DOC = {
