@@ -200,4 +200,6 @@ def _row(session: Any, app: Application) -> CaseRow:
         .join(PrintBatch, PrintBatch.id == PrintJob.batch_id).where(PrintJob.application_id == app.id))]
     mails = [f"mail {m.template} → {m.to_addr} [{m.status}] Message-ID {m.message_id}"
              for m in session.scalars(select(Outbox).where(Outbox.application_id == app.id).order_by(Outbox.id))]
+    if app.filed_by_business_id:
+        jobs.insert(0, f"filed by business {app.filed_by_business_id}, signed in to the portal (代行申請)")
     return CaseRow(app.application_number, app.kind, app.status, rid, admins, "\n".join(jobs), "\n".join(mails))
