@@ -5,6 +5,7 @@ application is filed by a signed-in business, as itself."""
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -16,16 +17,18 @@ from ccus import sample_applications as samples
 from ccus.infra.db import unit_of_work
 from ccus.infra.services.smtp import read_maildir
 from ccus.models.applicant_view import SECRET_PLACEHOLDER
+from ccus.models.application_types import Channel
 from ccus.models.billing_tables import Charge
 from ccus.models.identifiers import application_number
 from ccus.models.secret_tables import ApplicationSecret
 from ccus.models.status import Status
 from ccus.models.tables import Application, AuditLog, Document, Outbox, PortalNotice
 from ccus.services import mail
+from ccus.services.intake import IncomingFile, submit
 from ccus.services.review import Decision, decide
 from tests.support import lifecycle as make
 from tests.support.applicant import portal_headers, secret_headers, secret_in_mail, with_secret
-from tests.support.web import business_sample, new_proof, proxy_sample, queued_case
+from tests.support.web import business_sample, new_proof, post_form, proxy_sample, queued_case, worker_sample
 
 pytestmark = pytest.mark.integration
 
@@ -216,12 +219,6 @@ def test_the_filer_of_a_proxy_filing_is_the_signed_in_business(api: Any) -> None
 
 
 def test_the_counter_clerk_hands_the_applicant_an_answer_secret_shown_once(api: Any, client_for: Any) -> None:
-    import re
-
-    from ccus.models.application_types import Channel
-    from ccus.services.intake import IncomingFile, submit
-    from tests.support.web import post_form, worker_sample
-
     clerk, username = client_for("clerk")
     sample = worker_sample()
     number = submit(kind=sample.kind, channel=Channel.COUNTER, declared=sample.data, idempotency_key=None,

@@ -27,20 +27,19 @@ SIGN_IN_FOR_PROXY = "代行申請は、申請する事業者として事業者�
 @dataclass(frozen=True)
 class Proof:
     secret: str | None
-    portal: PortalUser | None
-    portal_refused: bool  # a bearer token was sent but is not a live full session
+    portal: PortalUser | None  # a live full portal session; None for none, a dead one or a first sign-in
 
 
 def proof(
     x_application_secret: Annotated[str | None, Header(alias=SECRET_HEADER, max_length=200)] = None,
     authorization: Annotated[str | None, Header(max_length=500)] = None,
 ) -> Proof:
-    user, refused = None, False
+    user = None
     if authorization and authorization.lower().startswith("bearer "):
         user = resolve(authorization.split(" ", 1)[1].strip())
-        if user is None or user.scope != "full":
-            user, refused = None, True
-    return Proof(x_application_secret.strip() if x_application_secret else None, user, refused)
+        if user is not None and user.scope != "full":
+            user = None
+    return Proof(x_application_secret.strip() if x_application_secret else None, user)
 
 
 def _refuse(found_proof: Proof) -> HTTPException:
