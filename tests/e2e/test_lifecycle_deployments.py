@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.test_deployments import worker  # noqa: F401  (the module's process worker)
 from tests.integration.test_portal import bearer, sign_in
 from tests.support import lifecycle as make
+from tests.support.applicant import status_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -27,9 +28,9 @@ def test_worker_runs_the_withdrawals_deployment_with_today_as_parameter(api: Any
     run = run_deployment("withdrawals/withdrawals", parameters={"today": "2027-05-01"}, timeout=300)
     assert run.state is not None and run.state.is_completed(), run.state
     deadline = time.monotonic() + 30
-    while api.get(f"/api/v1/applications/{number}").json()["status"] != "registered" and time.monotonic() < deadline:
+    while status_of(api, number) != "registered" and time.monotonic() < deadline:
         time.sleep(1)
-    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "registered"
+    assert status_of(api, number) == "registered"
 
 
 def test_worker_runs_the_billing_deployment_and_the_invoice_shows_in_the_portal(api: Any, worker: None) -> None:  # noqa: F811

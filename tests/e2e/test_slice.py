@@ -13,29 +13,40 @@ import pytest
 from sqlalchemy import func, select
 
 from ccus import sample_applications as samples
+from ccus.demo import portal_session
 from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.infra.security import verify_secret
 from ccus.infra.services.smtp import read_maildir
+from ccus.models.application_types import Channel
 from ccus.models.billing_tables import Charge, PrintBatch
 from ccus.models.identifiers import registry_id_from_serial, registry_id_is_valid
 from ccus.models.tables import AdminId, Application, Business, Card, Credential, Outbox, PrintJob, Worker
+from ccus.services import applicant_secrets, intake
 from ccus.services.payments import import_payments
 from ccus.services.printing import read_print_file
+from tests.support.applicant import with_secret
 from tests.support.factories import corporate_number, person
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
-def submit(api: Any, sample: samples.SampleApplication) -> str:
+_SECRETS: dict[str, str] = {}  # 申請番号 → the answer secret its submission gave
+
+
+def submit(api: Any, sample: samples.SampleApplication, headers: dict[str, str] | None = None) -> str:
     fields, files = samples.multipart(sample)
-    r = api.post("/api/v1/applications", data=fields, files=files)
+    r = api.post("/api/v1/applications", data=fields, files=files, headers=headers or {})
     assert r.status_code == 201, r.text
-    return str(r.json()["application_number"])
+    number = str(r.json()["application_number"])
+    _SECRETS[number] = r.json()["answer_secret"]
+    return number
 
 
 def status(api: Any, number: str) -> str:
-    return str(api.get(f"/api/v1/applications/{number}").json()["status"])
+    r = api.get(f"/api/v1/applications/{number}", headers=with_secret(_SECRETS[number]))
+    assert r.status_code == 200, r.text
+    return str(r.json()["status"])
 
 
 def decide(api: Any, token: str, number: str, decision: str = "approve", reason: str | None = None) -> Any:
@@ -151,8 +162,9 @@ def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, review
     # two-kanji strings from person() often read below the confidence threshold and block).
     pname, pkana = "佐藤 花子", "サトウ ハナコ"
     pborn = date(1964, 5, 1)  # 62 at issuance: a 15-year card
+    signed_in = portal_session(api, business_id, "employer-e2e@example.jp")  # mail and postcard, as the business
     p = submit(api, samples.proxy_worker(filer_business_id=business_id, filer_name="株式会社テストemployer-e2e",
-                                         name=pname, kana=pkana, birth_date=pborn))
+                                         name=pname, kana=pkana, birth_date=pborn), signed_in)
     run_pipeline()
     assert status(api, w) == status(api, p) == "awaiting_review"
     approve_pay_issue(api, reviewer_token, w, p, today=date(2026, 11, 24))
@@ -177,8 +189,13 @@ def test_worker_and_proxy_worker_are_issued_with_a_level_1_card(api: Any, review
 def test_proxy_without_registered_filer_cannot_be_approved(api: Any, reviewer_token: str) -> None:
     name, kana, born = person()
     unknown_business = next(r for r in map(registry_id_from_serial, range(987654, 987700)) if r)
-    n = submit(api, samples.proxy_worker(filer_business_id=unknown_business, filer_name="未登録建設",
-                                         name=name, kana=kana, birth_date=born))
+    # Filed on paper at the counter (a proxy filing over the internet needs the filer's portal sign-in).
+    sample = samples.proxy_worker(filer_business_id=unknown_business, filer_name="未登録建設",
+                                  name=name, kana=kana, birth_date=born)
+    n = intake.submit(kind=sample.kind, channel=Channel.COUNTER, declared=sample.data, idempotency_key=None,
+                      files=[intake.IncomingFile(f.role, f.filename, f.content_type, f.data) for f in sample.files],
+                      actor="counter-test").application_number
+    _SECRETS[n] = applicant_secrets.issue(n, "counter")
     run_pipeline()
     assert status(api, n) == "awaiting_review"
     r = decide(api, reviewer_token, n)

@@ -14,6 +14,8 @@ from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.models.identifiers import application_number_is_valid
 from ccus.models.tables import Application, Document
+from ccus.services.cases import history
+from tests.support.applicant import with_secret
 from tests.support.factories import corporate_number
 
 pytestmark = pytest.mark.integration
@@ -38,12 +40,12 @@ def test_business_application_is_stored_with_its_documents_and_answers_its_numbe
     assert r.status_code == 201, r.text
     number = r.json()["application_number"]
     assert application_number_is_valid(number)
-    status = api.get(f"/api/v1/applications/{number}").json()
+    status = api.get(f"/api/v1/applications/{number}", headers=with_secret(r.json()["answer_secret"])).json()
     assert status["status"] == "documents_stored"
-    assert [h["to"] for h in status["history"]] == ["received", "documents_stored"]
     with unit_of_work() as session:
         app = session.scalars(select(Application).where(Application.application_number == number)).one()
         docs = session.scalars(select(Document).where(Document.application_id == app.id)).all()
+        assert [h.to_status for h in history(session, app.id)] == ["received", "documents_stored"]
     assert sorted(d.role for d in docs) == ["insurance_proof", "registry_extract"]
     for d in docs:
         original = next(f for f in sample.files if f.role == d.role)
@@ -163,8 +165,8 @@ def test_refusals_do_not_disturb_other_applications(api: Any) -> None:
     assert bad.status_code == 422 and good.status_code == 201
 
 
-def test_unknown_application_number_is_404(api: Any) -> None:
-    assert api.get("/api/v1/applications/26-9999999-0").status_code == 404
+def test_unknown_application_number_is_refused_like_a_stranger_asking(api: Any) -> None:
+    assert api.get("/api/v1/applications/26-9999999-0", headers=with_secret("a" * 43)).status_code == 401
 
 
 def test_an_unevenly_lit_scan_of_the_licence_is_read(api: Any) -> None:

@@ -21,6 +21,7 @@ from ccus.services.mail_answers import APPLICANT
 from ccus.services.mail_intake import Folders, intake_answer, intake_file
 from ccus.services.review import Decision, decide
 from tests.integration.test_mail_intake import drain, drop
+from tests.support.applicant import secret_headers
 from tests.support.factories import written_person
 
 pytestmark = pytest.mark.integration
@@ -234,7 +235,7 @@ def test_a_mail_case_answered_through_the_internet_api_has_the_new_file_read(
     decide(number, actor="reviewer:a", decision=Decision.RETURN, reason=None, reason_codes=["document_missing"])
 
     image = ms.jpeg(ms.identity_page(name, born))  # a clean photo or scan, as uploads usually are
-    r = api.post(f"/api/v1/applications/{number}/documents",
+    r = api.post(f"/api/v1/applications/{number}/documents", headers=secret_headers(number),
                  files=[("identity_document", ("menkyo.jpg", image, "image/jpeg"))])
     assert r.status_code == 200, r.text
     app = drain([number])[number]

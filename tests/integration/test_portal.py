@@ -102,7 +102,7 @@ def test_change_application_is_reviewed_then_applied(api: Any, reviewer_token: s
                  json={"changes": {"representative_name": "見本 二郎", "capital_yen": 60_000_000}})
     assert r.status_code == 201, r.text
     number = r.json()["application_number"]
-    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "awaiting_review"
+    assert api.get(f"/api/v1/applications/{number}", headers=headers).json()["status"] == "awaiting_review"
     queue = api.get("/api/v1/review/queue", headers=bearer(reviewer_token)).json()
     assert number in {c["application_number"] for c in queue}
     decided = api.post(f"/api/v1/review/applications/{number}/decision", headers=bearer(reviewer_token),
@@ -110,7 +110,7 @@ def test_change_application_is_reviewed_then_applied(api: Any, reviewer_token: s
     assert decided.status_code == 200, decided.text
     assert apply_changes()["applied"] >= 1
     assert apply_changes()["applied"] == 0  # a second run changes nothing
-    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "registered"
+    assert api.get(f"/api/v1/applications/{number}", headers=headers).json()["status"] == "registered"
     content = api.get("/api/v1/portal/profile", headers=headers).json()["content"]
     assert content["representative_name"] == "見本 二郎" and content["capital_yen"] == 60_000_000
     assert any("変更完了" in n["title"] for n in api.get("/api/v1/portal/notifications", headers=headers).json())
@@ -130,14 +130,14 @@ def test_returned_change_application_is_answered_in_the_portal_and_resumes_the_s
     returned = api.post(f"/api/v1/review/applications/{number}/decision", headers=bearer(reviewer_token),
                         json={"decision": "return", "reason": "代表者名が登記事項証明書と一致しません。"})
     assert returned.status_code == 200, returned.text
-    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "returned"
+    assert api.get(f"/api/v1/applications/{number}", headers=headers).json()["status"] == "returned"
     assert any(number in n["title"] for n in api.get("/api/v1/portal/notifications", headers=headers).json())
 
     other = signed_in(api, make.business(must_change=False))  # not another business's case
     assert api.post(f"/api/v1/portal/changes/{number}", headers=other,
                     json={"changes": {"representative_name": "見本 四郎"}}).status_code == 404
     bad = api.post(f"/api/v1/portal/changes/{number}", headers=headers, json={"changes": {"birth_date": "x"}})
-    assert bad.status_code == 422 and api.get(f"/api/v1/applications/{number}").json()["status"] == "returned"
+    assert bad.status_code == 422 and api.get(f"/api/v1/applications/{number}", headers=headers).json()["status"] == "returned"
 
     answer = {"changes": {"representative_name": "見本 四郎"}}
     r = api.post(f"/api/v1/portal/changes/{number}", headers=headers, json=answer)
@@ -173,7 +173,7 @@ def test_withdrawal_returns_its_application_number_at_once(api: Any) -> None:
     r = api.post("/api/v1/portal/withdrawal", headers=headers, json={"reason": "廃業"})
     assert r.status_code == 201
     number = r.json()["application_number"]
-    assert api.get(f"/api/v1/applications/{number}").json()["status"] == "approved"
+    assert api.get(f"/api/v1/applications/{number}", headers=headers).json()["status"] == "approved"
     # Asking again while it is open gives the same number.
     assert api.post("/api/v1/portal/withdrawal", headers=headers, json={}).json()["application_number"] == number
     listed = api.get("/api/v1/portal/applications", headers=headers).json()

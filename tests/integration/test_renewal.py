@@ -23,6 +23,7 @@ from ccus.services.payments import import_payments
 from tests.e2e.test_slice import pay
 from tests.integration.test_portal import signed_in
 from tests.support import lifecycle as make
+from tests.support.applicant import status_of
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +78,7 @@ def test_five_years_of_notices_renewal_and_lapse(api: Any) -> None:
     pay(filed.application_number)
     _day(expiry - timedelta(days=10))
     assert _business(biz.pk).expires_on == date(2029, 3, 31) and _business(biz.pk).status == "active"
-    assert api.get(f"/api/v1/applications/{filed.application_number}").json()["status"] == "registered"
+    assert status_of(api, filed.application_number) == "registered"
     _day(expiry + timedelta(days=1))
     assert _business(biz.pk).status == "active"
 

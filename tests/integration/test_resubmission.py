@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 from ccus.infra.db import unit_of_work
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document
+from ccus.services.cases import by_number
+from ccus.services.cases import history as stage_history
 from ccus.services.review import Decision, decide
+from tests.support.applicant import secret_headers
 from tests.support.web import business_sample, drain_pipeline, new_proof, queued_case
 
 pytestmark = pytest.mark.integration
@@ -27,24 +30,26 @@ def test_new_documents_resume_a_returned_case_with_the_same_number(api: Any) -> 
     number = queued_case(business_sample())
     decide(number, actor="r1", decision=Decision.RETURN, reason=None, reason_codes=["insurance_proof_missing"])
     _, docs_before = state(number)
-    r = api.post(f"/api/v1/applications/{number}/documents", files=[new_proof()])
+    proof = secret_headers(number)
+    r = api.post(f"/api/v1/applications/{number}/documents", files=[new_proof()], headers=proof)
     assert r.status_code == 200, r.text
     assert r.json() == {"application_number": number, "status": "documents_stored", "stored": 1,
                         "status_url": f"/api/v1/applications/{number}"}
     assert state(number) == ("documents_stored", docs_before + 1)
     # A retried request changes nothing.
-    again = api.post(f"/api/v1/applications/{number}/documents", files=[new_proof()])
+    again = api.post(f"/api/v1/applications/{number}/documents", files=[new_proof()], headers=proof)
     assert again.status_code == 200 and again.json()["stored"] == 0
     drain_pipeline()
     assert state(number) == ("awaiting_review", docs_before + 1)
-    history = [h["to"] for h in api.get(f"/api/v1/applications/{number}").json()["history"]]
+    with unit_of_work() as session:
+        history = [h.to_status for h in stage_history(session, by_number(session, number).id)]
     assert history[-6:] == ["returned", "documents_stored", "extracted", "validated", "consent_checked",
                             "awaiting_review"]
 
 
 def test_documents_are_refused_unless_the_case_is_returned(api: Any) -> None:
     number = queued_case()
-    r = api.post(f"/api/v1/applications/{number}/documents", files=[new_proof()])
+    r = api.post(f"/api/v1/applications/{number}/documents", files=[new_proof()], headers=secret_headers(number))
     assert r.status_code == 409 and r.json()["code"] == "not_returned"
     assert state(number)[0] == Status.AWAITING_REVIEW.value
 
@@ -52,13 +57,16 @@ def test_documents_are_refused_unless_the_case_is_returned(api: Any) -> None:
 def test_resubmitted_files_pass_the_intake_checks(api: Any) -> None:
     number = queued_case()
     decide(number, actor="r1", decision=Decision.RETURN, reason="写しが不鮮明")
-    r = api.post(f"/api/v1/applications/{number}/documents",
+    proof = secret_headers(number)
+    r = api.post(f"/api/v1/applications/{number}/documents", headers=proof,
                  files=[("insurance_proof", ("fake.jpg", b"not a jpeg at all", "image/jpeg"))])
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "attachments.insurance_proof"
-    nothing = api.post(f"/api/v1/applications/{number}/documents", files=[("unknown_role", ("a.pdf", b"%PDF", "application/pdf"))])
+    nothing = api.post(f"/api/v1/applications/{number}/documents", headers=proof,
+                       files=[("unknown_role", ("a.pdf", b"%PDF", "application/pdf"))])
     assert nothing.status_code == 422
     assert state(number)[0] == "returned"
-    assert api.post("/api/v1/applications/26-0000000-0/documents", files=[new_proof()]).status_code in (404,)
+    assert api.post("/api/v1/applications/26-0000000-0/documents", files=[new_proof()],
+                    headers=proof).status_code == 401  # the proof of another case
 
 
 def test_an_answered_document_supersedes_the_old_one_which_is_kept(api: Any) -> None:
@@ -97,7 +105,8 @@ def test_an_answered_document_supersedes_the_old_one_which_is_kept(api: Any) -> 
     photo = next(d for d in docs if d.role == "face_photo")
     decide(number, actor="r1", decision=Decision.RETURN, reason=None, reason_codes=["identity_document_unreadable"])
 
-    r = api.post(f"/api/v1/applications/{number}/documents",
+    proof = secret_headers(number)
+    r = api.post(f"/api/v1/applications/{number}/documents", headers=proof,
                  files=[("identity_document", ("new-menkyo.jpg", right.data, right.content_type))])
     assert r.status_code == 200 and r.json()["stored"] == 1, r.text
     app, docs = case()
@@ -126,7 +135,7 @@ def test_an_answered_document_supersedes_the_old_one_which_is_kept(api: Any) -> 
 
     # Sending the old file again puts it back in force, and supersedes the new one.
     decide(number, actor="r1", decision=Decision.RETURN, reason=None, reason_codes=["identity_document_unreadable"])
-    r = api.post(f"/api/v1/applications/{number}/documents",
+    r = api.post(f"/api/v1/applications/{number}/documents", headers=proof,
                  files=[("identity_document", ("old-menkyo.jpg", wrong.data, wrong.content_type))])
     assert r.status_code == 200 and r.json()["stored"] == 0
     _, docs = case()

@@ -68,13 +68,13 @@ def worker_sample() -> samples.SampleApplication:
     return samples.worker(name=name, kana=kana, birth_date=born, email=f"w-{uuid.uuid4().hex[:6]}@example.jp")
 
 
-def proxy_sample(relation: str = "prime_contractor") -> samples.SampleApplication:
+def proxy_sample(relation: str = "prime_contractor", filer: str | None = None) -> samples.SampleApplication:
     """A proxy worker application; by default filed by a business that is not the employer."""
     from ccus.models.identifiers import registry_id_from_serial
 
     start = 4_000_000 + uuid.uuid4().int % 10**6
     ids = [r for r in map(registry_id_from_serial, range(start, start + 50)) if r]
-    filer, employer = ids[0], ids[1]
+    filer, employer = filer or ids[0], ids[1]
     name, kana, born = person()
     base = samples.proxy_worker(filer_business_id=filer, filer_name="元請建設株式会社", name=name, kana=kana,
                                 birth_date=born, signed_on=date(2026, 11, 1))

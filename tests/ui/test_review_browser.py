@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Application
+from tests.support.applicant import secret_headers
 from tests.support.web import drain_pipeline, new_proof, new_user, queued_case, signed_in_page, worker_sample
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -93,7 +94,8 @@ def test_claim_inspect_correct_return_resume_and_four_eyes_approval(browser: Any
     assert page.get_by_test_id("status").inner_text() == "差戻し中"
 
     # The applicant answers through the internet API: the same case resumes.
-    r = httpx.post(f"{live_server}/api/v1/applications/{number}/documents", files=[new_proof()], timeout=60)
+    r = httpx.post(f"{live_server}/api/v1/applications/{number}/documents", files=[new_proof()], timeout=60,
+                   headers=secret_headers(number))
     assert r.status_code == 200 and r.json()["application_number"] == number
     drain_pipeline()
     assert status_of(number) == "awaiting_review"

@@ -28,6 +28,7 @@ __all__ = [
     "business_id_notice",
     "business_password_notice",
     "honorific_for",
+    "payer_reference",
     "payment_mismatch_notice",
     "payment_request_notice",
     "rejection_notice",
@@ -232,18 +233,31 @@ def return_for_correction_notice(
     name: str,
     application_number: str,
     reasons: Sequence[str],
+    answer_secret: str | None = None,
+    *,
+    portal: bool = False,
 ) -> tuple[str, str]:
-    """不備のお知らせ (差戻し): what to fix; the same application resumes when answered."""
+    """不備のお知らせ (差戻し): what to fix; the same application resumes when answered.
+
+    ``answer_secret`` (回答用コード) proves the answer comes from the applicant: given, the mail
+    quotes it; ``portal`` says the filing business answers after signing in to the portal."""
     items = [r.strip() for r in reasons if r.strip()]
     if not items:
         raise ValueError("a return for correction needs at least one reason")
     listed = "\n".join(f"　{i}. {r}" for i, r in enumerate(items, 1))
     subject = _subject("申請内容の不備に関するお知らせ", application_number)
+    proof = ""
+    if answer_secret:
+        proof = (f"\n■回答用コード：{answer_secret}\n"
+                 "　インターネットで再提出する際は、この回答用コードを添えて送信してください"
+                 "（申請状況の照会にも使用します）。第三者には教えないでください。")
+    elif portal:
+        proof = "\n■再提出の方法：申請した事業者が事業者ポータルにログインのうえ、同じ申請番号で再提出してください。"
     body = _body(
         _addressee(name),
         f"{SYSTEM_NAME}へのお申し込みにつきまして、審査の結果、下記の点に不備がございましたので、"
         "お手数ですが内容のご確認とご対応をお願いいたします。",
-        f"■申請番号：{application_number}\n■不備の内容：\n{listed}",
+        f"■申請番号：{application_number}\n■不備の内容：\n{listed}{proof}",
         "【ご対応について】\n"
         "・上記の点を修正または書類を追加のうえ、同じ申請番号で再提出してください。"
         "新たにお申し込みいただく必要はございません。\n"
@@ -293,6 +307,11 @@ def _positive_yen(value: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"{what} must be a positive number of yen, not {value!r}")
     return value
+
+
+def payer_reference(application_number: str) -> str:
+    """The reference a bank transfer for ``application_number`` carries (letters and digits)."""
+    return _payer_reference(application_number)
 
 
 def _payer_reference(application_number: str) -> str:

@@ -4,6 +4,9 @@ A row goes pending → sending (committed before the SMTP conversation) → sent
 ``sending`` was interrupted mid-send: whether the server accepted it is unknown. Mails without a
 secret are sent again with the same Message-ID (the receiver can tell the copy); a secret-bearing
 mail is never re-sent blindly (its plaintext is gone): the case goes to an operator.
+
+A 不備 notice stores its body with the answer-secret placeholder; the secret is drawn (and stored
+hashed) in the transaction that marks the row ``sending``, so a re-send carries a fresh one.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 from ccus.infra import faults, smtp
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Outbox
+from ccus.services import applicant_secrets
 
 
 def message_id(effect_key: str) -> str:
@@ -50,6 +54,7 @@ def send_once(effect_key: str, *, body: str | None = None) -> bool:
         text = body if body is not None else row.body
         if text is None:
             raise RuntimeError(f"outbox {effect_key}: no body to send")
+        text = applicant_secrets.fill(session, row.application_id, text)
         msg = smtp.build_message(to_addr=row.to_addr, subject=row.subject, body=text, message_id=row.message_id)
         row.status = "sending"
         row.attempts += 1

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
 from ccus.models import notices
+from ccus.models.applicant_view import SECRET_PLACEHOLDER, answerable_by_secret
 from ccus.models.application_types import Kind
 from ccus.models.review_rules import needs_second_approval, notice_items, unknown_reason_codes
 from ccus.models.status import Status
@@ -134,16 +135,23 @@ def _approve(session: Session, app: Application, actor: str, account: int | None
 def _notify(session: Session, app: Application, decision: Decision, entry_id: int,
             items: list[str], reason: str) -> None:
     to_addr, name = _applicant(session, app)
+    business_id = app.filed_by_business_id
+    mail_body = None
     if decision is Decision.RETURN:
-        subject, body = notices.return_for_correction_notice(name, app.application_number, items)
+        # The mail carries a fresh answer secret, drawn when it is sent (the outbox keeps the
+        # placeholder); the portal notice never holds one: the filing business signs in instead.
+        secret = SECRET_PLACEHOLDER if answerable_by_secret(app.kind) else None
+        subject, body = notices.return_for_correction_notice(name, app.application_number, items,
+                                                             portal=business_id is not None)
+        mail_body = notices.return_for_correction_notice(name, app.application_number, items, secret,
+                                                         portal=business_id is not None)[1]
     else:
         subject, body = notices.rejection_notice(name, app.application_number, reason)
     key = f"{app.application_number}:{decision.value}:{entry_id}"
     if to_addr:
         mail.enqueue(session, effect_key=f"{app.application_number}:mail:{decision.value}:{entry_id}",
                      application_id=app.id, to_addr=to_addr, subject=subject,
-                     template=f"{decision.value}_notice", body=body)
-    business_id = app.filed_by_business_id
+                     template=f"{decision.value}_notice", body=mail_body or body)
     if app.kind == Kind.BUSINESS_REGISTRATION.value or business_id:
         session.execute(insert(PortalNotice).values(
             application_id=app.id, business_id=business_id, effect_key=f"{key}:portal", title=subject, body=body,

@@ -10,15 +10,15 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ccus.infra.db import unit_of_work
 from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger
-from ccus.models.application_types import Channel, DocumentRole
+from ccus.models.applicant_view import SECRET_HEADER
+from ccus.models.application_types import Channel, DocumentRole, Kind
 from ccus.models.errors import ApplicationInvalid, FieldError
-from ccus.models.identifiers import normalize_application_number
 from ccus.models.text_rules import ERROR_CODE, first_forbidden
 from ccus.review_ui import uploads
-from ccus.services import intake, resubmission
-from ccus.services.cases import CaseNotFound, by_number, history
+from ccus.review_ui.applicant_proof import ApplicantCase, ApplicantProof, proxy_filer
+from ccus.services import applicant_secrets, applicant_view, intake, resubmission
+from ccus.services.cases import CaseNotFound
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -96,6 +96,7 @@ def _parse_envelope(parts: list[Any]) -> tuple[str, Any]:
 async def submit_application(
     request: Request,
     background: BackgroundTasks,
+    found: ApplicantProof,
     idempotency_key: Annotated[str | None, Header(max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> JSONResponse:
     try:
@@ -104,6 +105,8 @@ async def submit_application(
         return refused_upload(exc)
     try:
         kind, data = _parse_envelope(form.getlist("application"))
+        if kind == Kind.PROXY_WORKER_REGISTRATION.value:
+            data = proxy_filer(data, found)
         files: list[intake.IncomingFile] = []
         unknown: list[FieldError] = []
         for name, value in form.multi_items():
@@ -127,35 +130,20 @@ async def submit_application(
         await form.close()
     if result.created:
         background.add_task(trigger, PIPELINE_DEPLOYMENT)
+    # The answer secret, shown this once (a replay with the same key and body gets a fresh one).
+    secret = await run_in_threadpool(applicant_secrets.issue, result.application_number, "intake")
     return JSONResponse(
         status_code=201 if result.created else 200,
         content={"application_number": result.application_number, "status": result.status,
-                 "status_url": f"/api/v1/applications/{result.application_number}"},
+                 "status_url": f"/api/v1/applications/{result.application_number}",
+                 "answer_secret": secret, "answer_secret_header": SECRET_HEADER},
+        headers={"Cache-Control": "no-store"},
     )
 
 
-@router.get("/{application_number}", summary="申請の状況と履歴")
-def get_application(application_number: str) -> dict[str, Any]:
-    try:
-        number = normalize_application_number(application_number)
-    except ValueError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    with unit_of_work() as session:
-        try:
-            app = by_number(session, number)
-        except CaseNotFound:
-            raise HTTPException(status_code=404, detail="該当する申請が見つかりません。") from None
-        return {
-            "application_number": app.application_number,
-            "kind": app.kind,
-            "channel": app.channel,
-            "status": app.status,
-            "received_at": app.received_at.isoformat(),
-            "history": [
-                {"from": h.from_status, "to": h.to_status, "at": h.at.isoformat(), "reason": h.reason}
-                for h in history(session, app.id)
-            ],
-        }
+@router.get("/{application_number}", summary="申請の状況と次の手続き（回答用コードまたは事業者ポータルのログインが必要）")
+def get_application(case: ApplicantCase) -> JSONResponse:
+    return JSONResponse(applicant_view.status_view(case), headers={"Cache-Control": "no-store"})
 
 
 _DOCUMENTS_DOC = {
@@ -170,11 +158,8 @@ _DOCUMENTS_DOC = {
 
 @router.post("/{application_number}/documents", openapi_extra=_DOCUMENTS_DOC,
              summary="差戻しへの回答：書類を追加して同じ申請の審査を再開する（差戻し中のみ）")
-async def add_documents(application_number: str, request: Request, background: BackgroundTasks) -> JSONResponse:
-    try:
-        number = normalize_application_number(application_number)
-    except ValueError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+async def add_documents(case: ApplicantCase, request: Request, background: BackgroundTasks) -> JSONResponse:
+    number = case.application_number
     try:
         form = await uploads.receive(request, max_fields=uploads.MAX_FILES)
     except uploads.UploadRefused as exc:

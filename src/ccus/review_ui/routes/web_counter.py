@@ -26,8 +26,9 @@ from ccus.models.identifiers import normalize_application_number
 from ccus.models.tables import Document
 from ccus.review_ui import intake_form, uploads
 from ccus.review_ui.auth import Clerk, require_csrf
+from ccus.review_ui.auth import Form as CheckedForm
 from ccus.review_ui.web import JST, page, refused, see_other
-from ccus.services import intake
+from ccus.services import applicant_secrets, intake
 from ccus.services.cases import CaseNotFound, by_number
 
 router = APIRouter(include_in_schema=False)
@@ -107,9 +108,7 @@ async def counter_submit(request: Request, user: Clerk, background: BackgroundTa
     return see_other(f"/counter/received/{quote(result.application_number)}")
 
 
-@router.get("/counter/received/{number}")
-def counter_received(request: Request, number: str, user: Clerk) -> Response:
-    """The receipt: the 申請番号 for the applicant, the fee, and what happens next."""
+def _receipt(request: Request, number: str, *, new_secret: bool = False) -> Response:
     try:
         with unit_of_work() as session:
             app = by_number(session, normalize_application_number(number))
@@ -119,7 +118,21 @@ def counter_received(request: Request, number: str, user: Clerk) -> Response:
             fee: Any = application_fee(app.kind, app.channel, app.declared, received_on)
             documents = list(session.scalars(select(Document).where(Document.application_id == app.id)
                                              .order_by(Document.id)))
+            # Shown this once, on this response only (no-store); each press issues another.
+            secret = applicant_secrets.issue_in(session, app.id, "counter") if new_secret else None
             return page(request, "counter_received.html", app=app, fee=fee, documents=documents,
-                        printed_at=datetime.now(JST))
+                        printed_at=datetime.now(JST), answer_secret=secret)
     except (ValueError, CaseNotFound):
         return refused(request, "該当する窓口受付の申請が見つかりません。", 404, back="/counter")
+
+
+@router.get("/counter/received/{number}")
+def counter_received(request: Request, number: str, user: Clerk) -> Response:
+    """The receipt: the 申請番号 for the applicant, the fee, and what happens next."""
+    return _receipt(request, number)
+
+
+@router.post("/counter/received/{number}/secret")
+def counter_answer_secret(request: Request, number: str, user: Clerk, form: CheckedForm) -> Response:
+    """The receipt with a fresh answer secret (回答用コード) to hand to the applicant, shown once."""
+    return _receipt(request, number, new_secret=True)

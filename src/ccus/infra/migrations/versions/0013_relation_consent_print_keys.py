@@ -6,14 +6,14 @@ lower business confirms them (or not) before they open its workers' data to anyo
 batches written before it have no data key: their files were stored unsealed and are read as such.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
