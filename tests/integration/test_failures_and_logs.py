@@ -79,7 +79,8 @@ def test_submission_while_s3_is_unreachable_is_answered_503_in_japanese_and_stor
 
 def test_status_query_while_the_database_is_unreachable_is_answered_503(db: Any) -> None:
     with _web_app_with(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/ccus") as client:
-        r = client.get(f"/api/v1/applications/{NUMBER}")
+        # With a proof the case must be looked up (without one the answer is 401 before any database work).
+        r = client.get(f"/api/v1/applications/{NUMBER}", headers={"X-Application-Secret": "a" * 43})
     _assert_unavailable(r)
 
 
