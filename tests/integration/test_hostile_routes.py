@@ -107,7 +107,7 @@ def _identities(web: Any, world: dict[str, Any]) -> tuple[list[Identity], dict[s
     from ccus.services import sites
 
     def client() -> Any:
-        return TestClient(web, raise_server_exceptions=False)
+        return TestClient(web, raise_server_exceptions=False, client=("walker.test", 50000))  # its failed sign-ins throttle only this address
 
     out = [Identity("anonymous", client())]
     for role, username in world["users"].items():
