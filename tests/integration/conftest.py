@@ -39,7 +39,7 @@ def client_for(web: Any) -> Iterator[Any]:
 UPLOAD_CAP_OF_WEB_PROCESS = 2_000_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped after its module: test_stack expects no web service
 def web_process(db: Any) -> Iterator[Any]:
     """The web app as it runs in production: a uvicorn process of the stack, logging to
     ``logs/web.log``, with an upload cap of :data:`UPLOAD_CAP_OF_WEB_PROCESS` bytes."""
