@@ -33,6 +33,7 @@ from ccus.models.status import Status
 from ccus.models.tables import AdminId, Application, Business, Card, Credential, Outbox, PrintJob, Worker
 from ccus.services.accounts import add_user
 from ccus.services.payments import import_payments
+from ccus.services.printing import read_print_file
 from ccus.services.staff import issue_token
 
 
@@ -125,7 +126,7 @@ def _security_code(business_id: str) -> str:
     for key in batch_keys:
         if not key or not s3.exists(key):
             continue
-        with pdfplumber.open(io.BytesIO(s3.get_bytes(key))) as pdf:
+        with pdfplumber.open(io.BytesIO(read_print_file(key))) as pdf:
             for page in pdf.pages:
                 text = page.extract_text() or ""
                 if business_id in text:
