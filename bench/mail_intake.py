@@ -282,16 +282,17 @@ class Breakdown:
 
     def install(self) -> None:
         from ccus.infra import form_reader, s3, scans
-        from ccus.services import mail_intake, mail_reading
+        from ccus.services.intake import postal
+        from ccus.services.reading import paper
 
-        self.wrap(mail_intake, "_markers", "intake: render at 72 dpi + find markers")
-        self.wrap(mail_intake, "_take_segment", "intake: documents to S3 + case in PostgreSQL")
-        self.wrap(mail_intake, "inspect_attachment", "intake: inspect the file")
-        self.wrap(mail_reading, "extract", "extract stage (all of it)")
+        self.wrap(postal, "_markers", "intake: render at 72 dpi + find markers")
+        self.wrap(postal, "_take_segment", "intake: documents to S3 + case in PostgreSQL")
+        self.wrap(postal, "inspect_attachment", "intake: inspect the file")
+        self.wrap(paper, "extract", "extract stage (all of it)")
         self.wrap(scans, "page_image", "extract: render pages at 300 dpi")
-        self.wrap(mail_reading, "locate", "extract: find the form again")
-        self.wrap(mail_reading, "cut_page", "extract: cut zones, ticks, marks")
-        self.wrap(mail_reading, "read_cuts", "extract: OCR of the zones (all runs)")
+        self.wrap(paper, "locate", "extract: find the form again")
+        self.wrap(paper, "cut_page", "extract: cut zones, ticks, marks")
+        self.wrap(paper, "read_cuts", "extract: OCR of the zones (all runs)")
         self.wrap(form_reader, "read_zones", "extract: Tesseract runs (zones)")
         self.wrap(s3, "get_bytes", "extract: S3 get")
 
@@ -302,13 +303,14 @@ class Breakdown:
 
 def drain_direct() -> None:
     from ccus.models.status import PIPELINE_NEXT
-    from ccus.services import claims, pipeline
+    from ccus.services.operations import lease
+    from ccus.services.reading import pipeline
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     for _ in range(100):
         progressed = False
         for status in PIPELINE_NEXT:
-            ids = claims.claim(status, worker=worker, limit=50)
+            ids = lease.claim(status, worker=worker, limit=50)
             if ids:
                 pipeline.STAGES[status](ids, f"pipeline:{status.value}")
                 progressed = True
@@ -317,7 +319,7 @@ def drain_direct() -> None:
 
 
 def run_direct(apps: list[Application], folder: Path) -> tuple[dict[str, list[str]], float, float, float]:
-    from ccus.services.mail_intake import Folders, intake_file
+    from ccus.services.intake.postal import Folders, intake_file
 
     folders = Folders(folder).create()
     for app in apps:
@@ -330,15 +332,15 @@ def run_direct(apps: list[Application], folder: Path) -> tuple[dict[str, list[st
 
 
 def run_prefect(apps: list[Application], folder: Path) -> tuple[dict[str, list[str]], float, float, float]:
-    from ccus.flows.mail_intake import mail_intake
+    from ccus.flows.mail_intake import postal
     from ccus.infra.orchestrator import run_here
-    from ccus.services.mail_intake import Folders
+    from ccus.services.intake.postal import Folders
 
     folders = Folders(folder).create()
     for app in apps:
         (folders.inbox / app.name).write_bytes(app.data)
     started, cpu0 = time.perf_counter(), cpu()
-    result = run_here(mail_intake, paths=[str(folders.inbox / a.name) for a in apps], root=str(folder), batch_size=20)
+    result = run_here(postal, paths=[str(folders.inbox / a.name) for a in apps], root=str(folder), batch_size=20)
     total = time.perf_counter() - started
     intake_s = float("nan")  # one flow run: intake, then the pipeline's stages, as tasks
     if not result.get("pipeline"):

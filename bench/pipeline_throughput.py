@@ -160,9 +160,10 @@ class Probe:
     def install(self) -> None:
         from ccus.infra import s3
         from ccus.review_ui.routes import applications as routes
-        from ccus.services import claims, pipeline
+        from ccus.services.operations import lease
+        from ccus.services.reading import pipeline
 
-        self._patch(claims, "claim", self.timed("claim"))
+        self._patch(lease, "claim", self.timed("claim"))
         self._patch(pipeline, "ocr_many", self.timed("extract: OCR (Tesseract)"))
         self._patch(pipeline, "page_images", self.timed("extract: render pages"))
         self._patch(pipeline, "pdf_text_layer", self.timed("extract: PDF text layer"))
@@ -222,14 +223,15 @@ class Probe:
 def drain_direct(batch_size: int = 50, max_rounds: int = 1000) -> dict[str, int]:
     """``process_pipeline`` without Prefect: its loop, and the calls its two tasks make."""
     from ccus.models.status import PIPELINE_NEXT
-    from ccus.services import claims, pipeline
+    from ccus.services.operations import lease
+    from ccus.services.reading import pipeline
 
     worker = f"{socket.gethostname()}:{os.getpid()}"  # what ccus.tasks.stages.worker_name() gives
     moved = {status.value: 0 for status in PIPELINE_NEXT}
     for _ in range(max_rounds):
         progressed = False
         for status in PIPELINE_NEXT:
-            ids = claims.claim(status, worker=worker, limit=batch_size)
+            ids = lease.claim(status, worker=worker, limit=batch_size)
             if ids:
                 moved[status.value] += pipeline.STAGES[status](ids, f"pipeline:{status.value}")
                 progressed = True

@@ -237,10 +237,10 @@ def main() -> None:
         print(f"seeded {counts[0]:,} cases ({counts[3]:,} in the review queue), {counts[1]:,} stage-log rows, "
               f"{counts[2]:,} documents in {time.perf_counter() - t0:.1f} s")
 
-        from ccus.services import accounts
+        from ccus.services.auth import staff_accounts
 
-        accounts.add_user("bench-reviewer", "reviewer", "bench-password-123")
-        signed = accounts.sign_in("bench-reviewer", "bench-password-123")
+        staff_accounts.add_user("bench-reviewer", "reviewer", "bench-password-123")
+        signed = staff_accounts.sign_in("bench-reviewer", "bench-password-123")
         assert signed is not None
         cookie = signed[0]
 

@@ -48,7 +48,7 @@ def _serve(way: str, port: int) -> None:
     from ccus.review_ui import uploads
     from ccus.review_ui.app import create_app
     from ccus.review_ui.routes import applications
-    from ccus.services.intake import IncomingFile
+    from ccus.services.intake.submission import IncomingFile
 
     applications.trigger = lambda *_: None  # type: ignore[assignment]  # no Prefect in this bench
     if way == "held":  # as before: each file read into bytes when received, all held during intake

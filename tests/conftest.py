@@ -80,8 +80,8 @@ def api(db: Settings) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def reviewer_token(db: Settings) -> str:
-    from ccus.services.accounts import add_user
-    from ccus.services.staff import issue_token
+    from ccus.services.auth.api_tokens import issue_token
+    from ccus.services.auth.staff_accounts import add_user
 
     add_user("test-reviewer", "reviewer", "correct-horse-battery", "審査 テスト")
     return issue_token("test-reviewer")

@@ -170,7 +170,7 @@ def demo(keep_running: Annotated[bool, typer.Option(help="Leave the stack runnin
 def fetch(uri: str, out: Path) -> None:
     """Copy a stored object (s3://bucket/key, as printed by the demo) to a local file; a sealed print
     file (postcards, card orders, previews) is decrypted with its key from the database."""
-    from ccus.services.printing import PrintFileGone, read_print_file
+    from ccus.services.issuance.printing import PrintFileGone, read_print_file
 
     settings = _env()
     prefix = f"s3://{settings.s3_bucket}/"
@@ -198,7 +198,7 @@ def routes() -> None:
 def token_add(username: str, days: Annotated[int, typer.Option(help="Days until it expires")] = 90) -> None:
     """Create a bearer token for an existing staff account (printed once; stored hashed). It acts with
     the account's role and stops working when the account is deactivated, or it expires or is revoked."""
-    from ccus.services.staff import TokenRefused, issue_token
+    from ccus.services.auth.api_tokens import TokenRefused, issue_token
 
     _env()
     try:
@@ -211,7 +211,7 @@ def token_add(username: str, days: Annotated[int, typer.Option(help="Days until 
 @token_app.command("list")
 def token_list() -> None:
     """The staff API tokens (never the tokens themselves): account, role, dates, revoked."""
-    from ccus.services.staff import list_tokens
+    from ccus.services.auth.api_tokens import list_tokens
 
     _env()
     table = Table("id", "account", "role", "created", "expires", "last used", "revoked")
@@ -228,7 +228,7 @@ def token_revoke(token_id: Annotated[int | None, typer.Argument(help="Token id (
                  user: Annotated[str | None, typer.Option("--user", help="Revoke every token of this account")]
                  = None) -> None:
     """Revoke one token by its id, or every token of an account (--user NAME)."""
-    from ccus.services.staff import TokenRefused, revoke
+    from ccus.services.auth.api_tokens import TokenRefused, revoke
 
     _env()
     try:
@@ -243,7 +243,7 @@ def token_revoke(token_id: Annotated[int | None, typer.Argument(help="Token id (
 @payments_app.command("import")
 def payments_import(file: Path) -> None:
     """Read a payment file (CSV: 申請番号 / R… / K… / 請求番号, amount, date); exact payments are applied once."""
-    from ccus.services.payments import import_payments
+    from ccus.services.billing.payments import import_payments
 
     _env()
     report = import_payments(file.read_bytes())
@@ -267,7 +267,7 @@ def user_add(
 ) -> None:
     """Create a staff account for the review screens, or reset its role and password."""
     from ccus.infra.db import migrate as run_migrations
-    from ccus.services.accounts import AccountError, add_user
+    from ccus.services.auth.staff_accounts import AccountError, add_user
 
     _env()
     run_migrations()
@@ -281,7 +281,7 @@ def user_add(
 @user_app.command("deactivate")
 def user_deactivate(username: str) -> None:
     """Deactivate a staff account: its sessions and API tokens stop working at once."""
-    from ccus.services.accounts import deactivate
+    from ccus.services.auth.staff_accounts import deactivate
 
     _env()
     if not deactivate(username):
@@ -294,7 +294,7 @@ def user_deactivate(username: str) -> None:
 def portal_unlock(login_id: str) -> None:
     """After checking who calls: let a 事業者ID / 管理者ID enter its security code again and clear
     its sign-in delays."""
-    from ccus.services.portal_auth import unlock
+    from ccus.services.auth.portal_sign_in import unlock
 
     _env()
     if not unlock(login_id):
@@ -307,7 +307,7 @@ def portal_unlock(login_id: str) -> None:
 def print_done(batch_number: str) -> None:
     """The print shop has printed a batch: delete its secret-bearing files and destroy their key
     (crypto-shredding), keep the manifest."""
-    from ccus.services.printing import mark_printed
+    from ccus.services.issuance.printing import mark_printed
 
     _env()
     done = mark_printed(batch_number)
@@ -319,7 +319,7 @@ def cards_reissue(worker_id: str, reason: Annotated[str, typer.Option(help="lost
     """Request a card reissue; the card is ordered once the fee is paid (payer reference: the R-number)."""
     from datetime import datetime, timedelta, timezone
 
-    from ccus.services.reissue import ReissueRefused, request
+    from ccus.services.issuance.reissue import ReissueRefused, request
 
     _env()
     try:
@@ -390,7 +390,7 @@ def intake_mail(
 ) -> None:
     """Take scanned files in by hand: split, store, make the cases; then move each file on."""
     _env()
-    from ccus.services.mail_intake import Folders, intake_answer, intake_file, intake_root
+    from ccus.services.intake.postal import Folders, intake_answer, intake_file, intake_root
 
     folders = Folders(root or intake_root()).create()
     files = sorted(p for path in paths for p in ([path] if path.is_file() else path.iterdir()) if p.is_file())
@@ -412,7 +412,7 @@ def intake_watch(
 ) -> None:
     """Watch the scanner's inbox: take each file once it has stopped changing, until Ctrl-C."""
     _env()
-    from ccus.services.mail_intake import Folders, drain_inbox, intake_root, recover_work
+    from ccus.services.intake.postal import Folders, drain_inbox, intake_root, recover_work
 
     folders = Folders(root or intake_root()).create()
     console.print(f"watching {folders.inbox} (processed → {folders.processed}, quarantine → {folders.quarantine})")
@@ -485,7 +485,7 @@ def run_billing(today: Annotated[str | None, typer.Option(help="YYYY-MM-DD (defa
 @linked_app.command("add")
 def linked_add(name: str, code: Annotated[str | None, typer.Option(help="System code (default: generated)")] = None) -> None:
     """Register a linked system (or re-key an existing code); its API key is printed once, stored hashed."""
-    from ccus.services.attendance import register_system
+    from ccus.services.registry.attendance import register_system
 
     _env()
     system = register_system(name, code)
@@ -500,7 +500,7 @@ app.add_typer(cases_app, name="cases")
 @cases_app.command("stuck")
 def cases_stuck(limit: int = 200) -> None:
     """List the cases in needs_operator (re-drive gave up): number, kind, stage, attempts, last error, since."""
-    from ccus.services.redrive import needs_operator
+    from ccus.services.operations.redrive import needs_operator
 
     _env()
     rows = needs_operator(limit)
@@ -522,7 +522,7 @@ def cases_retry(
     """Send a needs_operator case back to the stage it was stuck in, after the cause was fixed."""
     import getpass
 
-    from ccus.services.redrive import RetryRefused, retry
+    from ccus.services.operations.redrive import RetryRefused, retry
 
     _env()
     try:

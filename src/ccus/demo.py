@@ -31,10 +31,10 @@ from ccus.infra.settings import get_settings
 from ccus.models.billing_tables import Charge, PrintBatch
 from ccus.models.status import Status
 from ccus.models.tables import AdminId, Application, Business, Card, Credential, Outbox, PrintJob, Worker
-from ccus.services.accounts import add_user
-from ccus.services.payments import import_payments
-from ccus.services.printing import read_print_file
-from ccus.services.staff import issue_token
+from ccus.services.auth.api_tokens import issue_token
+from ccus.services.auth.staff_accounts import add_user
+from ccus.services.billing.payments import import_payments
+from ccus.services.issuance.printing import read_print_file
 
 
 @dataclass(frozen=True)

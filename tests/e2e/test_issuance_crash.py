@@ -20,8 +20,10 @@ from ccus.infra.faults import EXIT_CODE
 from ccus.infra.security import verify_secret
 from ccus.infra.services.smtp import read_maildir
 from ccus.models.tables import AdminId, Application, Business, Credential, Outbox, PrintJob
-from ccus.services import issuance, mail, payments
-from ccus.services.printing import read_print_file
+from ccus.services.billing import payments
+from ccus.services.issuance import steps
+from ccus.services.issuance.printing import read_print_file
+from ccus.services.operations import outbox
 from tests.e2e.test_slice import decide, pay, run_pipeline, status, submit
 from tests.support.factories import corporate_number
 
@@ -36,7 +38,7 @@ def _approved_business(api: Any, token: str, email: str) -> tuple[str, int]:
     assert decide(api, token, number).status_code == 200
     payments.charge_approved(_id(number))
     pay(number)
-    mail.deliver_pending()  # the payment request
+    outbox.deliver_pending()  # the payment request
     assert status(api, number) == "issuing"
     with unit_of_work() as session:
         app_id = session.scalars(select(Application.id).where(Application.application_number == number)).one()
@@ -49,7 +51,7 @@ def _id(number: str) -> int:
 
 
 def _crash_at(point: str, app_id: int) -> None:
-    code = f"from datetime import date; from ccus.services.issuance import issue; issue({app_id}, date(2026, 11, 24))"
+    code = f"from datetime import date; from ccus.services.issuance.steps import issue; issue({app_id}, date(2026, 11, 24))"
     proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "CCUS_FAULT": point},
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == EXIT_CODE, proc.stderr[-2000:]
@@ -69,8 +71,8 @@ def test_killed_issuance_rerun_produces_each_effect_exactly_once(
     number, app_id = _approved_business(api, reviewer_token, email)
     _crash_at(point, app_id)
     assert status(api, number) == "issuing"
-    issuance.issue(app_id, TODAY)
-    issuance.issue(app_id, TODAY)  # and once more for good measure
+    steps.issue(app_id, TODAY)
+    steps.issue(app_id, TODAY)  # and once more for good measure
     assert status(api, number) == "registered"
 
     with unit_of_work() as session:
@@ -99,8 +101,8 @@ def test_crash_between_smtp_accept_and_record_of_password_mail_goes_to_an_operat
     email = "crash-smtp-window@example.jp"
     number, app_id = _approved_business(api, reviewer_token, email)
     # The ID mail goes through; then die inside the password mail's send.
-    issuance_id = issuance.ensure_business(app_id, TODAY)
-    issuance.send_id_mail(app_id, issuance_id)
+    issuance_id = steps.ensure_business(app_id, TODAY)
+    steps.send_id_mail(app_id, issuance_id)
     _crash_at("mail.accepted_not_recorded", app_id)
     from ccus.flows.issuance import issue_approved
 
@@ -118,13 +120,13 @@ def test_killed_print_batch_run_puts_each_postcard_in_exactly_one_batch(
     numbers = []
     for k in range(2):
         number, app_id = _approved_business(api, reviewer_token, f"batch-crash-{point[9:14]}-{k}@example.jp")
-        issuance.issue(app_id, TODAY)
+        steps.issue(app_id, TODAY)
         numbers.append(number)
-    code = "from ccus.services.printing import make_batch; make_batch('postcard')"
+    code = "from ccus.services.issuance.printing import make_batch; make_batch('postcard')"
     proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "CCUS_FAULT": point},
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == EXIT_CODE, proc.stderr[-2000:]
-    from ccus.services.printing import make_batch, purge_batched_carriers
+    from ccus.services.issuance.printing import make_batch, purge_batched_carriers
 
     while make_batch("postcard"):
         pass

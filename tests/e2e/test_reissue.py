@@ -14,8 +14,9 @@ from ccus.infra.db import unit_of_work
 from ccus.infra.security import verify_secret
 from ccus.models.billing_tables import CardReissue, PrintBatch
 from ccus.models.tables import Application, Card, Credential, PrintJob, Worker
-from ccus.services import payments, reissue
-from ccus.services.printing import read_print_file
+from ccus.services.billing import payments
+from ccus.services.issuance import reissue
+from ccus.services.issuance.printing import read_print_file
 from tests.e2e.test_slice import approve_pay_issue, register_business, run_issuance, run_pipeline, submit
 from tests.support.factories import person
 

@@ -22,9 +22,10 @@ from ccus.models.application_types import Channel
 from ccus.models.billing_tables import Charge, PrintBatch
 from ccus.models.identifiers import registry_id_from_serial, registry_id_is_valid
 from ccus.models.tables import AdminId, Application, Business, Card, Credential, Outbox, PrintJob, Worker
-from ccus.services import applicant_secrets, intake
-from ccus.services.payments import import_payments
-from ccus.services.printing import read_print_file
+from ccus.services.auth import applicant_secrets
+from ccus.services.billing.payments import import_payments
+from ccus.services.intake import submission
+from ccus.services.issuance.printing import read_print_file
 from tests.support.applicant import with_secret
 from tests.support.factories import corporate_number, person
 
@@ -145,7 +146,7 @@ def test_business_is_issued_ids_credentials_two_mails_and_a_postcard(api: Any, r
     assert any(verify_secret(cred.security_code_hash, c) for c in codes)
 
     # Once the print shop has printed the batch, the last copy of the plaintext secrets is gone.
-    from ccus.services.printing import mark_printed
+    from ccus.services.issuance.printing import mark_printed
 
     assert mark_printed(batch.batch_number) and not mark_printed(batch.batch_number)
     assert not s3.exists(batch.s3_key) and s3.exists(batch.manifest_key)
@@ -192,8 +193,8 @@ def test_proxy_without_registered_filer_cannot_be_approved(api: Any, reviewer_to
     # Filed on paper at the counter (a proxy filing over the internet needs the filer's portal sign-in).
     sample = samples.proxy_worker(filer_business_id=unknown_business, filer_name="未登録建設",
                                   name=name, kana=kana, birth_date=born)
-    n = intake.submit(kind=sample.kind, channel=Channel.COUNTER, declared=sample.data, idempotency_key=None,
-                      files=[intake.IncomingFile(f.role, f.filename, f.content_type, f.data) for f in sample.files],
+    n = submission.submit(kind=sample.kind, channel=Channel.COUNTER, declared=sample.data, idempotency_key=None,
+                      files=[submission.IncomingFile(f.role, f.filename, f.content_type, f.data) for f in sample.files],
                       actor="counter-test").application_number
     _SECRETS[n] = applicant_secrets.issue(n, "counter")
     run_pipeline()

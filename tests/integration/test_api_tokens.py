@@ -84,7 +84,7 @@ def test_token_list_shows_account_role_and_dates_but_never_the_token(api: Any) -
 
 def test_token_revoke_by_id_or_by_account_ends_api_access(api: Any) -> None:
     username, first = api_token("reviewer")
-    from ccus.services.staff import issue_token
+    from ccus.services.auth.api_tokens import issue_token
 
     second, third = issue_token(username), issue_token(username)
     row = next(line for line in _cli("token", "list").output.splitlines() if username in line)
@@ -100,7 +100,7 @@ def test_token_revoke_by_id_or_by_account_ends_api_access(api: Any) -> None:
 
 def test_four_eyes_sees_one_account_on_the_web_screen_and_through_the_api(api: Any, client_for: Any) -> None:
     web, username = client_for("reviewer")
-    from ccus.services.staff import issue_token
+    from ccus.services.auth.api_tokens import issue_token
 
     own_token = issue_token(username)
     number = queued_case(proxy_sample("upper_subcontractor"))

@@ -23,9 +23,9 @@ from ccus.models.identifiers import application_number
 from ccus.models.secret_tables import ApplicationSecret
 from ccus.models.status import Status
 from ccus.models.tables import Application, AuditLog, Document, Outbox, PortalNotice
-from ccus.services import mail
-from ccus.services.intake import IncomingFile, submit
-from ccus.services.review import Decision, decide
+from ccus.services.intake.submission import IncomingFile, submit
+from ccus.services.operations import outbox
+from ccus.services.review.decisions import Decision, decide
 from tests.support import lifecycle as make
 from tests.support.applicant import portal_headers, secret_headers, secret_in_mail, with_secret
 from tests.support.web import business_sample, new_proof, post_form, proxy_sample, queued_case, worker_sample
@@ -95,7 +95,7 @@ def test_the_return_mail_carries_a_fresh_secret_that_is_nowhere_stored_in_plaint
     sample = business_sample()
     number = queued_case(sample)
     decide(number, actor="r1", decision=Decision.RETURN, reason=None, reason_codes=["insurance_proof_missing"])
-    mail.deliver_pending()
+    outbox.deliver_pending()
     [notice] = [m for m in read_maildir(db) if m["To"] == sample.data["registrant"]["email"]]
     secret = secret_in_mail(notice.get_content())
     with unit_of_work() as session:

@@ -19,9 +19,10 @@ from sqlalchemy import func, select, update
 from ccus.infra.db import unit_of_work
 from ccus.models.lifecycle_tables import AttendanceRecord, Invoice
 from ccus.models.tables import AdminId, Outbox, PortalNotice
-from ccus.services import attendance, billing, sites
+from ccus.services.billing import invoices
+from ccus.services.billing.payments import import_payments
 from ccus.services.clock import today_jst
-from ccus.services.payments import import_payments
+from ccus.services.registry import attendance, sites
 from tests.integration.test_portal import signed_in
 from tests.support import lifecycle as make
 
@@ -136,7 +137,7 @@ def test_a_wrong_or_missing_api_key_is_refused_and_nothing_is_stored(api: Any) -
 
 
 def test_site_usage_is_billed_to_the_prime_once_at_the_schedule_of_the_work_date(db: Any) -> None:
-    from ccus.flows.billing import billing as billing_flow
+    from ccus.flows.billing import invoices as billing_flow
 
     system = attendance.register_system("現場利用料テスト")
     prime = make.business(registered_on=date(2022, 4, 1), must_change=False)
@@ -148,7 +149,7 @@ def test_site_usage_is_billed_to_the_prime_once_at_the_schedule_of_the_work_date
     # September 2020 (3 yen a record): 2 workers × 3 days on A, 1 × 2 on B.
     _send(system, site_a, [w1.worker_id, w2.worker_id], [date(2020, 9, d) for d in (1, 2, 30)])
     _send(system, site_b, [w1.worker_id], [date(2020, 9, 10), date(2020, 9, 11)])
-    assert billing.attendance_counts(date(2020, 9, 1))[prime.business_id] == 8
+    assert invoices.attendance_counts(date(2020, 9, 1))[prime.business_id] == 8
 
     report = billing_flow(today=date(2020, 10, 5))
     assert billing_flow(today=date(2020, 10, 5))["site_usage"] == []  # twice the same day: nothing new
@@ -162,7 +163,7 @@ def test_site_usage_is_billed_to_the_prime_once_at_the_schedule_of_the_work_date
     # invoice carries it; issued on two workers at once, it is made once.
     _send(system, site_a, [w1.worker_id], [date(2020, 10, 1), date(2020, 10, 2)])
     _send(system, site_b, [w2.worker_id], [date(2020, 9, 15)])
-    _at_once(lambda: billing.issue_site_usage_invoices(date(2020, 11, 1)))
+    _at_once(lambda: invoices.issue_site_usage_invoices(date(2020, 11, 1)))
     billing_flow(today=date(2020, 11, 2))
     sept_again, octo = _invoices(prime.pk, "site_usage")
     assert sept_again.amount == 24 and octo.period == "2020-10" and octo.amount == 2 * 10 + 3
@@ -179,7 +180,7 @@ def test_site_usage_is_billed_to_the_prime_once_at_the_schedule_of_the_work_date
 
 
 def test_admin_id_fee_is_invoiced_yearly_before_the_anniversary_once(db: Any) -> None:
-    from ccus.flows.billing import billing as billing_flow
+    from ccus.flows.billing import invoices as billing_flow
 
     biz = make.business(registered_on=date(2019, 6, 10), admin_ids=3, must_change=False)
     solo = make.business(registered_on=date(2019, 6, 12), must_change=False, one_person=True)
@@ -188,7 +189,7 @@ def test_admin_id_fee_is_invoiced_yearly_before_the_anniversary_once(db: Any) ->
 
     billing_flow(today=date(2020, 5, 1))  # 40 days before: too early
     assert _invoices(biz.pk) == []
-    _at_once(lambda: billing.issue_admin_id_invoices(date(2020, 5, 20)))
+    _at_once(lambda: invoices.issue_admin_id_invoices(date(2020, 5, 20)))
     billing_flow(today=date(2020, 5, 20))
     billing_flow(today=date(2020, 6, 11))
     [first] = _invoices(biz.pk, "admin_id_fee")
@@ -208,8 +209,8 @@ def test_admin_id_fee_is_invoiced_yearly_before_the_anniversary_once(db: Any) ->
 
 def test_unpaid_invoices_show_in_the_portal(api: Any) -> None:
     biz = make.business(registered_on=date(2019, 7, 1), admin_ids=2, must_change=False)
-    billing.issue_admin_id_invoices(date(2020, 6, 20))
-    billing.issue_admin_id_invoices(date(2021, 6, 20))
+    invoices.issue_admin_id_invoices(date(2020, 6, 20))
+    invoices.issue_admin_id_invoices(date(2021, 6, 20))
     headers = signed_in(api, biz)
     r = api.get("/api/v1/portal/invoices", headers=headers)
     assert r.status_code == 200, r.text

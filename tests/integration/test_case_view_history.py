@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ccus.infra.db import unit_of_work
-from ccus.services import case_view, queue
+from ccus.services.review import case_view, queue
 from tests.support.web import business_sample, new_user, queued_case, worker_sample
 
 pytestmark = pytest.mark.integration

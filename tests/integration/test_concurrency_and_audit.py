@@ -14,9 +14,9 @@ from ccus.infra.db import unit_of_work
 from ccus.models.application_types import Channel
 from ccus.models.status import Status
 from ccus.models.tables import Application
-from ccus.services import claims
-from ccus.services.intake import submit
-from ccus.services.review import Decision, DecisionRefused, decide
+from ccus.services.intake.submission import submit
+from ccus.services.operations import lease
+from ccus.services.review.decisions import Decision, DecisionRefused, decide
 from tests.support.factories import corporate_number
 
 pytestmark = pytest.mark.integration
@@ -33,7 +33,7 @@ def _intake(n: int) -> list[str]:
 
 
 def samples_file(f: samples.SampleFile) -> Any:
-    from ccus.services.intake import IncomingFile
+    from ccus.services.intake.submission import IncomingFile
 
     return IncomingFile(f.role, f.filename, f.content_type, f.data)
 
@@ -48,7 +48,7 @@ def test_concurrent_claims_never_take_the_same_case_twice(db: Any) -> None:
     def worker(k: int) -> None:
         barrier.wait()
         got: list[int] = []
-        while batch := claims.claim(Status.DOCUMENTS_STORED, worker=f"w{k}", limit=2):
+        while batch := lease.claim(Status.DOCUMENTS_STORED, worker=f"w{k}", limit=2):
             got.extend(batch)
         taken.append(got)
 

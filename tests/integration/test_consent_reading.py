@@ -15,9 +15,10 @@ from ccus.models.application_types import Channel
 from ccus.models.identifiers import registry_id_from_serial
 from ccus.models.status import Status
 from ccus.models.tables import Application
-from ccus.services import pipeline, review
 from ccus.services.clock import today_jst
-from ccus.services.intake import IncomingFile, submit
+from ccus.services.intake.submission import IncomingFile, submit
+from ccus.services.reading import pipeline
+from ccus.services.review import decisions
 from tests.support import lifecycle
 
 pytestmark = pytest.mark.integration
@@ -89,8 +90,8 @@ def test_consent_forms_are_checked_item_by_item_and_failures_block(db: Any) -> N
             assert "目視で確認" in failed[failing]
             continue
         assert f"consent_{failing}" in {f["code"] for f in consent_blocks}
-        with pytest.raises(review.DecisionRefused) as refused:
-            review.decide(number, actor="reviewer-consent", decision=review.Decision.APPROVE, reason=None)
+        with pytest.raises(decisions.DecisionRefused) as refused:
+            decisions.decide(number, actor="reviewer-consent", decision=decisions.Decision.APPROVE, reason=None)
         assert refused.value.code == "blocked"
         assert words in refused.value.message
         blocked += 1

@@ -19,8 +19,8 @@ from ccus.models.declared import DECLARED_MODELS
 from ccus.models.status import Status
 from ccus.models.tables import Application, AuditLog, Document
 from ccus.review_ui.intake_form import attachments_for
-from ccus.services.intake import IncomingFile, submit
-from ccus.services.review import Decision, DecisionRefused, decide
+from ccus.services.intake.submission import IncomingFile, submit
+from ccus.services.review.decisions import Decision, DecisionRefused, decide
 from tests.support.counter import flatten, schema_leaf_paths
 from tests.support.web import business_sample, csrf_of, post_form, proxy_sample, worker_sample
 

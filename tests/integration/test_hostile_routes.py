@@ -87,7 +87,7 @@ class Identity:
 @pytest.fixture(scope="module")
 def world(web: Any, reviewer_token: str) -> dict[str, Any]:
     """What the benign parts of a request name: staff users, cases, documents, a linked system."""
-    from ccus.services.attendance import register_system
+    from ccus.services.registry.attendance import register_system
 
     users = {role: new_user(role) for role in STAFF_HOME}
     queued = queued_case()
@@ -104,7 +104,7 @@ def _identities(web: Any, world: dict[str, Any]) -> tuple[list[Identity], dict[s
     """Fresh sessions for one route (a route may sign out, withdraw or deactivate what it is given)."""
     from fastapi.testclient import TestClient
 
-    from ccus.services import sites
+    from ccus.services.registry import sites
 
     def client() -> Any:
         return TestClient(web, raise_server_exceptions=False, client=("walker.test", 50000))  # its failed sign-ins throttle only this address

@@ -19,8 +19,8 @@ from ccus.infra.db import unit_of_work
 from ccus.models.billing_tables import Payment
 from ccus.models.lifecycle_tables import Invoice
 from ccus.models.tables import Outbox, PortalNotice
-from ccus.services import billing
-from ccus.services.payments import ImportReport, import_payments
+from ccus.services.billing import invoices
+from ccus.services.billing.payments import ImportReport, import_payments
 from tests.integration.test_portal import signed_in
 from tests.support import lifecycle as make
 
@@ -50,9 +50,9 @@ def _csv(*lines: str) -> bytes:
 
 def _two_invoices() -> tuple[make.RegisteredBusiness, str, str]:
     biz = make.business(registered_on=date(2019, 8, 1), admin_ids=2, must_change=False)
-    billing.issue_admin_id_invoices(date(2020, 7, 20))
-    billing.issue_admin_id_invoices(date(2021, 7, 20))
-    first, second = (i["invoice_number"] for i in billing.unpaid_invoices(biz.business_id))
+    invoices.issue_admin_id_invoices(date(2020, 7, 20))
+    invoices.issue_admin_id_invoices(date(2021, 7, 20))
+    first, second = (i["invoice_number"] for i in invoices.unpaid_invoices(biz.business_id))
     return biz, first, second
 
 

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from ccus import mail_samples as ms
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Application, FieldCorrection, MailSegment
-from ccus.services import case_view, queue
-from ccus.services.corrections import correct_field
-from ccus.services.mail_answers import APPLICANT
-from ccus.services.mail_intake import Folders, intake_answer, intake_file
-from ccus.services.review import Decision, decide
+from ccus.services.intake.postal import Folders, intake_answer, intake_file
+from ccus.services.reading.paper_answers import APPLICANT
+from ccus.services.review import case_view, queue
+from ccus.services.review.corrections import correct_field
+from ccus.services.review.decisions import Decision, decide
 from tests.integration.test_mail_intake import drain, drop
 from tests.support.applicant import secret_headers
 from tests.support.factories import written_person
@@ -103,7 +103,7 @@ def test_an_answer_for_a_case_that_is_not_returned_is_refused_and_kept(db: objec
 def test_a_doubtful_or_blank_answer_never_undoes_a_staff_correction(db: object) -> None:
     from ccus.models.forms.catalogue import BY_KEY
     from ccus.models.forms.normalise import LOW_CONFIDENCE, MISSING, OK, Reading
-    from ccus.services.mail_answers import merge
+    from ccus.services.reading.paper_answers import merge
     from tests.support.lifecycle import new_case
 
     form = BY_KEY["W1"]
@@ -138,7 +138,7 @@ def test_a_doubtful_or_blank_answer_never_undoes_a_staff_correction(db: object) 
 
 
 def test_the_watched_answers_folder_routes_by_the_number_in_the_file_name(db: object, folders: Folders) -> None:
-    from ccus.services.mail_intake import drain_inbox
+    from ccus.services.intake.postal import drain_inbox
 
     name, kana, born = written_person()
     pages = ms.pages("W1", ms.worker_values(name, kana, born))
@@ -165,7 +165,7 @@ def test_the_watched_answers_folder_routes_by_the_number_in_the_file_name(db: ob
 
 
 def test_a_correction_keeps_the_reading_flags_of_the_other_fields(db: object, folders: Folders) -> None:
-    from ccus.services.corrections import CorrectionRefused
+    from ccus.services.review.corrections import CorrectionRefused
 
     name, kana, born = written_person()
     values = ms.worker_values(name, kana, born, postcode="", signature="", applied_on=date(2026, 5, 3))

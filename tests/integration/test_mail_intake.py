@@ -20,8 +20,9 @@ from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.models.status import PIPELINE_NEXT
 from ccus.models.tables import Application, Document, MailBatch
-from ccus.services import claims, pipeline
-from ccus.services.mail_intake import Folders, drain_inbox, intake_file
+from ccus.services.intake.postal import Folders, drain_inbox, intake_file
+from ccus.services.operations import lease
+from ccus.services.reading import pipeline
 from tests.support.factories import corporate_number, written_person
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,7 @@ def drain(numbers: list[str]) -> dict[str, Application]:
     for _ in range(10):
         moved = 0
         for status in PIPELINE_NEXT:
-            ids = claims.claim(status, worker="test-mail", limit=50)
+            ids = lease.claim(status, worker="test-mail", limit=50)
             if ids:
                 moved += pipeline.STAGES[status](ids, f"pipeline:{status.value}")
         if not moved:
@@ -208,7 +209,7 @@ def test_counter_submission_uses_the_internet_intake_service(db: object) -> None
     """The counter page is not built yet; the service it will call already takes counter cases."""
     from ccus import sample_applications as sa
     from ccus.models.application_types import Channel
-    from ccus.services.intake import IncomingFile, submit
+    from ccus.services.intake.submission import IncomingFile, submit
 
     name, kana, born = written_person()
     sample = sa.worker(name=name, kana=kana, birth_date=born)

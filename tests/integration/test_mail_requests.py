@@ -16,9 +16,9 @@ from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.models.identifiers import registry_id_check_digit
 from ccus.models.tables import Application, Business, Document
-from ccus.services import business_lifecycle, withdrawal
-from ccus.services.mail_intake import Folders, intake_file
-from ccus.services.review import Decision, DecisionRefused, decide
+from ccus.services.intake.postal import Folders, intake_file
+from ccus.services.registry import business_changes, withdrawal
+from ccus.services.review.decisions import Decision, DecisionRefused, decide
 from tests.integration.test_mail_intake import drain, drop
 from tests.support import lifecycle as make
 
@@ -70,7 +70,7 @@ def test_a_posted_withdrawal_form_is_reviewed_then_processed_like_a_portal_withd
     assert s3.exists(form.s3_key)
     assert app.extracted["mail"]["fields"]["target_id"]["value"] == biz.business_id
     # The business's own view lists it like a portal request.
-    assert app.application_number in [c["application_number"] for c in business_lifecycle.lifecycle_cases(biz.business_id)]
+    assert app.application_number in [c["application_number"] for c in business_changes.lifecycle_cases(biz.business_id)]
 
     assert not withdrawal.process(app.id, date(2026, 6, 10))  # not before review
     decide(app.application_number, actor="reviewer:x1", decision=Decision.APPROVE, reason=None)
@@ -92,10 +92,10 @@ def test_a_posted_change_form_becomes_a_change_application_with_the_items_it_nam
     assert not [f for f in app.flags if f["severity"] == "block"], app.flags
 
     decide(app.application_number, actor="reviewer:x1", decision=Decision.APPROVE, reason=None)
-    assert business_lifecycle.apply_change(app.id)
+    assert business_changes.apply_change(app.id)
     with unit_of_work() as session:
-        content = business_lifecycle.registered_content(
-            session, business_lifecycle.business_by_id(session, biz.business_id))["content"]
+        content = business_changes.registered_content(
+            session, business_changes.business_by_id(session, biz.business_id))["content"]
     assert content["address"] == "東京都港区芝公園4丁目2番8号" and content["phone"] == "03-5555-1234"
 
 

@@ -13,7 +13,8 @@ from ccus.models.application_types import Channel
 from ccus.models.billing_tables import Charge, Payment
 from ccus.models.status import Status
 from ccus.models.tables import Application
-from ccus.services import intake, payments
+from ccus.services.billing import payments
+from ccus.services.intake import submission
 from tests.support.factories import corporate_number
 
 pytestmark = pytest.mark.integration
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.integration
 
 def _approved() -> tuple[str, int]:
     s = samples.business(corporate_number=corporate_number())
-    files = [intake.IncomingFile(f.role, f.filename, f.content_type, f.data) for f in s.files]
-    number = intake.submit(kind=s.kind, channel=Channel.INTERNET, declared=s.data, files=files,
+    files = [submission.IncomingFile(f.role, f.filename, f.content_type, f.data) for f in s.files]
+    number = submission.submit(kind=s.kind, channel=Channel.INTERNET, declared=s.data, files=files,
                            idempotency_key=None, actor="test").application_number
     with unit_of_work() as session:
         app = session.scalars(select(Application).where(Application.application_number == number)).one()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Application, StageLog
-from ccus.services.portal_auth import PASSWORD_CHANGED
+from ccus.services.auth.portal_sign_in import PASSWORD_CHANGED
 from tests.support import lifecycle as make
 
 pytestmark = pytest.mark.integration

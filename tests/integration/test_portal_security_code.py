@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Credential
-from ccus.services.portal_auth import MAX_CODE_FAILURES
+from ccus.services.auth.portal_sign_in import MAX_CODE_FAILURES
 from tests.support import lifecycle as make
 
 pytestmark = pytest.mark.integration

@@ -32,7 +32,7 @@ from ccus.infra.db import unit_of_work
 from ccus.infra.services.smtp import read_maildir
 from ccus.models.billing_tables import PrintBatch
 from ccus.models.tables import Application, PrintJob
-from ccus.services import issuance, printing
+from ccus.services.issuance import printing, steps
 from tests.support import lifecycle as make
 from tests.support.factories import corporate_number, person
 
@@ -44,7 +44,7 @@ TODAY = date(2026, 11, 24)
 def _issue(sample: samples.SampleApplication) -> int:
     with unit_of_work() as session:
         app_id = make.new_case(session, kind=sample.kind, status="issuing", declared=sample.data).id
-    issuance.issue(app_id, TODAY)
+    steps.issue(app_id, TODAY)
     return app_id
 
 

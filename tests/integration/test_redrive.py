@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ccus.infra.db import unit_of_work
 from ccus.models.status import Status
 from ccus.models.tables import Application, AuditLog, StageLog
-from ccus.services import claims, redrive
+from ccus.services.operations import lease, redrive
 from tests.support.lifecycle import new_case
 
 pytestmark = pytest.mark.integration
@@ -47,7 +47,7 @@ def test_stuck_case_is_released_once_and_picked_up_by_its_drain(db: Any) -> None
     assert _row(app_id).attempts == 2 and _row(app_id).claimed_until is None
     # The same re-drive again (same day, or a second worker just after) leaves it alone.
     assert _row(app_id).application_number not in redrive.redrive(now, kinds=KIND).released.get("validated", [])
-    assert app_id in claims.claim(Status.VALIDATED, worker="test", kinds=KIND)
+    assert app_id in lease.claim(Status.VALIDATED, worker="test", kinds=KIND)
 
 
 def test_live_lease_and_recent_progress_are_not_stuck(db: Any) -> None:
@@ -62,7 +62,7 @@ def test_live_lease_and_recent_progress_are_not_stuck(db: Any) -> None:
 
 
 def test_case_out_of_attempts_goes_to_needs_operator_with_its_last_error(db: Any) -> None:
-    app_id = _stuck(Status.APPROVED.value, attempts=claims.MAX_ATTEMPTS, error="charge: KeyError: 'capital'")
+    app_id = _stuck(Status.APPROVED.value, attempts=lease.MAX_ATTEMPTS, error="charge: KeyError: 'capital'")
     report = redrive.redrive(_later(), kinds=KIND)
     number = _row(app_id).application_number
     assert report.to_operator == [number]
@@ -79,7 +79,7 @@ def test_case_out_of_attempts_goes_to_needs_operator_with_its_last_error(db: Any
 
 
 def test_attempts_cap_reached_by_repeated_redrives(db: Any) -> None:
-    app_id = _stuck(Status.CONSENT_CHECKED.value, attempts=claims.MAX_ATTEMPTS - 2)
+    app_id = _stuck(Status.CONSENT_CHECKED.value, attempts=lease.MAX_ATTEMPTS - 2)
     for hours in (2, 4, 6):
         redrive.redrive(_later(hours), kinds=KIND)
     assert _row(app_id).status == Status.NEEDS_OPERATOR.value
@@ -109,7 +109,7 @@ def test_two_redrives_at_once_release_each_case_once(db: Any) -> None:
 def test_flow_redrives_with_time_as_a_parameter(db: Any) -> None:
     from ccus.flows.redrive import redrive_stuck_cases
 
-    app_id = _stuck(Status.ISSUING.value, attempts=claims.MAX_ATTEMPTS, error="smtp down")
+    app_id = _stuck(Status.ISSUING.value, attempts=lease.MAX_ATTEMPTS, error="smtp down")
     report = redrive_stuck_cases(now=_later(), kinds=list(KIND), trigger=False)
     assert _row(app_id).application_number in report["to_operator"]
 
@@ -119,19 +119,19 @@ def test_operator_lists_stuck_cases_and_sends_one_back_after_a_fix(db: Any) -> N
 
     from ccus.cli import app as cli
 
-    app_id = _stuck(Status.ISSUING.value, attempts=claims.MAX_ATTEMPTS, error="card order: ConnectionError: s3 down")
+    app_id = _stuck(Status.ISSUING.value, attempts=lease.MAX_ATTEMPTS, error="card order: ConnectionError: s3 down")
     waiting = _stuck(Status.ISSUING.value)  # not stuck: an operator cannot "retry" it
     redrive.redrive(_later(), kinds=KIND)
     number = _row(app_id).application_number
     [listed] = [c for c in redrive.needs_operator() if c["application_number"] == number]
-    assert (listed["kind"], listed["from"], listed["attempts"]) == (KIND[0], "issuing", str(claims.MAX_ATTEMPTS))
+    assert (listed["kind"], listed["from"], listed["attempts"]) == (KIND[0], "issuing", str(lease.MAX_ATTEMPTS))
     assert "ConnectionError: s3 down" in listed["last_error"]
 
     runner = CliRunner()
     shown = runner.invoke(cli, ["cases", "stuck"])
     assert shown.exit_code == 0, shown.output
     [row] = [line for line in shown.output.splitlines() if number in line]
-    assert KIND[0] in row and "issuing" in row and str(claims.MAX_ATTEMPTS) in row and "ConnectionError" in row
+    assert KIND[0] in row and "issuing" in row and str(lease.MAX_ATTEMPTS) in row and "ConnectionError" in row
 
     refused = runner.invoke(cli, ["cases", "retry", _row(waiting).application_number])
     assert refused.exit_code == 1 and "要オペレーター対応の状態ではありません" in refused.output
@@ -150,7 +150,7 @@ def test_operator_lists_stuck_cases_and_sends_one_back_after_a_fix(db: Any) -> N
                                   .order_by(AuditLog.id)).all()
         assert actions == ["case.needs_operator", "case.operator_retry"]
     assert number not in {c["application_number"] for c in redrive.needs_operator()}
-    assert app_id in claims.claim(Status.ISSUING, worker="test", kinds=KIND)  # its drain takes it again
+    assert app_id in lease.claim(Status.ISSUING, worker="test", kinds=KIND)  # its drain takes it again
     again = runner.invoke(cli, ["cases", "retry", number])  # only from needs_operator
     assert again.exit_code == 1
     with pytest.raises(redrive.RetryRefused):

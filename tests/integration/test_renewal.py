@@ -16,10 +16,10 @@ from sqlalchemy import select
 from ccus.infra.db import unit_of_work
 from ccus.models.lifecycle_tables import CardRenewal
 from ccus.models.tables import AdminId, Business, Card, Outbox, PortalNotice
-from ccus.services import renewal
-from ccus.services.business_lifecycle import request_renewal
+from ccus.services.billing.payments import import_payments
 from ccus.services.clock import today_jst
-from ccus.services.payments import import_payments
+from ccus.services.registry import renewal
+from ccus.services.registry.business_changes import request_renewal
 from tests.e2e.test_slice import pay
 from tests.integration.test_portal import signed_in
 from tests.support import lifecycle as make
@@ -43,9 +43,9 @@ def _business(pk: int) -> Business:
 
 def _day(today: date) -> None:
     """One day of the renewal flow's work, through the services (the flow is tested below)."""
-    from ccus.services import claims
+    from ccus.services.operations import lease
 
-    for app_id in claims.claim(claims.Status.ISSUING, worker="test", kinds=("business_renewal",)):
+    for app_id in lease.claim(lease.Status.ISSUING, worker="test", kinds=("business_renewal",)):
         renewal.apply_renewal(app_id, today)
     renewal.send_notices(today)
     renewal.lapse_expired(today)

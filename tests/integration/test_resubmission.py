@@ -12,7 +12,7 @@ from ccus.models.status import Status
 from ccus.models.tables import Application, Document
 from ccus.services.cases import by_number
 from ccus.services.cases import history as stage_history
-from ccus.services.review import Decision, decide
+from ccus.services.review.decisions import Decision, decide
 from tests.support.applicant import secret_headers
 from tests.support.web import business_sample, drain_pipeline, new_proof, queued_case
 
@@ -78,7 +78,7 @@ def test_an_answered_document_supersedes_the_old_one_which_is_kept(api: Any) -> 
     from ccus.infra import s3
     from ccus.models.application_types import Channel
     from ccus.review_ui.app import create_app
-    from ccus.services.intake import IncomingFile, submit
+    from ccus.services.intake.submission import IncomingFile, submit
     from tests.support.web import new_user, sign_in, worker_sample
 
     sample, stranger = worker_sample(), worker_sample()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ccus.infra.db import unit_of_work
 from ccus.models.status import Status
 from ccus.models.tables import Application
-from ccus.services import queue
+from ccus.services.review import queue
 from tests.support.web import new_user, queued_case, worker_sample
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ from ccus.models.tables import (
     ReviewClaim,
     StaffSession,
 )
-from ccus.services import accounts
+from ccus.services.auth import staff_accounts
 from tests.support.web import (
     api_token,
     csrf_of,
@@ -59,7 +59,7 @@ def test_sign_in_with_the_right_password_opens_a_session_and_a_wrong_one_does_no
 
 def test_the_password_is_stored_as_an_argon2_hash(db: Any) -> None:
     username = new_user("clerk")
-    [user] = [u for u in accounts.list_users() if u.username == username]
+    [user] = [u for u in staff_accounts.list_users() if u.username == username]
     assert user.password_hash.startswith("$argon2id$")
 
 

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from ccus.review_ui import access
 from ccus.review_ui.app import create_app
-from ccus.services import attendance, staff
+from ccus.services.auth import api_tokens
+from ccus.services.registry import attendance
 from tests.support import lifecycle as make
 from tests.support.web import new_user, sign_in
 
@@ -34,7 +35,7 @@ def clients(db: Any) -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]]:
         client = TestClient(app)
         username = new_user(role)
         assert sign_in(client, username).status_code == 303
-        made[role] = (client, {"Authorization": f"Bearer {staff.issue_token(username)}"})
+        made[role] = (client, {"Authorization": f"Bearer {api_tokens.issue_token(username)}"})
     for caller, must_change in ((access.BUSINESS, False), (access.BUSINESS_INITIAL, True)):
         biz = make.business(must_change=must_change)
         client = TestClient(app)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ccus.models.applicant_view import SECRET_HEADER
-from ccus.services import applicant_secrets
+from ccus.services.auth import applicant_secrets
 
 _SECRET_IN_MAIL = re.compile(r"■回答用コード：(\S+)")
 

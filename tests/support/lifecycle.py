@@ -16,7 +16,7 @@ from ccus.models.identifiers import application_number
 from ccus.models.persons import person_key
 from ccus.models.tables import AdminId, Affiliation, Application, Business, Card, Credential, Worker
 from ccus.models.validity import business_registration_expiry, card_expiry
-from ccus.services.issuance import new_registry_id
+from ccus.services.issuance.steps import new_registry_id
 from tests.support.factories import corporate_number, person
 
 PASSWORD = "Init1alPassw0rd"

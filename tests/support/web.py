@@ -15,8 +15,10 @@ from ccus.infra.samples import insurance_card_jpeg
 from ccus.models.application_types import Channel
 from ccus.models.status import PIPELINE_NEXT, Status
 from ccus.models.tables import Application
-from ccus.services import accounts, claims, pipeline
-from ccus.services.intake import IncomingFile, submit
+from ccus.services.auth import staff_accounts
+from ccus.services.intake.submission import IncomingFile, submit
+from ccus.services.operations import lease
+from ccus.services.reading import pipeline
 from tests.support.factories import corporate_number, person
 
 PASSWORD = "correct-horse-battery"
@@ -25,13 +27,13 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def new_user(role: str, prefix: str | None = None) -> str:
     username = f"{prefix or role}-{uuid.uuid4().hex[:8]}"
-    accounts.add_user(username, role, PASSWORD, f"{role} {username[-4:]}")
+    staff_accounts.add_user(username, role, PASSWORD, f"{role} {username[-4:]}")
     return username
 
 
 def api_token(role: str, prefix: str | None = None, days: int = 90) -> tuple[str, str]:
     """A new staff account of ``role`` and a bearer token of it: (username, token)."""
-    from ccus.services.staff import issue_token
+    from ccus.services.auth.api_tokens import issue_token
 
     username = new_user(role, prefix)
     return username, issue_token(username, days)
@@ -105,7 +107,7 @@ def drain_pipeline() -> None:
     while True:
         moved = 0
         for status in PIPELINE_NEXT:
-            ids = claims.claim(status, worker="test-pipeline", limit=20)
+            ids = lease.claim(status, worker="test-pipeline", limit=20)
             if ids:
                 moved += pipeline.STAGES[status](ids, "test-pipeline")
         if not moved:

@@ -37,7 +37,7 @@ def test_claim_inspect_correct_return_resume_and_four_eyes_approval(browser: Any
     first, second = new_user("reviewer", "yamada"), new_user("reviewer", "suzuki")
     sample = worker_sample()
     from ccus.models.application_types import Channel
-    from ccus.services.intake import IncomingFile, submit
+    from ccus.services.intake.submission import IncomingFile, submit
 
     number = submit(kind=sample.kind, channel=Channel.INTERNET, declared=sample.data, idempotency_key=None,
                     files=[IncomingFile(f.role, f.filename, f.content_type, f.data) for f in sample.files],

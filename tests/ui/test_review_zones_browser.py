@@ -12,7 +12,7 @@ import pytest
 
 from ccus import mail_samples as ms
 from ccus.models.forms.catalogue import BY_KEY
-from ccus.services.mail_intake import Folders, intake_file
+from ccus.services.intake.postal import Folders, intake_file
 from tests.support.factories import written_person
 from tests.support.web import drain_pipeline, new_user, signed_in_page
 from tests.ui.test_review_browser import status_of, wait_for_page_image

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ccus.services.mail_intake import Folders, claim_file, recover_work, stable_files
+from ccus.services.intake.postal import Folders, claim_file, recover_work, stable_files
 
 
 def test_only_settled_complete_files_are_ready(tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ from typing import Any
 from prefect import flow, task
 
 from ccus.models.status import PIPELINE_NEXT
-from ccus.services import claims
-from ccus.services.mail_intake import Folders, drain_inbox, intake_file, intake_root, recover_work
+from ccus.services.intake.postal import Folders, drain_inbox, intake_file, intake_root, recover_work
+from ccus.services.operations import lease
 from ccus.tasks.stages import run_stage, worker_name
 
 
@@ -61,7 +61,7 @@ def mail_intake(paths: list[str] | None = None, root: str | None = None, batch_s
         for _ in range(1000):
             progressed = False
             for status in PIPELINE_NEXT:
-                ids = claims.claim(status, worker=worker_name(), limit=pipeline_batch_size)
+                ids = lease.claim(status, worker=worker_name(), limit=pipeline_batch_size)
                 if ids:
                     moved[status.value] += run_stage(status.value, ids)
                     progressed = True

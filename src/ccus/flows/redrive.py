@@ -11,7 +11,7 @@ from typing import Any
 
 from prefect import flow
 
-from ccus.services.claims import MAX_ATTEMPTS
+from ccus.services.operations.lease import MAX_ATTEMPTS
 from ccus.tasks.lifecycle import redrive_stuck, trigger_drains
 
 

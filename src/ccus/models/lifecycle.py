@@ -17,7 +17,7 @@ Decisions (kept here, in one place):
 - By mail, the change / withdrawal form (様式X1) makes a change or a withdrawal too, but both go
   through the reading stages and review like any paper application (nobody signed in: the
   reviewer checks the target, the name and the seal on the scanned page); an approved one is then
-  applied or processed by the same flows. See ``services/mail_requests.py``.
+  applied or processed by the same flows. See ``services/reading/paper_requests.py``.
 - Retention: the documents of a withdrawn business are kept ``DOCUMENT_RETENTION_DAYS`` after the
   withdrawal, then purged from S3; the audit log and the database rows stay.
 """

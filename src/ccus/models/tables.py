@@ -449,7 +449,7 @@ class MailSegment(Base):
     """One application's pages found in a scanned file (between separator sheets or page markers),
     with where each page went; ``application_id`` is the case made of it (none for pages that
     carry no application form, or a form the registry cannot make a case of yet). A returned case
-    answered by post has one more segment per answer (services/mail_answers.py)."""
+    answered by post has one more segment per answer (services/reading/paper_answers.py)."""
 
     __tablename__ = "mail_segments"
 

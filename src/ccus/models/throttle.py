@@ -1,5 +1,5 @@
 """Sign-in throttling (ログイン試行の制限): growing delays after a few failures, never a hard lock
-that a stranger could set off. Pure rules; ``services/throttle.py`` keeps the counts in PostgreSQL.
+that a stranger could set off. Pure rules; ``services/auth/throttle.py`` keeps the counts in PostgreSQL.
 
 After ``free`` failures in a row, each further failure refuses attempts for 2^(n - free) seconds
 (1, 2, 4, … s), at most ``CAP``. A count that saw no failure for ``FORGET_AFTER`` starts over.

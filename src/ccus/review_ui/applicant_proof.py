@@ -16,8 +16,8 @@ from ccus.models.applicant_view import SECRET_HEADER
 from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.identifiers import normalize_application_number
 from ccus.review_ui.access import APPLICANT, BUSINESS, declares
-from ccus.services import applicant_view
-from ccus.services.portal_auth import PortalUser, resolve
+from ccus.services.auth.portal_sign_in import PortalUser, resolve
+from ccus.services.intake import applicant_view
 
 NO_PROOF = ("申請番号と回答用コードの組み合わせを確認できません。申請時または不備のお知らせに記載の回答用コードを"
             f"{SECRET_HEADER} ヘッダーで送るか、申請した事業者として事業者ポータルにログインしてください。")

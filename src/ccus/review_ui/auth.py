@@ -14,8 +14,8 @@ from starlette.datastructures import FormData
 
 from ccus.models.text_rules import forbidden_character, printable
 from ccus.review_ui.access import STAFF_ROLES, declares
-from ccus.services import accounts
-from ccus.services.accounts import SignedIn
+from ccus.services.auth import staff_accounts
+from ccus.services.auth.staff_accounts import SignedIn
 
 SESSION_COOKIE = "ccus_session"
 LOGIN_CSRF_COOKIE = "ccus_login_csrf"
@@ -45,7 +45,7 @@ class FormRefused(Exception):
 @declares(*STAFF_ROLES)
 def signed_in(request: Request) -> SignedIn:
     token = request.cookies.get(SESSION_COOKIE)
-    user = accounts.resolve(token) if token else None
+    user = staff_accounts.resolve(token) if token else None
     if user is None:
         raise LoginRequired()
     request.state.user = user

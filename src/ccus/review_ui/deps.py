@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, status
 
 from ccus.review_ui.access import STAFF_ROLES, declares
-from ccus.services.staff import Staff, authenticate
+from ccus.services.auth.api_tokens import Staff, authenticate
 
 
 @declares(*STAFF_ROLES)

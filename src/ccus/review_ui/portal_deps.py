@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, status
 
 from ccus.review_ui.access import BUSINESS, BUSINESS_INITIAL, declares
-from ccus.services.portal_auth import PortalUser, resolve
+from ccus.services.auth.portal_sign_in import PortalUser, resolve
 
 
 def bearer(authorization: Annotated[str | None, Header()] = None) -> str:

@@ -23,7 +23,7 @@ from starlette.requests import Request
 
 from ccus.infra.settings import get_settings
 from ccus.models.errors import FieldError
-from ccus.services.intake import IncomingFile
+from ccus.services.intake.submission import IncomingFile
 
 MAX_FILES = 20
 MAX_FIELD_BYTES = 1024 * 1024

@@ -8,7 +8,9 @@ from datetime import date
 from prefect import task
 
 from ccus.models.status import Status
-from ccus.services import claims, issuance, mail, payments, printing, reissue
+from ccus.services.billing import payments
+from ccus.services.issuance import printing, reissue, steps
+from ccus.services.operations import lease, outbox
 from ccus.tasks.stages import worker_name
 
 log = logging.getLogger(__name__)
@@ -16,7 +18,7 @@ log = logging.getLogger(__name__)
 
 @task(name="claim", retries=2, retry_delay_seconds=2)
 def claim(status: str, limit: int) -> list[int]:
-    return claims.claim(Status(status), worker=worker_name(), limit=limit)
+    return lease.claim(Status(status), worker=worker_name(), limit=limit)
 
 
 @task(name="charge-batch")
@@ -29,7 +31,7 @@ def charge_batch(ids: list[int]) -> int:
             done += 1
         except Exception as exc:  # noqa: BLE001 - the case stays claimable and is retried; others go on
             log.warning("charging failed for case id %s: %s", app_id, type(exc).__name__)
-            claims.release_with_error(app_id, f"charge: {type(exc).__name__}: {exc}")
+            lease.release_with_error(app_id, f"charge: {type(exc).__name__}: {exc}")
     return done
 
 
@@ -38,13 +40,13 @@ def issue_batch(ids: list[int], today: date) -> int:
     done = 0
     for app_id in ids:
         try:
-            issuance.issue(app_id, today)
+            steps.issue(app_id, today)
             done += 1
-        except issuance.DeliveryUncertain as exc:
-            issuance.to_operator(app_id, str(exc))
+        except steps.DeliveryUncertain as exc:
+            steps.to_operator(app_id, str(exc))
         except Exception as exc:  # noqa: BLE001 - the case stays claimable and is retried; others go on
             log.warning("issuance failed for case id %s: %s", app_id, type(exc).__name__)
-            claims.release_with_error(app_id, f"issuance: {type(exc).__name__}: {exc}")
+            lease.release_with_error(app_id, f"issuance: {type(exc).__name__}: {exc}")
     return done
 
 
@@ -65,4 +67,4 @@ def print_batches() -> list[str]:
 
 @task(name="deliver-mail", retries=2, retry_delay_seconds=5)
 def deliver_mail() -> int:
-    return mail.deliver_pending()
+    return outbox.deliver_pending()

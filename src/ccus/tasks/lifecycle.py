@@ -14,7 +14,8 @@ from prefect import task
 
 from ccus.infra.orchestrator import ISSUANCE_DEPLOYMENT, PIPELINE_DEPLOYMENT, trigger
 from ccus.models.status import PIPELINE_NEXT, Status
-from ccus.services import business_lifecycle, claims, redrive, renewal, withdrawal
+from ccus.services.operations import lease, redrive
+from ccus.services.registry import business_changes, renewal, withdrawal
 from ccus.tasks.stages import worker_name
 
 log = logging.getLogger(__name__)
@@ -51,18 +52,18 @@ def _each(ids: list[int], what: str, fn: Callable[[int], bool]) -> int:
             done += 1 if fn(app_id) else 0
         except Exception as exc:  # noqa: BLE001 - the case stays claimable and is retried; others go on
             log.warning("%s failed for case id %s: %s", what, app_id, type(exc).__name__)
-            claims.release_with_error(app_id, f"{what}: {type(exc).__name__}: {exc}")
+            lease.release_with_error(app_id, f"{what}: {type(exc).__name__}: {exc}")
     return done
 
 
 @task(name="claim-lifecycle", retries=2, retry_delay_seconds=2)
 def claim_lifecycle(status: str, kind: str, limit: int) -> list[int]:
-    return claims.claim(Status(status), worker=worker_name(), limit=limit, kinds=(kind,))
+    return lease.claim(Status(status), worker=worker_name(), limit=limit, kinds=(kind,))
 
 
 @task(name="apply-change-batch")
 def apply_change_batch(ids: list[int]) -> int:
-    return _each(ids, "apply change", business_lifecycle.apply_change)
+    return _each(ids, "apply change", business_changes.apply_change)
 
 
 # Renewal ----------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import socket
 from prefect import task
 
 from ccus.models.status import Status
-from ccus.services import claims, pipeline
+from ccus.services.operations import lease
+from ccus.services.reading import pipeline
 
 
 def worker_name() -> str:
@@ -17,7 +18,7 @@ def worker_name() -> str:
 
 @task(name="claim-batch", retries=2, retry_delay_seconds=2)
 def claim_batch(status: str, limit: int) -> list[int]:
-    return claims.claim(Status(status), worker=worker_name(), limit=limit)
+    return lease.claim(Status(status), worker=worker_name(), limit=limit)
 
 
 @task(name="run-stage", retries=1, retry_delay_seconds=5)

@@ -310,7 +310,7 @@ def _change_withdrawal() -> FormSpec:
     p.date("applied_on", "届出日", RECENT_ERAS, path=None)
     p.mark("signature", "記名押印")
     # The case starts as a change; the ticked 「届出の種類」 decides its kind once read
-    # (services/mail_requests.py).
+    # (services/reading/paper_requests.py).
     return FormSpec(7, "X1", 1, "登録内容変更・削除届", FormRole.APPLICATION, "business_change", "application_form",
                     (p.build(),))
 

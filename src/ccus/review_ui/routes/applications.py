@@ -17,8 +17,9 @@ from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.text_rules import ERROR_CODE, first_forbidden
 from ccus.review_ui import uploads
 from ccus.review_ui.applicant_proof import ApplicantCase, ApplicantProof, proxy_filer
-from ccus.services import applicant_secrets, applicant_view, intake, resubmission
+from ccus.services.auth import applicant_secrets
 from ccus.services.cases import CaseNotFound
+from ccus.services.intake import applicant_view, resubmission, submission
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -107,7 +108,7 @@ async def submit_application(
         kind, data = _parse_envelope(form.getlist("application"))
         if kind == Kind.PROXY_WORKER_REGISTRATION.value:
             data = proxy_filer(data, found)
-        files: list[intake.IncomingFile] = []
+        files: list[submission.IncomingFile] = []
         unknown: list[FieldError] = []
         for name, value in form.multi_items():
             if name == "application":
@@ -118,12 +119,12 @@ async def submit_application(
             files.append(uploads.incoming(name, value))
         if unknown:
             raise ApplicationInvalid(unknown)
-        result = await run_in_threadpool(lambda: intake.submit(
+        result = await run_in_threadpool(lambda: submission.submit(
             kind=kind, channel=Channel.INTERNET, declared=data, files=files, idempotency_key=idempotency_key,
             actor="internet"))
     except ApplicationInvalid as exc:
         return invalid(exc.errors)
-    except intake.IdempotencyConflict:
+    except submission.IdempotencyConflict:
         return JSONResponse(status_code=409, content={
             "detail": "この Idempotency-Key は別の内容の申請で使用済みです。"})
     finally:
@@ -165,7 +166,7 @@ async def add_documents(case: ApplicantCase, request: Request, background: Backg
     except uploads.UploadRefused as exc:
         return refused_upload(exc)
     try:
-        files: list[intake.IncomingFile] = []
+        files: list[submission.IncomingFile] = []
         for name, value in form.multi_items():
             if not isinstance(value, UploadFile):
                 raise ApplicationInvalid([FieldError(name, f"不明な項目 '{name}' です。", "extra_forbidden")])

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException, status
 from pydantic import BaseModel, Field
 
 from ccus.review_ui.access import LINKED_SYSTEM, declares
-from ccus.services import attendance
 from ccus.services.clock import today_jst
+from ccus.services.registry import attendance
 
 router = APIRouter(prefix="/api/v1/linked", tags=["linked"])
 

@@ -17,14 +17,16 @@ from ccus.models.errors import ApplicationInvalid
 from ccus.models.text_rules import SafeJson, SafeMultiline, SafeText
 from ccus.review_ui.params import DbId
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
-from ccus.services import billing, disclosure, notifications, portal_auth, renewal, sites
-from ccus.services import business_lifecycle as lifecycle
+from ccus.services.auth import portal_sign_in
+from ccus.services.billing import invoices
 from ccus.services.clock import today_jst
+from ccus.services.registry import business_changes as lifecycle
+from ccus.services.registry import disclosure, notices, renewal, sites
 
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
 
 
-def _refused(exc: portal_auth.PortalRefused | lifecycle.RequestRefused) -> HTTPException:
+def _refused(exc: portal_sign_in.PortalRefused | lifecycle.RequestRefused) -> HTTPException:
     retry_after = getattr(exc, "retry_after", None)
     return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message},
                          headers={"Retry-After": str(retry_after)} if retry_after else None)
@@ -50,8 +52,8 @@ class PasswordChange(BaseModel):
 @router.post("/sign-in", summary="ログイン（事業者ID・管理者ID とパスワード）")
 def sign_in(body: SignIn, request: Request) -> dict[str, Any]:
     try:
-        signed = portal_auth.sign_in(body.login_id, body.password, request.client.host if request.client else "unknown")
-    except portal_auth.PortalRefused as exc:
+        signed = portal_sign_in.sign_in(body.login_id, body.password, request.client.host if request.client else "unknown")
+    except portal_sign_in.PortalRefused as exc:
         raise _refused(exc) from None
     return {"token": signed.token, "token_type": "bearer", "must_change_password": signed.must_change_password}
 
@@ -59,9 +61,9 @@ def sign_in(body: SignIn, request: Request) -> dict[str, Any]:
 @router.post("/password", summary="パスワード変更（セキュリティコードが必要）", response_model=None)
 def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str] | JSONResponse:
     try:
-        message = portal_auth.change_password(user, new_password=body.new_password, security_code=body.security_code,
+        message = portal_sign_in.change_password(user, new_password=body.new_password, security_code=body.security_code,
                                               current_password=body.current_password)
-    except portal_auth.PortalRefused as exc:
+    except portal_sign_in.PortalRefused as exc:
         if exc.status == 422:  # the new password breaks a rule: the field is named
             return JSONResponse(status_code=422, content={"detail": "入力内容に誤りがあります。", "errors": [
                 {"path": "new_password", "code": exc.code, "message": exc.message}]})
@@ -71,7 +73,7 @@ def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str]
 
 @router.post("/sign-out", summary="ログアウト")
 def sign_out(token: Token, user: AnyPortalUser) -> dict[str, str]:
-    portal_auth.sign_out(token)
+    portal_sign_in.sign_out(token)
     return {"message": "ログアウトしました。"}
 
 
@@ -79,7 +81,7 @@ def sign_out(token: Token, user: AnyPortalUser) -> dict[str, str]:
 def home(user: BusinessUser) -> dict[str, Any]:
     with unit_of_work() as session:
         biz = lifecycle.business_by_id(session, user.business_id)
-        unread = notifications.list_for(session, biz, unread_only=True)
+        unread = notices.list_for(session, biz, unread_only=True)
         return {"business_id": biz.business_id, "trade_name": biz.trade_name, "login_id": user.login_id,
                 "expires_on": biz.expires_on.isoformat(), "unread_notices": len(unread)}
 
@@ -87,14 +89,14 @@ def home(user: BusinessUser) -> dict[str, Any]:
 @router.get("/notifications", summary="事業者宛の通知")
 def list_notifications(user: BusinessUser, unread_only: bool = False) -> list[dict[str, Any]]:
     with unit_of_work() as session:
-        return notifications.list_for(session, lifecycle.business_by_id(session, user.business_id),
+        return notices.list_for(session, lifecycle.business_by_id(session, user.business_id),
                                       unread_only=unread_only)
 
 
 @router.post("/notifications/{notice_id}/read", summary="通知を既読にする")
 def read_notification(notice_id: DbId, user: BusinessUser) -> dict[str, bool]:
     with unit_of_work() as session:
-        if not notifications.mark_read(session, lifecycle.business_by_id(session, user.business_id), notice_id):
+        if not notices.mark_read(session, lifecycle.business_by_id(session, user.business_id), notice_id):
             raise HTTPException(404, detail="該当する通知が見つかりません。")
     return {"read": True}
 
@@ -275,4 +277,4 @@ def decline_contract(contract_id: ContractId, user: BusinessUser) -> dict[str, A
 
 @router.get("/invoices", summary="請求 → 未払いの請求（管理者ID利用料・現場利用料）")
 def unpaid_invoices(user: BusinessUser) -> list[dict[str, Any]]:
-    return billing.unpaid_invoices(user.business_id)
+    return invoices.unpaid_invoices(user.business_id)

@@ -15,7 +15,7 @@ from ccus.models.tables import Application, Document
 from ccus.models.text_rules import SafeMultiline, SafeText
 from ccus.review_ui.deps import Reviewer
 from ccus.services.cases import CaseNotFound, audit, by_number, history
-from ccus.services.review import Decision, DecisionRefused, decide
+from ccus.services.review.decisions import Decision, DecisionRefused, decide
 
 router = APIRouter(prefix="/api/v1/review", tags=["review"])
 

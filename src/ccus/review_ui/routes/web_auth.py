@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from ccus.review_ui.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnyStaff
 from ccus.review_ui.auth import Form as CheckedForm
 from ccus.review_ui.web import page, see_other
-from ccus.services import accounts, throttle
+from ccus.services.auth import staff_accounts, throttle
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,7 +48,7 @@ async def login(request: Request, username: Annotated[str, Form(max_length=100)]
     if not cookie or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_page(request, "画面の有効期限が切れました。もう一度ログインしてください。", 403)
     try:
-        result = await run_in_threadpool(accounts.sign_in, username, password,
+        result = await run_in_threadpool(staff_accounts.sign_in, username, password,
                                          request.client.host if request.client else "unknown")
     except throttle.Throttled as exc:
         refused = _login_page(request, exc.message, 429)
@@ -68,7 +68,7 @@ async def login(request: Request, username: Annotated[str, Form(max_length=100)]
 def logout(request: Request, user: AnyStaff, form: CheckedForm) -> RedirectResponse:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        accounts.sign_out(token)
+        staff_accounts.sign_out(token)
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

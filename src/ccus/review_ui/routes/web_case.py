@@ -16,10 +16,10 @@ from ccus.models.status import Status
 from ccus.review_ui.auth import Form, Reviewer
 from ccus.review_ui.params import DbId
 from ccus.review_ui.web import page, refused, see_other
-from ccus.services import case_view, page_images, queue
 from ccus.services.cases import CaseNotFound, by_number
-from ccus.services.corrections import CorrectionRefused, correct_field
-from ccus.services.review import Decision, DecisionRefused, decide
+from ccus.services.review import case_view, page_images, queue
+from ccus.services.review.corrections import CorrectionRefused, correct_field
+from ccus.services.review.decisions import Decision, DecisionRefused, decide
 
 router = APIRouter(include_in_schema=False)
 

@@ -28,8 +28,9 @@ from ccus.review_ui import intake_form, uploads
 from ccus.review_ui.auth import Clerk, require_csrf
 from ccus.review_ui.auth import Form as CheckedForm
 from ccus.review_ui.web import JST, page, refused, see_other
-from ccus.services import applicant_secrets, intake
+from ccus.services.auth import applicant_secrets
 from ccus.services.cases import CaseNotFound, by_number
+from ccus.services.intake import submission
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,7 +63,7 @@ def counter_new(request: Request, user: Clerk, kind: str = "") -> Response:
     return _form_page(request, kind)
 
 
-def _files(form: FormData) -> list[intake.IncomingFile]:
+def _files(form: FormData) -> list[submission.IncomingFile]:
     files = []
     for name, value in form.multi_items():
         if not name.startswith(intake_form.ATTACHMENTS + ".") or not isinstance(value, UploadFile):
@@ -91,13 +92,13 @@ async def counter_submit(request: Request, user: Clerk, background: BackgroundTa
         files = _files(form)
         declared = intake_form.declared_from(kind, values)
         try:
-            result = await run_in_threadpool(lambda: intake.submit(
+            result = await run_in_threadpool(lambda: submission.submit(
                 kind=kind, channel=Channel.COUNTER, declared=declared, files=files, idempotency_key=key,
                 actor=user.username, received_by=user.username))
         except ApplicationInvalid as exc:
             return _form_page(request, kind, values=values, key=key, errors=exc.errors, status_code=422,
                               previous_files=[(f.role, f.filename) for f in files])
-        except intake.IdempotencyConflict:
+        except submission.IdempotencyConflict:
             return _form_page(request, kind, values=values, errors=[FieldError(
                 "idempotency_key", "この画面は既に別の内容の申請に使われました。内容を確認してもう一度登録してください。",
                 "idempotency_conflict")], status_code=409)

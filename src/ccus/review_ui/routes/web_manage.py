@@ -10,8 +10,9 @@ from ccus.models.identifiers import normalize_application_number
 from ccus.review_ui.auth import Admin, Clerk, Form, Manager
 from ccus.review_ui.labels import STATUS_JA
 from ccus.review_ui.web import page, refused, see_other
-from ccus.services import accounts, dashboard
+from ccus.services.auth import staff_accounts
 from ccus.services.cases import CaseNotFound, by_number, history
+from ccus.services.review import dashboard
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,18 +41,18 @@ def counter_page(request: Request, user: Clerk, number: str = "") -> Response:
 
 @router.get("/admin/users")
 def users_page(request: Request, user: Admin) -> Response:
-    return page(request, "users.html", users=accounts.list_users(), roles=accounts.ROLE_LABELS_JA)
+    return page(request, "users.html", users=staff_accounts.list_users(), roles=staff_accounts.ROLE_LABELS_JA)
 
 
 @router.post("/admin/users")
 def save_user(request: Request, user: Admin, form: Form) -> Response:
     try:
-        accounts.add_user(str(form.get("username") or ""), str(form.get("role") or ""),
+        staff_accounts.add_user(str(form.get("username") or ""), str(form.get("role") or ""),
                           str(form.get("password") or ""), str(form.get("display_name") or "") or None)
-    except accounts.AccountError as exc:
-        messages = {"password": f"パスワードは{accounts.MIN_PASSWORD_LENGTH}文字以上にしてください。",
+    except staff_accounts.AccountError as exc:
+        messages = {"password": f"パスワードは{staff_accounts.MIN_PASSWORD_LENGTH}文字以上にしてください。",
                     "role": "役割を選択してください。", "username": "ユーザー名を入力してください。"}
-        text = str(exc) if isinstance(exc, accounts.WeakPassword) else next(
+        text = str(exc) if isinstance(exc, staff_accounts.WeakPassword) else next(
             (m for k, m in messages.items() if k in str(exc)), str(exc))
         return refused(request, text, 422, back="/admin/users")
     return see_other("/admin/users?done=user_saved")
@@ -61,5 +62,5 @@ def save_user(request: Request, user: Admin, form: Form) -> Response:
 def deactivate_user(request: Request, username: str, user: Admin, form: Form) -> Response:
     if username == user.username:
         return refused(request, "自分自身のアカウントは無効にできません。", 409, back="/admin/users")
-    accounts.deactivate(username)
+    staff_accounts.deactivate(username)
     return see_other("/admin/users?done=user_deactivated")

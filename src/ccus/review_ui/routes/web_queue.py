@@ -11,8 +11,9 @@ from ccus.infra.db import unit_of_work
 from ccus.models.application_types import Channel, Kind
 from ccus.review_ui.auth import REVIEWERS, Form, Reviewer, Supervisor
 from ccus.review_ui.web import page, refused, see_other
-from ccus.services import accounts, queue
+from ccus.services.auth import staff_accounts
 from ccus.services.cases import CaseNotFound
+from ccus.services.review import queue
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,7 +88,7 @@ def release(request: Request, number: str, user: Reviewer, form: Form) -> Respon
 @router.post("/cases/{number}/reassign")
 def reassign(request: Request, number: str, user: Supervisor, form: Form) -> Response:
     to = str(form.get("to") or "").strip()
-    if not accounts.user_exists(to, REVIEWERS):
+    if not staff_accounts.user_exists(to, REVIEWERS):
         return refused(request, f"担当者 '{to}' は審査担当として登録されていません。", 422, back=_back(number))
     try:
         queue.reassign(number, to, user.username)

@@ -1,0 +1,1 @@
+"""Billing (請求・入金): charges, payments and invoices."""

@@ -1,0 +1,1 @@
+"""Issuance (発行): IDs, credentials, postcards, card orders and print batches."""

@@ -1,0 +1,292 @@
+"""Issuance (発行): IDs, credentials, the two mails, the crimped postcard and the card order.
+
+Each effect has a unique key in the database and is produced by its own idempotent step, so an
+issuance killed at any line and run again produces every effect exactly once:
+
+1. IDs: the business (with its 管理者ID) or the worker (with affiliation and card record) rows
+   are keyed by the application; a rerun finds them.
+2. The ID mail: an outbox row keyed ``<申請番号>:mail:id``.
+3. Secrets: the initial password and security code exist in plaintext only inside step 3. Until
+   the password mail has left, a rerun may draw new secrets (re-rendering the postcard or card
+   order that carries them, which has not left the building); once it has left, the credential is
+   marked delivered and never drawn again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from ccus.infra import faults, sealed
+from ccus.infra.db import unit_of_work
+from ccus.infra.postcard_pdf import PostcardContent, render_postcard_batch
+from ccus.infra.security import hash_secret, new_initial_password, new_security_code
+from ccus.infra.settings import get_settings
+from ccus.models import notices
+from ccus.models.application_types import DocumentRole, Kind
+from ccus.models.identifiers import registry_id_from_serial
+from ccus.models.persons import person_key
+from ccus.models.status import Status
+from ccus.models.tables import (
+    AdminId,
+    Affiliation,
+    Application,
+    Business,
+    Card,
+    Credential,
+    Document,
+    PrintJob,
+    Worker,
+)
+from ccus.models.validity import business_registration_expiry, card_expiry
+from ccus.services.cases import advance, audit
+from ccus.services.issuance.cards import store_card_order
+from ccus.services.issuance.recipients import notice_recipient
+from ccus.services.operations import outbox
+
+ACTOR = "issuance"
+
+
+class DeliveryUncertain(RuntimeError):
+    """A secret-bearing mail was interrupted mid-send; an operator must decide."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    application_number: str
+    registry_id: str
+    admin_ids: tuple[str, ...]
+
+
+def new_registry_id(session: Session) -> str:
+    """Next 14-digit ID from the shared sequence, skipping serials that have no check digit."""
+    while True:
+        serial = session.execute(text("SELECT nextval('registry_id_serial')")).scalar_one()
+        rid = registry_id_from_serial(serial)
+        if rid is not None:
+            return rid
+
+
+def _app(session: Session, app_id: int) -> Application:
+    app = session.get(Application, app_id, with_for_update=True)
+    if app is None:
+        raise LookupError(app_id)
+    return app
+
+
+# Step 1: identifiers -------------------------------------------------------------------------
+
+def ensure_business(app_id: int, today: date) -> Issued:
+    with unit_of_work() as session:
+        app = _app(session, app_id)
+        d = app.declared
+        biz = session.scalars(select(Business).where(Business.application_id == app.id)).one_or_none()
+        if biz is None:
+            biz = Business(
+                business_id=new_registry_id(session), application_id=app.id, trade_name=d["trade_name"],
+                trade_name_kana=d["trade_name_kana"], corporate_number=d.get("corporate_number"),
+                one_person_contractor=d["business_type"] == "one_person_contractor",
+                email=d["registrant"]["email"], postcode=d["postcode"], address=d["address"],
+                registered_on=today, expires_on=business_registration_expiry(today),
+            )
+            session.add(biz)
+            session.flush()
+            # The business's top administrator ID equals its 事業者ID.
+            session.add(AdminId(admin_id=biz.business_id, business_pk=biz.id, seq=1))
+            for seq in range(2, int(d.get("admin_id_count", 1)) + 1):
+                session.add(AdminId(admin_id=new_registry_id(session), business_pk=biz.id, seq=seq))
+            audit(session, actor=ACTOR, action="business_id.issued", application_id=app.id,
+                  business_id=biz.business_id)
+        admin_ids = tuple(session.scalars(
+            select(AdminId.admin_id).where(AdminId.business_pk == biz.id).order_by(AdminId.seq)))
+        return Issued(app.application_number, biz.business_id, admin_ids)
+
+
+def ensure_worker(app_id: int, today: date) -> Issued:
+    with unit_of_work() as session:
+        app = _app(session, app_id)
+        d = app.declared
+        worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one_or_none()
+        if worker is None:
+            birth = date.fromisoformat(d["birth_date"])
+            worker = Worker(
+                worker_id=new_registry_id(session), application_id=app.id, name=d["name"],
+                name_kana=d["name_kana"], birth_date=birth,
+                person_key=person_key(d["name"], d["name_kana"], d["birth_date"]), email=d.get("email"),
+            )
+            session.add(worker)
+            session.flush()
+            employer = None
+            if d.get("employer_business_id"):
+                employer = session.scalars(
+                    select(Business).where(Business.business_id == d["employer_business_id"])).one_or_none()
+            if employer is not None:
+                session.add(Affiliation(worker_pk=worker.id, business_pk=employer.id, since=today))
+            has_id_doc = d.get("identity_document_type") != "none" and session.execute(
+                select(func.count()).select_from(Document).where(
+                    Document.application_id == app.id, Document.role == DocumentRole.IDENTITY_DOCUMENT.value)
+            ).scalar_one() > 0
+            session.add(Card(worker_pk=worker.id, application_id=app.id, level=1, colour="white",
+                             issued_on=today, expires_on=card_expiry(today, birth, bool(has_id_doc))))
+            audit(session, actor=ACTOR, action="worker_id.issued", application_id=app.id,
+                  worker_id=worker.worker_id)
+        return Issued(app.application_number, worker.worker_id, ())
+
+
+# Step 2: the ID mail -------------------------------------------------------------------------
+
+def send_id_mail(app_id: int, issued: Issued) -> None:
+    login = get_settings().portal_login_url
+    with unit_of_work() as session:
+        app = _app(session, app_id)
+        to_addr, name = notice_recipient(session, app)
+        if to_addr is None:
+            return
+        if app.kind == Kind.BUSINESS_REGISTRATION.value:
+            subject, body = notices.business_id_notice(name, issued.registry_id, list(issued.admin_ids),
+                                                       app.application_number, login)
+        else:
+            subject, body = notices.worker_id_notice(name, issued.registry_id, app.application_number, login)
+        key = f"{app.application_number}:mail:id"
+        outbox.enqueue(session, effect_key=key, application_id=app.id, to_addr=to_addr, subject=subject,
+                     template="id_notice", body=body)
+    outbox.send_once(key)
+
+
+# Step 3: secrets, their carriers (postcard / card order) and the password mail ---------------
+
+def _credential_state(app_number: str, subject_id: str) -> tuple[bool, str | None]:
+    with unit_of_work() as session:
+        cred = session.scalars(select(Credential).where(Credential.subject_id == subject_id)).one_or_none()
+        delivered = cred is not None and cred.delivered_at is not None
+    return delivered, outbox.status_of(f"{app_number}:mail:password")
+
+
+def _store_secrets(session: Session, subject_id: str, kind: str, password: str, code: str) -> int:
+    stmt = insert(Credential).values(
+        subject_id=subject_id, subject_kind=kind, password_hash=hash_secret(password),
+        security_code_hash=hash_secret(code), generation=1,
+    )
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["subject_id"],
+        set_={"password_hash": stmt.excluded.password_hash, "security_code_hash": stmt.excluded.security_code_hash,
+              "generation": Credential.generation + 1},
+        where=Credential.delivered_at.is_(None),
+    ).returning(Credential.generation)
+    generation = session.execute(upsert).scalar_one_or_none()
+    if generation is None:
+        raise RuntimeError(f"credential {subject_id} already delivered")
+    return int(generation)
+
+
+def _upsert_print_job(session: Session, *, effect_key: str, kind: str, app_id: int, key: str,
+                      data_key: bytes) -> None:
+    stmt = insert(PrintJob).values(effect_key=effect_key, kind=kind, application_id=app_id, s3_key=key,
+                                   data_key=data_key)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["effect_key"], set_={"s3_key": key, "data_key": data_key},
+        where=PrintJob.status == "rendered",
+    ))
+
+
+def _postcard(app: Application, issued: Issued, password: str, code: str) -> bytes:
+    d = app.declared
+    return render_postcard_batch([PostcardContent(
+        postcode=d["postcode"], address=d["address"], recipient_name=d["trade_name"],
+        business_id=issued.registry_id, trade_name=d["trade_name"], admin_ids=issued.admin_ids,
+        initial_password=password, security_code=code, login_url=get_settings().portal_login_url,
+        application_number=app.application_number,
+    )])
+
+
+def deliver_secrets(app_id: int, issued: Issued) -> None:
+    with unit_of_work() as session:
+        app_number = _app(session, app_id).application_number
+    delivered, pw_mail = _credential_state(app_number, issued.registry_id)
+    if delivered:
+        return
+    if pw_mail == "sending":
+        raise DeliveryUncertain(f"{app_number}: password mail interrupted mid-send")
+    if pw_mail == "sent":
+        # The secrets have left with the mail (and the postcard of the same generation): keep them.
+        _mark_delivered(app_id, issued.registry_id)
+        return
+    password, code = new_initial_password(), new_security_code()
+    pw_key = f"{app_number}:mail:password"
+    with unit_of_work() as session:
+        app = _app(session, app_id)
+        is_business = app.kind == Kind.BUSINESS_REGISTRATION.value
+        generation = _store_secrets(session, issued.registry_id, "business" if is_business else "worker",
+                                    password, code)
+        if is_business:
+            key, data_key = f"postcards/{app_number}/g{generation}.pdf", sealed.new_data_key()
+            sealed.put(key, _postcard(app, issued, password, code), data_key)
+            _upsert_print_job(session, effect_key=f"{app_number}:postcard", kind="postcard", app_id=app.id, key=key,
+                              data_key=data_key)
+        else:
+            card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
+            worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one()
+            store_card_order(session, card, worker, code, generation)
+        to_addr, name = notice_recipient(session, app)
+        body = None
+        if to_addr is not None:
+            login = get_settings().portal_login_url
+            if is_business:
+                subject, body = notices.business_password_notice(
+                    name, password, "圧着はがきに記載", app_number, login)
+            else:
+                subject, body = notices.worker_password_notice(name, password, app_number, login)
+            outbox.enqueue(session, effect_key=pw_key, application_id=app.id, to_addr=to_addr, subject=subject,
+                         template="password_notice", body=None)
+    faults.point("issuance.secrets_stored")
+    if body is not None:
+        outbox.send_once(pw_key, body=body)
+    faults.point("issuance.password_mail_sent")
+    del password, code
+    _mark_delivered(app_id, issued.registry_id)
+
+
+def _mark_delivered(app_id: int, subject_id: str) -> None:
+    with unit_of_work() as session:
+        cred = session.scalars(select(Credential).where(Credential.subject_id == subject_id)
+                               .with_for_update()).one()
+        cred.delivered_at = func.now()
+        # The carriers of this generation are final: they may now go into a print batch.
+        session.execute(update(PrintJob).where(PrintJob.application_id == app_id, PrintJob.status == "rendered")
+                        .values(status="final"))
+        audit(session, actor=ACTOR, action="credentials.delivered", application_id=app_id,
+              subject_id=subject_id, generation=cred.generation)
+
+
+def finish(app_id: int) -> None:
+    with unit_of_work() as session:
+        app = _app(session, app_id)
+        if app.status == Status.ISSUING.value:
+            advance(session, app, Status.REGISTERED, actor=ACTOR, reason="issued")
+
+
+def issue(app_id: int, today: date) -> None:
+    """All of issuance for one case (paid, or owing nothing); each step is safe to repeat."""
+    with unit_of_work() as session:
+        app = _app(session, app_id)
+        if app.status != Status.ISSUING.value:
+            return
+        kind = app.kind
+    issued = ensure_business(app_id, today) if kind == Kind.BUSINESS_REGISTRATION.value else ensure_worker(app_id, today)
+    faults.point("issuance.ids_allocated")
+    send_id_mail(app_id, issued)
+    faults.point("issuance.id_mail_sent")
+    deliver_secrets(app_id, issued)
+    faults.point("issuance.secrets_delivered")
+    finish(app_id)
+
+
+def to_operator(app_id: int, why: str) -> None:
+    with unit_of_work() as session:
+        app = _app(session, app_id)
+        if app.status == Status.ISSUING.value:
+            advance(session, app, Status.NEEDS_OPERATOR, actor=ACTOR, reason=why)

@@ -1,0 +1,1 @@
+"""Running the machine: the work lease, the e-mail outbox and the re-drive of stuck cases."""

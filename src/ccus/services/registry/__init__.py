@@ -1,0 +1,1 @@
+"""The registry after registration: changes, renewal, withdrawal, sites, attendance, disclosure, notices."""
