@@ -8,8 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from ccus.infra.settings import get_settings
 
@@ -60,8 +61,52 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def migrate(url: str | None = None) -> None:
-    """Bring the schema to the newest migration (safe to run any number of times)."""
+# Revision ids that databases carry but no script has any more, and how to bring such a database
+# onto the chain: (the revision it was built on, the revisions never run on it, the revision whose
+# change it already has). A merge renumbered the review branch's 0008 (superseded documents, built
+# on 0005) as 0010 after 0009 with a new id, so a database that ran it says "0008" and lacks 0006,
+# 0007 and 0009. Never rename an applied revision again: add the old id here if it ever happens.
+LEGACY_REVISIONS: dict[str, tuple[str, str, str]] = {
+    "0008": ("0005", "0009", "0010"),
+}
+
+MIGRATION_LOCK = 727001  # pg_advisory_xact_lock key: two migrators starting at once run one after the other
+
+
+def _repair_legacy_revision(cfg: Config, connection: Connection) -> str | None:
+    """When the database stands on a revision of :data:`LEGACY_REVISIONS`, run the revisions it
+    lacks and stamp it onto the chain, in the caller's transaction. Returns the legacy id found."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    has_table = connection.exec_driver_sql("SELECT to_regclass('alembic_version') IS NOT NULL").scalar_one()
+    if not has_table:
+        return None
+    current = set(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    found = sorted(current & LEGACY_REVISIONS.keys())
+    if not found:
+        return None
+    [legacy] = found
+    base, lacking_up_to, carried_by = LEGACY_REVISIONS[legacy]
+    cfg.attributes["connection"] = connection
+    command.stamp(cfg, base, purge=True)
+    command.upgrade(cfg, lacking_up_to)
+    command.stamp(cfg, carried_by)
+    return legacy
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the schema to the newest migration (safe to run any number of times). A database on a
+    renamed revision (:data:`LEGACY_REVISIONS`) is first put back on the chain, in the same
+    transaction as the upgrade."""
+    from alembic import command
+
+    cfg = alembic_config(url)
+    engine = create_engine(cfg.get_main_option("sqlalchemy.url") or "", poolclass=NullPool, hide_parameters=True)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            _repair_legacy_revision(cfg, connection)
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()

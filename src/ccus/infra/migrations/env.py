@@ -17,11 +17,20 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
+    given = config.attributes.get("connection")
+    if given is not None:
+        # A connection handed over by ``ccus.infra.db.migrate``: its transaction spans several
+        # commands (the legacy-revision repair) and is committed by the caller.
+        context.configure(connection=given, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool, hide_parameters=True)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():
-            # Serialise concurrent migrators (two processes starting at once).
+            # Serialise concurrent migrators (two processes starting at once); ccus.infra.db.migrate
+            # takes the same lock on the connection it hands over.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")
             context.run_migrations()
 

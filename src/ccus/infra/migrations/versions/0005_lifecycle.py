@@ -6,6 +6,8 @@ Revision ID: 0005
 Revises: 0004
 """
 
+import logging
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -32,6 +34,14 @@ def _id() -> sa.Column:  # type: ignore[type-arg]
 
 def _fk(name: str, target: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(name, sa.BigInteger(), sa.ForeignKey(target), nullable=nullable)
+
+
+# Read by tests/integration/test_migrations.py: what this downgrade cannot give back.
+LOSSY_DOWNGRADE = (
+    "0005 downgrade is lossy: the portal, sites, contracts, attendance, invoices, withdrawals and card "
+    "renewals are dropped, and documents lose purged_at (a purged document looks stored again). "
+    "Applications of the lifecycle kinds are kept; the restored kind check is NOT VALID so they stay."
+)
 
 
 def upgrade() -> None:
@@ -150,6 +160,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    logging.getLogger("alembic.runtime.migration").warning(LOSSY_DOWNGRADE)
     op.drop_index("ix_applications_status_updated_at", table_name="applications")
     for table in ("card_renewals", "withdrawals", "attendance_records", "invoices", "linked_systems",
                   "site_contracts", "sites", "disclosure_settings", "business_profiles", "portal_lockouts",
@@ -157,4 +168,6 @@ def downgrade() -> None:
         op.drop_table(table)
     op.drop_column("documents", "purged_at")
     op.drop_constraint(op.f("ck_applications_kind"), "applications", type_="check")
-    op.create_check_constraint(op.f("ck_applications_kind"), "applications", KINDS_BEFORE)
+    # NOT VALID: new rows are held to the old kinds, the lifecycle cases already there are kept
+    # (deleting them would take their stage log, documents and audit trail with them).
+    op.execute(f"ALTER TABLE applications ADD CONSTRAINT ck_applications_kind CHECK ({KINDS_BEFORE}) NOT VALID")

@@ -5,6 +5,8 @@ Revision ID: 0009
 Revises: 0007
 """
 
+import logging
+
 from alembic import op
 
 revision = "0009"
@@ -18,6 +20,22 @@ def upgrade() -> None:
     op.create_index(op.f("ix_mail_segments_application_id"), "mail_segments", ["application_id"], unique=False)
 
 
+# Read by tests/integration/test_migrations.py: what this downgrade cannot give back.
+LOSSY_DOWNGRADE = (
+    "0009 downgrade is lossy: a case has one mail segment again; its later segments (answers by post) "
+    "are detached from it (application_id NULL, the case number written in their note)."
+)
+
+
 def downgrade() -> None:
+    logging.getLogger("alembic.runtime.migration").warning(LOSSY_DOWNGRADE)
     op.drop_index(op.f("ix_mail_segments_application_id"), table_name="mail_segments")
+    op.execute("""
+        UPDATE mail_segments s
+           SET note = concat_ws(' ', s.note, '[0009 downgrade: answer segment of application ' || s.application_id || ']'),
+               application_id = NULL
+         WHERE s.application_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM mail_segments f
+                        WHERE f.application_id = s.application_id AND f.id < s.id)
+    """)
     op.create_unique_constraint(op.f("uq_mail_segments_application_id"), "mail_segments", ["application_id"])

@@ -40,7 +40,10 @@ def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_applications_queue_received")
     op.execute("ALTER TABLE applications DROP COLUMN flag_count, DROP COLUMN warning_flags, "
                "DROP COLUMN blocking_flags")
+    # 0010's indexes also INCLUDEd flags, which fails ("index row size exceeds btree maximum") as
+    # soon as one queued case carries many flags: the very bug 0011 fixed. They come back without
+    # flags (the old queue reads them from the table; only an index-only scan is lost).
     op.execute(f"CREATE INDEX ix_applications_queue_received ON applications (received_at, id) "
-               f"INCLUDE (kind, channel, status, flags) WHERE status IN {QUEUE_STATUSES}")
+               f"INCLUDE (kind, channel, status) WHERE status IN {QUEUE_STATUSES}")
     op.execute(f"CREATE INDEX ix_applications_queue_due ON applications (ccus_review_due(kind, received_at), id) "
-               f"INCLUDE (kind, received_at, channel, status, flags) WHERE status IN {QUEUE_STATUSES}")
+               f"INCLUDE (kind, received_at, channel, status) WHERE status IN {QUEUE_STATUSES}")
