@@ -317,13 +317,12 @@ def print_done(batch_number: str) -> None:
 @cards_app.command("reissue")
 def cards_reissue(worker_id: str, reason: Annotated[str, typer.Option(help="lost or damaged")] = "lost") -> None:
     """Request a card reissue; the card is ordered once the fee is paid (payer reference: the R-number)."""
-    from datetime import datetime, timedelta, timezone
-
+    from ccus.services.clock import today_jst
     from ccus.services.issuance.reissue import ReissueRefused, request
 
     _env()
     try:
-        req = request(worker_id, reason, actor="cli", today=datetime.now(timezone(timedelta(hours=9))).date())
+        req = request(worker_id, reason, actor="cli", today=today_jst())
     except ReissueRefused as exc:
         console.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(1) from None

@@ -71,7 +71,9 @@ def test_submission_while_s3_is_unreachable_is_answered_503_in_japanese_and_stor
     sample = samples.business(corporate_number=corporate_number())
     fields, files = samples.multipart(sample)
     before = _applications()
-    with _web_app_with(S3_ENDPOINT_URL=f"http://127.0.0.1:{_closed_port()}") as client:
+    # Not the embedded stack's S3, so not its published keys either (refused at start-up).
+    with _web_app_with(S3_ENDPOINT_URL=f"http://127.0.0.1:{_closed_port()}", AWS_ACCESS_KEY_ID="elsewhere",
+                       AWS_SECRET_ACCESS_KEY="elsewhere-secret") as client:
         r = client.post("/api/v1/applications", data=fields, files=files, headers={"Idempotency-Key": uuid.uuid4().hex})
     _assert_unavailable(r)
     assert _applications() == before

@@ -3,19 +3,18 @@ and paid card reissues, then gather the new postcards and card orders into print
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 from prefect import flow
 
 from ccus.models.status import Status
+from ccus.services.clock import today_jst
 from ccus.tasks.issuance import charge_batch, claim, deliver_mail, issue_batch, issue_reissues, print_batches
-
-JST = timezone(timedelta(hours=9))
 
 
 @flow(name="issue-approved")
 def issue_approved(today: date | None = None, batch_size: int = 50, max_rounds: int = 100) -> int:
-    day = today or datetime.now(JST).date()
+    day = today or today_jst()
     while ids := claim(Status.APPROVED.value, batch_size):
         charge_batch(ids)
     issued = 0

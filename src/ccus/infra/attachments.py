@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from pathlib import PureWindowsPath
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence
+
+from ccus.infra.pdfium import PDFIUM_LOCK
 
 JPEG, PNG, TIFF, PDF = "image/jpeg", "image/png", "image/tiff", "application/pdf"
 MEDIA_TYPES = (JPEG, PNG, TIFF, PDF)
@@ -46,7 +47,6 @@ _BY_DECLARED = {
 }
 _NO_CLAIM = {"", "application/octet-stream", "binary/octet-stream"}
 _PNG_IEND = b"IEND\xaeB`\x82"
-_PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe; the web app inspects in a thread pool
 
 _MESSAGES = {
     "empty": "ファイル '{name}' は空です。",
@@ -205,7 +205,7 @@ def _inspect_pdf(data: bytes, name: str, max_pixels: int, max_pages: int) -> int
     if b"%%EOF" not in data[-4096:]:  # a cut transfer; PDFium alone would rebuild what it can
         raise _refuse("corrupt", name)
     scale = CHECK_DPI / 72
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
@@ -260,19 +260,19 @@ def page_images(data: bytes, media_type: str, dpi: int = RENDER_DPI) -> Iterator
 
 
 def _pdf_pages(data: bytes, dpi: int) -> Iterator[Image.Image]:
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(data)
         count = len(pdf)
     try:
         for index in range(count):
-            with _PDFIUM_LOCK:
+            with PDFIUM_LOCK:
                 page = pdf[index]
                 image = page.render(scale=dpi / 72).to_pil()
                 page.close()
             image.info["dpi"] = (dpi, dpi)
             yield image
     finally:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             pdf.close()
 
 

@@ -31,7 +31,6 @@ threads); other pdfium users in the same process (pdfplumber's ``to_image``) are
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,6 +46,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
 
 from ccus.infra.pdf_fonts import FONT, ensure_font
+from ccus.infra.pdfium import PDFIUM_LOCK
 from ccus.infra.postcard_pdf import DEFAULT_SENDER
 from ccus.models.notices import SYSTEM_NAME
 
@@ -447,16 +447,13 @@ def render_card_preview(card: CardFace) -> bytes:
     return buf.getvalue()
 
 
-_pdfium_lock = threading.Lock()
-
-
 def merge_pdfs(parts: Sequence[bytes]) -> bytes:
     """Concatenate ``parts`` page by page, in order, into one PDF (e.g. per-case postcard PDFs
     into one print batch). Pages are imported as they are: fonts, images and vector content
     are copied, not re-rendered. Raises ValueError for an empty list or an unreadable part."""
     if not parts:
         raise ValueError("nothing to merge")
-    with _pdfium_lock:
+    with PDFIUM_LOCK:
         merged = pdfium.PdfDocument.new()
         sources: list[pdfium.PdfDocument] = []
         try:

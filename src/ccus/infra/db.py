@@ -81,7 +81,7 @@ def _repair_legacy_revision(cfg: Config, connection: Connection) -> str | None:
     has_table = connection.exec_driver_sql("SELECT to_regclass('alembic_version') IS NOT NULL").scalar_one()
     if not has_table:
         return None
-    current = set(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    current = {str(v) for v in connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()}
     found = sorted(current & LEGACY_REVISIONS.keys())
     if not found:
         return None

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 
+from ccus.infra.settings import get_settings
+
 EXIT_CODE = 70
 
 
 def point(name: str) -> None:
-    if os.environ.get("CCUS_FAULT") == name:
+    if get_settings().fault == name:
         os._exit(EXIT_CODE)

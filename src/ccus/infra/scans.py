@@ -15,7 +15,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence
 
-from ccus.infra.attachments import _PDFIUM_LOCK, JPEG, PDF, PNG, TIFF, page_images
+from ccus.infra.attachments import JPEG, PDF, PNG, TIFF, page_images
+from ccus.infra.pdfium import PDFIUM_LOCK
 
 
 def _scanned_jpeg(pdf: pdfium.PdfDocument, index: int) -> bytes | None:
@@ -62,7 +63,7 @@ def images(data: bytes, media_type: str, dpi: int = 300, *, grey: bool = False) 
         for image in page_images(data, media_type, dpi=dpi):
             yield image.convert("L") if grey and image.mode != "L" else image
         return
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         count = len(pdfium.PdfDocument(data))
     for index in range(count):
         yield page_image(data, media_type, index, dpi, grey=grey)
@@ -72,7 +73,7 @@ def page_image(data: bytes, media_type: str, index: int, dpi: int = 300, *, grey
     """One page as an image (a PDF page at ``dpi``: its scanned JPEG decoded, else rendered);
     ``grey``: in grey levels (mode L)."""
     if media_type == PDF:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             pdf = pdfium.PdfDocument(data)
             try:
                 jpeg = _scanned_jpeg(pdf, index)
@@ -84,7 +85,7 @@ def page_image(data: bytes, media_type: str, index: int, dpi: int = 300, *, grey
                 return _decode_jpeg(jpeg, size, dpi, grey)
             except (OSError, SyntaxError, ValueError):
                 pass  # a JPEG Pillow cannot read: let PDFium render the page
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             pdf = pdfium.PdfDocument(data)
             try:
                 page = pdf[index]
@@ -109,7 +110,7 @@ def page_image(data: bytes, media_type: str, index: int, dpi: int = 300, *, grey
 def page_has_text(data: bytes, index: int) -> bool:
     """True when PDF page ``index`` draws any text (a text object, also inside a form XObject):
     a scanned page has none, and asking PDFium costs a fraction of a text extraction."""
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(data)
         try:
             page = pdf[index]
@@ -128,7 +129,7 @@ def subset(data: bytes, media_type: str, indices: Sequence[int]) -> tuple[bytes,
             raise ValueError("a JPEG or PNG file has one page")
         return data, media_type
     if media_type == PDF:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             src = pdfium.PdfDocument(data)
             out = pdfium.PdfDocument.new()
             try:

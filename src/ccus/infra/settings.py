@@ -11,8 +11,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The identity the embedded SeaweedFS is started with: fine on this machine's own stack, refused
+# anywhere else (a real S3 must never be reached with keys published in the source).
+EMBEDDED_S3_ACCESS_KEY = "ccus-local-access"
+EMBEDDED_S3_SECRET_KEY = "ccus-local-secret-key"
 
 
 class Settings(BaseSettings):
@@ -28,8 +33,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     prefect_database_url: str | None = Field(default=None, alias="PREFECT_SERVER_DATABASE_CONNECTION_URL")
     s3_endpoint_url: str | None = Field(default=None, alias="S3_ENDPOINT_URL")
-    aws_access_key_id: str = Field(default="ccus-local-access", alias="AWS_ACCESS_KEY_ID")
-    aws_secret_access_key: str = Field(default="ccus-local-secret-key", alias="AWS_SECRET_ACCESS_KEY")
+    aws_access_key_id: str = Field(default=EMBEDDED_S3_ACCESS_KEY, alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: str = Field(default=EMBEDDED_S3_SECRET_KEY, alias="AWS_SECRET_ACCESS_KEY")
     aws_region: str = Field(default="us-east-1", alias="AWS_DEFAULT_REGION")
     s3_bucket: str = Field(default="ccus-documents", alias="S3_BUCKET")
     prefect_api_url: str | None = Field(default=None, alias="PREFECT_API_URL")
@@ -46,6 +51,26 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=60_000_000, alias="CCUS_MAX_IMAGE_PIXELS")
     # Hard cap on the bytes of one upload (all parts), counted as they arrive (chunked bodies too).
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, alias="CCUS_MAX_UPLOAD_BYTES")
+
+    # The postal scanner's folder (default: ``scanner`` under CCUS_HOME).
+    mail_intake_dir: Path | None = Field(default=None, alias="CCUS_MAIL_INTAKE_DIR")
+    # A fail point (ccus.infra.faults) at which the process kills itself: crash-and-rerun tests only.
+    fault: str | None = Field(default=None, alias="CCUS_FAULT")
+
+    @model_validator(mode="after")
+    def _no_embedded_s3_keys_outside_the_embedded_stack(self) -> Settings:
+        if self.s3_endpoint_url is None or self.s3_endpoint_url.rstrip("/") == self.embedded_s3_url:
+            return self
+        published = [name for name, value, default in (
+            ("AWS_ACCESS_KEY_ID", self.aws_access_key_id, EMBEDDED_S3_ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", self.aws_secret_access_key, EMBEDDED_S3_SECRET_KEY),
+        ) if value == default]
+        if published:
+            raise ValueError(
+                f"S3_ENDPOINT_URL={self.s3_endpoint_url} is not the embedded stack's S3 "
+                f"({self.embedded_s3_url}), but {' and '.join(published)} still hold the embedded "
+                f"stack's published default: set {' and '.join(published)} to the credentials of that S3")
+        return self
 
     # Ports of the embedded stack (derived from port_base so two stacks can run side by side).
     @property
@@ -86,8 +111,12 @@ class Settings(BaseSettings):
         )
 
     @property
+    def embedded_s3_url(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    @property
     def s3_url(self) -> str:
-        return self.s3_endpoint_url or f"http://127.0.0.1:{self.s3_port}"
+        return self.s3_endpoint_url or self.embedded_s3_url
 
     @property
     def prefect_api(self) -> str:
@@ -118,6 +147,11 @@ class Settings(BaseSettings):
     def maildir(self) -> Path:
         """Where the local SMTP server keeps what it receives (a Maildir)."""
         return self.home_abs / "mail"
+
+    @property
+    def mail_intake_root(self) -> Path:
+        """The scanner's folder: ``CCUS_MAIL_INTAKE_DIR``, default ``$CCUS_HOME/scanner``."""
+        return self.mail_intake_dir if self.mail_intake_dir is not None else self.home_abs / "scanner"
 
     @property
     def log_dir(self) -> Path:

@@ -91,6 +91,7 @@ class Application(Base):
             name="kind",
         ),
         CheckConstraint("channel IN ('internet','mail','counter')", name="channel"),
+        Index("ix_applications_status_updated_at", "status", "updated_at"),  # stuck cases (migration 0005)
     )
 
 

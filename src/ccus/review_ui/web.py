@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,9 @@ from fastapi.templating import Jinja2Templates
 from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole
 from ccus.review_ui import labels
 from ccus.review_ui.auth import CsrfFailed, Forbidden, FormRefused, LoginRequired
+from ccus.services.clock import JST
 
 HERE = Path(__file__).parent
-JST = timezone(timedelta(hours=9))
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                                "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -27,9 +26,10 @@ from ccus.models.tables import Document
 from ccus.review_ui import intake_form, uploads
 from ccus.review_ui.auth import Clerk, require_csrf
 from ccus.review_ui.auth import Form as CheckedForm
-from ccus.review_ui.web import JST, page, refused, see_other
+from ccus.review_ui.web import page, refused, see_other
 from ccus.services.auth import applicant_secrets
 from ccus.services.cases import CaseNotFound, by_number
+from ccus.services.clock import JST, now_jst
 from ccus.services.intake import submission
 
 router = APIRouter(include_in_schema=False)
@@ -122,7 +122,7 @@ def _receipt(request: Request, number: str, *, new_secret: bool = False) -> Resp
             # Shown this once, on this response only (no-store); each press issues another.
             secret = applicant_secrets.issue_in(session, app.id, "counter") if new_secret else None
             return page(request, "counter_received.html", app=app, fee=fee, documents=documents,
-                        printed_at=datetime.now(JST), answer_secret=secret)
+                        printed_at=now_jst(), answer_secret=secret)
     except (ValueError, CaseNotFound):
         return refused(request, "該当する窓口受付の申請が見つかりません。", 404, back="/counter")
 

@@ -24,7 +24,7 @@ import io
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import func, select
@@ -42,10 +42,10 @@ from ccus.models.lifecycle_tables import CardRenewal, Invoice
 from ccus.models.status import Status
 from ccus.models.tables import Application, Business
 from ccus.services.cases import advance, audit
+from ccus.services.clock import JST, today_jst
 from ccus.services.issuance.recipients import notice_recipient
 from ccus.services.operations import outbox
 
-JST = timezone(timedelta(hours=9))
 ACTOR = "payments"
 
 # How each outcome reads in the import report (the operator's view).
@@ -177,7 +177,7 @@ def _import_line_once(source: str, line: PaymentLine, actor: str) -> Match | Non
         match = _match(session, line, actor, source)
         session.add(Payment(source_sha256=source, line_no=line.line_no,
                             application_number=line.application_number[:32], amount=line.amount or 0,
-                            paid_on=line.paid_on or datetime.now(JST).date(), charge_id=match.charge_id,
+                            paid_on=line.paid_on or today_jst(), charge_id=match.charge_id,
                             invoice_id=match.invoice_id, outcome=match.outcome, note=match.note))
         session.flush()
         return match

@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +53,10 @@ from ccus.models.forms.split import Segment, plan
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document, MailBatch, MailSegment, StageLog
 from ccus.services.cases import advance, audit
+from ccus.services.clock import now_jst
 from ccus.services.intake.submission import next_application_number
 
 log = logging.getLogger(__name__)
-JST = timezone(timedelta(hours=9))
 
 APPLICATION_FORM = "application_form"  # document role of the application form's own pages (申請書)
 MAIL_MAX_PAGES = 300  # a scanner batch; more is quarantined (split the stack)
@@ -70,8 +69,7 @@ ACTOR = "mail-intake"
 
 def intake_root() -> Path:
     """The scanner's folder: ``CCUS_MAIL_INTAKE_DIR``, default ``$CCUS_HOME/scanner``."""
-    configured = os.environ.get("CCUS_MAIL_INTAKE_DIR")
-    return Path(configured) if configured else get_settings().home_abs / "scanner"
+    return get_settings().mail_intake_root
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ class Folders:
 
 def _move(path: Path, folder: Path, sha256: str, name: str) -> Path:
     """Move ``path`` into ``folder/<date>/`` as ``name``, never over another file."""
-    day = folder / datetime.now(JST).strftime("%Y-%m-%d")
+    day = folder / now_jst().strftime("%Y-%m-%d")
     day.mkdir(parents=True, exist_ok=True)
     stem, suffix = Path(name).stem, Path(name).suffix
     target = day / name
@@ -233,7 +231,7 @@ def _quarantine(path: Path, name: str, folders: Folders, sha: str, reason: str, 
                     index_elements=["sha256"], set_={"status": "quarantined", "reason": reason,
                                                      "finished_at": func.now()}))
     moved = _move(path, folders.quarantine, sha, name)
-    _note(moved, [f"隔離理由: {reason}", f"SHA-256: {sha}", f"受付: {datetime.now(JST).isoformat()}"])
+    _note(moved, [f"隔離理由: {reason}", f"SHA-256: {sha}", f"受付: {now_jst().isoformat()}"])
     log.warning("quarantined %s: %s", name, reason)
     return Outcome(name, "quarantined", reason=reason, moved_to=str(moved))
 

@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,8 +33,8 @@ from ccus.models.status import Status
 from ccus.models.tables import Application, Document, StageLog
 from ccus.models.text_rules import ERROR_CODE, first_forbidden, forbidden_character
 from ccus.services.cases import audit
+from ccus.services.clock import now_jst
 
-JST = timezone(timedelta(hours=9))
 log = logging.getLogger(__name__)
 
 
@@ -127,7 +126,7 @@ def _check_required(kind: Kind, channel: Channel, declared: dict[str, Any], role
 
 def next_application_number(session: Session) -> str:
     """The next 申請番号 of this year (Japan time), from the per-year serial row."""
-    year = datetime.now(JST).year % 100
+    year = now_jst().year % 100
     serial = session.execute(text(
         "INSERT INTO application_serials (year, last) VALUES (:y, 1) "
         "ON CONFLICT (year) DO UPDATE SET last = application_serials.last + 1 RETURNING last"),

@@ -18,7 +18,6 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -30,8 +29,8 @@ from ccus.infra.postcard_pdf import postcard_manifest_csv
 from ccus.models.billing_tables import PrintBatch
 from ccus.models.spreadsheet_cells import neutralise_row
 from ccus.models.tables import Application, Business, PrintJob
+from ccus.services.clock import now_jst
 
-JST = timezone(timedelta(hours=9))
 KINDS = {"postcard": "P", "card_order": "C"}
 
 
@@ -60,7 +59,7 @@ def make_batch(kind: str, *, limit: int = 500) -> str | None:
         if not jobs:
             return None
         serial = session.execute(text("SELECT nextval('print_batch_serial')")).scalar_one()
-        number = f"{KINDS[kind]}{datetime.now(JST):%Y%m%d}-{serial:05d}"
+        number = f"{KINDS[kind]}{now_jst():%Y%m%d}-{serial:05d}"
         prefix = f"print-batches/{number}"
         data_key = sealed.new_data_key()
         if kind == "postcard":

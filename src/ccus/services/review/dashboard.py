@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, cast, func, select, text
 from sqlalchemy.orm import Session
@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from ccus.models.review_rules import REASONS_BY_CODE
 from ccus.models.status import TERMINAL, Status
 from ccus.models.tables import Application, ReviewDecision
+from ccus.services.clock import today_jst
 from ccus.services.review.queue import QUEUE_STATUSES
 
-JST = timezone(timedelta(hours=9))
 AGE_BUCKETS = ((0, 1, "1日未満"), (1, 3, "1〜3日"), (3, 7, "3〜7日"), (7, 14, "7〜14日"), (14, None, "14日以上"))
 PACE_DAYS = 7
 
@@ -44,10 +44,6 @@ class Dashboard:
     forecast: Forecast
 
 
-def _today() -> date:
-    return datetime.now(JST).date()
-
-
 def build(session: Session, *, days: int = 14) -> Dashboard:
     open_statuses = [s.value for s in Status if s not in TERMINAL]
     by_stage = dict(session.execute(select(Application.status, func.count()).where(
@@ -63,7 +59,7 @@ def build(session: Session, *, days: int = 14) -> Dashboard:
     oldest = session.execute(select(Application.application_number, Application.received_at).where(in_queue)
                              .order_by(Application.received_at).limit(1)).one_or_none()
 
-    since = _today() - timedelta(days=days - 1)
+    since = today_jst() - timedelta(days=days - 1)
     day = cast(func.timezone("Asia/Tokyo", ReviewDecision.at), Date)
     recent = ReviewDecision.at >= func.now() - timedelta(days=days)
     per_day = dict(session.execute(select(day, func.count()).where(recent, day >= since).group_by(day))
@@ -83,6 +79,6 @@ def build(session: Session, *, days: int = 14) -> Dashboard:
     per_day_rate = final / PACE_DAYS
     queue_size = sum(by_stage.get(s, 0) for s in QUEUE_STATUSES)
     days_needed = queue_size / per_day_rate if per_day_rate else None
-    clears = _today() + timedelta(days=int(-(-days_needed // 1))) if days_needed is not None else None
+    clears = today_jst() + timedelta(days=int(-(-days_needed // 1))) if days_needed is not None else None
     return Dashboard(backlog, ages, oldest[0] if oldest else None, oldest[1] if oldest else None,
                      decided_per_day, per_reviewer, returns, Forecast(queue_size, per_day_rate, days_needed, clears))
