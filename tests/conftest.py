@@ -1,16 +1,24 @@
 """Shared fixtures.
 
-``stack`` starts the real embedded stack (PostgreSQL, SeaweedFS S3, SMTP, Prefect server) once per
-test session, in a temporary CCUS_HOME and on ports of its own, and only when a test asks for it:
-unit tests never pay for it. Nothing here imports Prefect at module level.
+``stack`` starts the real embedded stack (PostgreSQL, SeaweedFS S3, SMTP) once per test session, in
+a temporary CCUS_HOME and on ports of its own, and only when a test asks for it: unit tests never pay
+for it. The Prefect server (16–80 s to start on 2 cores, and CPU while it idles) is started on the
+same stack by ``prefect_server``, only for tests that run flows: a test module of the stack that
+names ``ccus.flows``, ``ccus.tasks``, ``run_here`` or ``prefect`` in its source gets it (see
+``pytest_collection_modifyitems``), any other test may ask for it by name. Without it,
+PREFECT_API_URL points at a port where nothing listens, so a flow run fails loudly, and the web
+app's triggers are refused at once (the scheduled drains' job, as in production when Prefect is
+down). Nothing here imports Prefect at module level.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -18,13 +26,27 @@ import pytest
 if TYPE_CHECKING:
     from ccus.infra.settings import Settings
 
-STACK_SERVICES = ("postgres", "s3", "smtp", "prefect")
+STACK_SERVICES = ("postgres", "s3", "smtp")
+# A test module whose source says one of these runs flows: its stack tests get the Prefect server.
+RUNS_FLOWS = re.compile(r"\bccus\.(flows|tasks)\b|\bprefect\b|\brun_here\b")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    runs_flows: dict[Path, bool] = {}
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None or "stack" not in names or "prefect_server" in names:
+            continue
+        path = Path(str(item.path))
+        if path not in runs_flows:
+            runs_flows[path] = bool(RUNS_FLOWS.search(path.read_text(encoding="utf-8")))
+        if runs_flows[path]:
+            names.insert(0, "prefect_server")  # before the fixtures that talk to it
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of a running embedded stack; ``os.environ`` points at it for the whole session."""
-    from ccus.infra.orchestrator import flush_prefect
     from ccus.infra.services.base import free_port_base
     from ccus.infra.settings import embedded_settings, reset_settings
     from ccus.infra.stack import service_env, start_stack, stop_stack
@@ -50,12 +72,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
                     )
                 )
             yield settings
-            flush_prefect()
     finally:
         stop_stack(settings)
         os.environ.clear()
         os.environ.update(saved_env)
         reset_settings()
+
+
+@pytest.fixture(scope="session")
+def prefect_server(stack: Settings) -> Iterator[Settings]:
+    """The stack with its Prefect server running (started at the first test that needs it)."""
+    from ccus.infra.orchestrator import flush_prefect
+    from ccus.infra.stack import start_stack
+
+    start_stack(stack, services=("prefect",), progress=True)
+    yield stack
+    flush_prefect()
 
 
 @pytest.fixture(scope="session")
