@@ -69,10 +69,12 @@ def _app_routes(app: Any) -> Iterator[tuple[str, str, Any]]:
 
 
 class Identity:
-    """A client and what it sends to be admitted: session cookie (in the client), headers, CSRF."""
+    """A client and what it sends to be admitted: session cookie (in the client), headers, CSRF.
+    ``check`` is a GET the identity must be admitted to while its session holds (None: no session)."""
 
-    def __init__(self, name: str, client: Any, headers: dict[str, str] | None = None, csrf: str | None = None):
-        self.name, self.client, self.headers, self.csrf = name, client, headers or {}, csrf
+    def __init__(self, name: str, client: Any, headers: dict[str, str] | None = None, csrf: str | None = None,
+                 check: str | None = None):
+        self.name, self.client, self.headers, self.csrf, self.check = name, client, headers or {}, csrf, check
 
     def send(self, call: Call) -> Any:
         kwargs = dict(call.kwargs)
@@ -82,6 +84,17 @@ class Identity:
             data = {"csrf_token": self.csrf, **data}
         return self.client.request(call.method, call.url, headers=headers, data=data, follow_redirects=False,
                                    **kwargs)
+
+    def holds(self) -> bool:
+        """The session still admits it (its page answers 200, not the sign-in page)."""
+        if self.check is None:
+            return True
+        response = self.client.get(self.check, headers=self.headers, follow_redirects=False)
+        if response.status_code != 200:
+            return False
+        if self.csrf:
+            self.csrf = csrf_of(response.text)
+        return True
 
 
 @pytest.fixture(scope="module")
@@ -100,31 +113,70 @@ def world(web: Any, reviewer_token: str) -> dict[str, Any]:
             "throwaway": new_user("reviewer", "throwaway")}
 
 
-def _identities(web: Any, world: dict[str, Any]) -> tuple[list[Identity], dict[str, str]]:
-    """Fresh sessions for one route (a route may sign out, withdraw or deactivate what it is given)."""
-    from fastapi.testclient import TestClient
+PORTAL_WORLD = ("business_id", "worker_id", "site_id")  # path values owned by the portal identity's business
 
-    from ccus.services.registry import sites
 
-    def client() -> Any:
-        return TestClient(web, raise_server_exceptions=False, client=("walker.test", 50000))  # its failed sign-ins throttle only this address
+class Identities:
+    """The walk's identities (anonymous, each staff role, a staff API token, a business's portal
+    session, a linked system), kept from route to route and renewed whenever a route may have spent
+    one: the identity that walked a route that is not a GET is replaced (it may have signed out,
+    withdrawn, changed its password…), and so is the portal's business when such a route named it;
+    an identity only probed, or walking a GET, is kept while its session still admits it. (Signing
+    in costs an argon2 verification and a new business two hashes: a fresh set for every route was
+    most of the walk's time.)"""
 
-    out = [Identity("anonymous", client())]
-    for role, username in world["users"].items():
-        c = client()
-        assert sign_in(c, username).status_code == 303
-        out.append(Identity(role, c, csrf=csrf_of(c.get(STAFF_HOME[role]).text)))
-    out.append(Identity("staff-api", client(), {"Authorization": f"Bearer {world['api_token']}"}))
-    biz = make.business(must_change=False)
-    c = client()
-    token = c.post("/api/v1/portal/sign-in", json={"login_id": biz.business_id, "password": make.PASSWORD}).json()
-    out.append(Identity("portal", c, {"Authorization": f"Bearer {token['token']}"}))
-    out.append(Identity("linked", client(), {"X-API-Key": world["linked_key"]}))
-    worker = make.worker(biz)
-    benign = {"application_number": world["queued"], "number": world["queued"], "document_id": str(world["document_id"]),
-              "page_no": "1", "worker_id": worker.worker_id, "business_id": biz.business_id, "notice_id": "1",
-              "site_id": sites.register_site(biz.business_id, "見本現場", actor="test"), "username": world["throwaway"]}
-    return out, benign
+    def __init__(self, web: Any, world: dict[str, Any]):
+        self.web, self.world = web, world
+        self.by_name: dict[str, Identity] = {}
+        self.benign: dict[str, str] = {"application_number": world["queued"], "number": world["queued"],
+                                       "document_id": str(world["document_id"]), "page_no": "1", "notice_id": "1",
+                                       "username": world["throwaway"]}
+        for name in ("anonymous", *STAFF_HOME, "staff-api", "portal", "linked"):
+            self.renew(name)
+
+    def client(self) -> Any:
+        from fastapi.testclient import TestClient
+
+        return TestClient(self.web, raise_server_exceptions=False, client=("walker.test", 50000))  # its failed sign-ins throttle only this address
+
+    def renew(self, name: str) -> None:
+        old = self.by_name.get(name)
+        if old is not None:
+            old.client.close()
+        c = self.client()
+        if name in STAFF_HOME:
+            assert sign_in(c, self.world["users"][name]).status_code == 303
+            self.by_name[name] = Identity(name, c, csrf=csrf_of(c.get(STAFF_HOME[name]).text), check=STAFF_HOME[name])
+        elif name == "staff-api":
+            self.by_name[name] = Identity(name, c, {"Authorization": f"Bearer {self.world['api_token']}"})
+        elif name == "linked":
+            self.by_name[name] = Identity(name, c, {"X-API-Key": self.world["linked_key"]})
+        elif name == "portal":
+            self.by_name[name] = self._portal(c)
+        else:
+            self.by_name[name] = Identity(name, c)
+
+    def _portal(self, c: Any) -> Identity:
+        from ccus.services.registry import sites
+
+        biz = make.business(must_change=False)
+        token = c.post("/api/v1/portal/sign-in", json={"login_id": biz.business_id, "password": make.PASSWORD}).json()
+        worker = make.worker(biz)
+        self.benign.update(worker_id=worker.worker_id, business_id=biz.business_id,
+                           site_id=sites.register_site(biz.business_id, "見本現場", actor="test"))
+        return Identity("portal", c, {"Authorization": f"Bearer {token['token']}"}, check="/api/v1/portal/home")
+
+    def in_order(self) -> list[Identity]:
+        return list(self.by_name.values())
+
+    def after(self, path: str, method: str, walked_by: Identity, probed: list[Identity]) -> None:
+        """Renew what the route may have spent (see the class)."""
+        stale = {walked_by.name} if method != "GET" else set()
+        if method != "GET" and any(f"{{{param}}}" in path for param in PORTAL_WORLD):
+            stale.add("portal")
+        stale |= {i.name for i in (*probed, walked_by) if i.name not in stale and not i.holds()}
+        for name in stale:
+            self.renew(name)
 
 
 def _url(path: str, values: dict[str, str]) -> str:
@@ -212,10 +264,18 @@ def test_no_route_answers_hostile_input_with_a_server_error(web: Any, world: dic
     assert len(routes) > 40, "the walker found too few routes: did the app's route listing change?"
     failures: list[str] = []
     walked = 0
+    identities = Identities(web, world)
     for path, method, route in routes:
-        identities, benign = _identities(web, world)
+        benign = dict(identities.benign)
         probe = Call("probe", method, _url(path, benign), _benign_kwargs(route))
-        who = next((i for i in identities if _admitted(i.send(probe))), identities[0])
+        probed: list[Identity] = []
+        for candidate in identities.in_order():
+            probed.append(candidate)
+            if _admitted(candidate.send(probe)):
+                who = candidate
+                break
+        else:
+            who = probed[0]
         for call in _calls(path, method, route, benign, world):
             walked += 1
             try:
@@ -224,5 +284,6 @@ def test_no_route_answers_hostile_input_with_a_server_error(web: Any, world: dic
                 continue  # the client itself cannot send it
             if response.status_code >= 500:
                 failures.append(f"{method} {path} as {who.name}: {call.label} → {response.status_code}")
+        identities.after(path, method, who, probed)
     assert walked > 1000
     assert not failures, f"{len(failures)} server errors of {walked} requests:\n" + "\n".join(failures[:200])
