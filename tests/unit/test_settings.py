@@ -41,3 +41,15 @@ def test_scanner_folder_and_fail_point_come_from_the_environment(monkeypatch: py
     monkeypatch.setenv("CCUS_FAULT", "after_ids")
     assert Settings().mail_intake_root == tmp_path / "inbox-here"
     assert Settings().fault == "after_ids"
+
+
+def test_no_module_but_settings_reads_an_environment_variable() -> None:
+    import re
+
+    import ccus
+
+    reads = re.compile(r"os\.getenv\(|os\.environ\.get\(|os\.environ\[[^\]]+\](?!\s*=)")  # writes for child processes are fine
+    src = Path(ccus.__file__).parent
+    found = [f"{path.relative_to(src)}:{n}" for path in sorted(src.rglob("*.py")) if path.name != "settings.py"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if reads.search(line)]
+    assert not found, f"read these through ccus.infra.settings: {found}"
