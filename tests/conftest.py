@@ -5,7 +5,8 @@ a temporary CCUS_HOME and on ports of its own, and only when a test asks for it:
 for it. The Prefect server (16–80 s to start on 2 cores, and CPU while it idles) is started on the
 same stack by ``prefect_server``, only for tests that run flows: a test module of the stack that
 names ``ccus.flows``, ``ccus.tasks``, ``run_here`` or ``prefect`` in its source gets it (see
-``pytest_collection_modifyitems``), any other test may ask for it by name. Without it,
+``pytest_collection_modifyitems``), any other test may ask for it by name. When the session holds
+such tests, they run last and the server starts in the background meanwhile. Without it,
 PREFECT_API_URL points at a port where nothing listens, so a flow run fails loudly, and the web
 app's triggers are refused at once (the scheduled drains' job, as in production when Prefect is
 down). Nothing here imports Prefect at module level.
@@ -17,6 +18,7 @@ import contextlib
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +33,14 @@ STACK_SERVICES = ("postgres", "s3", "smtp")
 RUNS_FLOWS = re.compile(r"\bccus\.(flows|tasks)\b|\bprefect\b|\brun_here\b")
 
 
+# Whether a collected test needs the Prefect server: ``stack`` then starts it in the background.
+_prefect_wanted = False
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give ``prefect_server`` to the stack tests of modules that run flows, and run those modules
+    after the others (in their own order), so the server starts while the database-only tests run."""
+    global _prefect_wanted
     runs_flows: dict[Path, bool] = {}
     for item in items:
         names = getattr(item, "fixturenames", None)
@@ -42,6 +51,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             runs_flows[path] = bool(RUNS_FLOWS.search(path.read_text(encoding="utf-8")))
         if runs_flows[path]:
             names.insert(0, "prefect_server")  # before the fixtures that talk to it
+    needs = [item for item in items if "prefect_server" in getattr(item, "fixturenames", ())]
+    _prefect_wanted = bool(needs)
+    if needs:
+        items[:] = [item for item in items if "prefect_server" not in getattr(item, "fixturenames", ())] + needs
 
 
 @pytest.fixture(scope="session")
@@ -55,9 +68,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     # Always the embedded servers, whatever DATABASE_URL / PREFECT_API_URL … the shell has.
     settings = embedded_settings(home, free_port_base())
     saved_env = dict(os.environ)
+    prefect_start: threading.Thread | None = None
     try:
         with contextlib.ExitStack() as cleanup:
             start_stack(settings, services=STACK_SERVICES, progress=True)
+            if _prefect_wanted:
+                prefect_start = threading.Thread(target=_start_prefect, args=(settings,), name="prefect-start",
+                                                 daemon=True)
+                prefect_start.start()
+                _prefect_starts.append(prefect_start)
             os.environ.update(service_env(settings))
             os.environ["CCUS_HOME"] = str(settings.home_abs)
             os.environ["CCUS_PORT_BASE"] = str(settings.port_base)
@@ -73,19 +92,40 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
                 )
             yield settings
     finally:
+        if prefect_start is not None:
+            prefect_start.join(timeout=180)
         stop_stack(settings)
         os.environ.clear()
         os.environ.update(saved_env)
         reset_settings()
 
 
+_prefect_starts: list[threading.Thread] = []
+_prefect_start_error: list[Exception] = []
+
+
+def _start_prefect(settings: Settings) -> None:
+    from ccus.infra.stack import start_stack
+
+    try:
+        start_stack(settings, services=("prefect",), progress=False)
+    except Exception as exc:  # noqa: BLE001 - raised again in the first test that needs the server
+        _prefect_start_error.append(exc)
+
+
 @pytest.fixture(scope="session")
 def prefect_server(stack: Settings) -> Iterator[Settings]:
-    """The stack with its Prefect server running (started at the first test that needs it)."""
+    """The stack with its Prefect server running: started in the background with the stack when a
+    collected test needs it, else here; waited for by the first test that needs it."""
     from ccus.infra.orchestrator import flush_prefect
     from ccus.infra.stack import start_stack
 
-    start_stack(stack, services=("prefect",), progress=True)
+    if _prefect_starts:
+        _prefect_starts[-1].join()
+        if _prefect_start_error:
+            raise _prefect_start_error[-1]
+    else:
+        start_stack(stack, services=("prefect",), progress=True)
     yield stack
     flush_prefect()
 
