@@ -11,6 +11,14 @@ from pydantic import ValidationError
 from ccus.infra.settings import Settings
 
 
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a stack of the same session may have exported does not leak into these settings."""
+    for name in ("S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "CCUS_PORT_BASE", "CCUS_HOME",
+                 "CCUS_MAIL_INTAKE_DIR", "CCUS_FAULT"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_embedded_keys_are_refused_for_an_s3_that_is_not_the_embedded_stacks() -> None:
     with pytest.raises(ValidationError, match="AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"):
         Settings(S3_ENDPOINT_URL="https://s3.ap-northeast-1.amazonaws.com")
