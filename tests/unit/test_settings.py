@@ -49,6 +49,8 @@ def test_scanner_folder_and_fail_point_come_from_the_environment(monkeypatch: py
     monkeypatch.setenv("CCUS_FAULT", "after_ids")
     assert Settings().mail_intake_root == tmp_path / "inbox-here"
     assert Settings().fault == "after_ids"
+    monkeypatch.setenv("CCUS_MAIL_INTAKE_DIR", "")
+    assert Settings().mail_intake_root == tmp_path.resolve() / "scanner"
 
 
 def test_no_module_but_settings_reads_an_environment_variable() -> None:

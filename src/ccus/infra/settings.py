@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The identity the embedded SeaweedFS is started with: fine on this machine's own stack, refused
@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     mail_intake_dir: Path | None = Field(default=None, alias="CCUS_MAIL_INTAKE_DIR")
     # A fail point (ccus.infra.faults) at which the process kills itself: crash-and-rerun tests only.
     fault: str | None = Field(default=None, alias="CCUS_FAULT")
+
+    @field_validator("mail_intake_dir", "fault", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _no_embedded_s3_keys_outside_the_embedded_stack(self) -> Settings:
