@@ -63,7 +63,8 @@ def send_once(effect_key: str, *, body: str | None = None) -> bool:
     faults.point("mail.accepted_not_recorded")
     with unit_of_work() as session:
         row = session.scalars(select(Outbox).where(Outbox.effect_key == effect_key).with_for_update()).one()
-        move(row, "sent")
+        if row.status != "sent":  # a concurrent send of the same mail recorded it first
+            move(row, "sent")
         row.sent_at = func.now()
     return True
 
