@@ -14,6 +14,7 @@ import pytest
 from ccus.models import machines as m
 from ccus.models.application_types import Channel, Kind
 from ccus.models.lifecycle import LifecycleKind
+from ccus.models.status import CASE as CASE_MACHINE
 from ccus.models.status import (
     ENTRY_PATHS,
     TERMINAL,
@@ -117,6 +118,12 @@ def test_every_case_transition_is_allowed_or_refused_as_the_table_says(cur: str,
     else:
         with pytest.raises(TransitionError):
             check_transition(cur, to)
+
+
+def test_the_case_table_is_a_machine_like_the_others() -> None:
+    assert all(CASE_MACHINE.allows(c, t) == (t in CASE[c]) for c, t in product(CASE, CASE))
+    assert {s.value for s in CASE_MACHINE.terminal()} == {s.value for s in TERMINAL}
+    assert {s.value for s in CASE_MACHINE.sources("issuing")} == {"approved", "awaiting_payment", "needs_operator"}
 
 
 def test_every_kind_and_channel_that_files_cases_has_its_entry_paths() -> None:

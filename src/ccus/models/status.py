@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from ccus.models.application_types import Channel, Kind
 from ccus.models.lifecycle import LifecycleKind
+from ccus.models.machines import Machine
 
 
 class Status(StrEnum):
@@ -63,6 +64,10 @@ _ALLOWED: dict[Status, frozenset[Status]] = {
     Status.REJECTED: frozenset(),
     Status.REGISTERED: frozenset(),
 }
+
+# The same table as a Machine like the others (models/machines.py); a case is born RECEIVED, by an
+# entry path (ENTRY_PATHS below).
+CASE: Machine[Status] = Machine("applications", Status, frozenset({Status.RECEIVED}), _ALLOWED)
 
 # Stages that machines drain: a case that stays in one of them too long is stuck (re-drive).
 AUTOMATIC: frozenset[Status] = frozenset(
