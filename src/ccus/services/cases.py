@@ -27,7 +27,7 @@ def enter(session: Session, app: Application, steps: Sequence[tuple[Status, str]
     if app.id is not None or app.status is not None:
         raise ValueError(f"case {app.application_number} has already entered")
     path = check_entry(app.kind, app.channel, tuple(to for to, _ in steps))
-    app.status = path[-1].value
+    app.status = path[-1]
     session.add(app)
     session.flush()
     entries, previous = [], None
@@ -44,9 +44,10 @@ def advance(
 ) -> StageLog:
     """Move ``app`` to ``to`` if the state machine allows it, and log the transition."""
     check_transition(app.status, to)
-    entry = StageLog(application_id=app.id, from_status=app.status, to_status=to.value, actor=actor, reason=reason)
+    entry = StageLog(application_id=app.id, from_status=Status(app.status).value, to_status=to.value, actor=actor,
+                     reason=reason)
     session.add(entry)
-    app.status = to.value
+    app.status = to
     app.updated_at = func.now()
     app.claimed_by = None
     app.claimed_until = None

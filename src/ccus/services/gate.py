@@ -42,7 +42,7 @@ def machine_of(table: type[Any]) -> m.Machine[Any]:
 
 def move(row: Any, to: str) -> None:
     """Set ``row.status`` to ``to`` if its table's machine allows the move from its status now."""
-    row.status = machine_of(type(row)).check(row.status, to).value
+    row.status = machine_of(type(row)).check(row.status, to)
 
 
 def initial_status(table: type[Any], to: str) -> str:
