@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ccus.models.machines import CardReissueStatus, ChargeStatus, PrintBatchStatus
+from ccus.models.status_column import StatusType
 from ccus.models.tables import Base, _now
 
 
@@ -38,7 +40,7 @@ class Charge(Base):
     amount: Mapped[int] = mapped_column(Integer)
     breakdown: Mapped[str] = mapped_column(Text)
     fee_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), server_default="open")
+    status: Mapped[ChargeStatus] = mapped_column(StatusType(ChargeStatus, 20), server_default="open")
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
     __table_args__ = (CheckConstraint("status IN ('open','paid')", name="status"),)
@@ -90,7 +92,7 @@ class PrintBatch(Base):
     # when the batch is printed. The manifest holds no secret and is stored as it is.
     data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     items: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), server_default="ready")
+    status: Mapped[PrintBatchStatus] = mapped_column(StatusType(PrintBatchStatus, 20), server_default="ready")
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
     __table_args__ = (
@@ -110,7 +112,8 @@ class CardReissue(Base):
     new_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
     reason: Mapped[str] = mapped_column(String(20))
     requested_by: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), server_default="awaiting_payment")
+    status: Mapped[CardReissueStatus] = mapped_column(StatusType(CardReissueStatus, 20),
+                                                      server_default="awaiting_payment")
     requested_at: Mapped[datetime] = mapped_column(server_default=_now())
 
     __table_args__ = (

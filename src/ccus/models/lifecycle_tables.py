@@ -14,6 +14,8 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, I
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ccus.models.machines import CardRenewalStatus, InvoiceStatus, SiteContractStatus
+from ccus.models.status_column import StatusType
 from ccus.models.tables import Base, _now
 
 
@@ -99,7 +101,7 @@ class SiteContract(Base):
     site_pk: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
     upper_business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
-    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    status: Mapped[SiteContractStatus] = mapped_column(StatusType(SiteContractStatus, 20), server_default="pending")
     requested_at: Mapped[datetime] = mapped_column(server_default=_now())
     decided_at: Mapped[datetime | None] = mapped_column()
 
@@ -154,7 +156,7 @@ class Invoice(Base):
     breakdown: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     issued_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), server_default="open")
+    status: Mapped[InvoiceStatus] = mapped_column(StatusType(InvoiceStatus, 20), server_default="open")
     paid_on: Mapped[date | None] = mapped_column(Date)  # the payment line's date
     paid_at: Mapped[datetime | None] = mapped_column()  # when the payment was imported
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
@@ -190,7 +192,7 @@ class CardRenewal(Base):
     old_card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), unique=True)
     new_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
     requested_by: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), server_default="requested")
+    status: Mapped[CardRenewalStatus] = mapped_column(StatusType(CardRenewalStatus, 20), server_default="requested")
     requested_at: Mapped[datetime] = mapped_column(server_default=_now())
 
     __table_args__ = (CheckConstraint("status IN ('awaiting_payment','requested','issued')", name="status"),)

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ccus.models.application_types import Channel, Kind
+from ccus.models.lifecycle import LifecycleKind
+from ccus.models.machines import Machine
+
 
 class Status(StrEnum):
     RECEIVED = "received"  # 受付
@@ -61,6 +65,10 @@ _ALLOWED: dict[Status, frozenset[Status]] = {
     Status.REGISTERED: frozenset(),
 }
 
+# The same table as a Machine like the others (models/machines.py); a case is born RECEIVED, by an
+# entry path (ENTRY_PATHS below).
+CASE: Machine[Status] = Machine("applications", Status, frozenset({Status.RECEIVED}), _ALLOWED)
+
 # Stages that machines drain: a case that stays in one of them too long is stuck (re-drive).
 AUTOMATIC: frozenset[Status] = frozenset(
     {
@@ -89,6 +97,45 @@ class TransitionError(ValueError):
         super().__init__(f"transition {current.value} -> {target.value} is not allowed")
         self.current = current
         self.target = target
+
+
+# How a case enters (受付): from nothing to RECEIVED, then to the stage where its kind really starts,
+# by (kind, channel). The second step is legal only as part of an entry, never as a later transition.
+# New applications (every channel) and change / withdrawal forms by mail start with their documents
+# stored. A registered business's own applications on the portal (models/lifecycle.py) enter where
+# they are decided: a change at review, a withdrawal already approved (signed in with its own
+# password), a renewal charged at once (issuing when it owes nothing).
+_STORED = frozenset({(Status.RECEIVED, Status.DOCUMENTS_STORED)})
+ENTRY_PATHS: dict[tuple[str, str], frozenset[tuple[Status, ...]]] = {
+    **{(k.value, c.value): _STORED for k in Kind for c in Channel},
+    (LifecycleKind.BUSINESS_CHANGE.value, Channel.MAIL.value): _STORED,
+    (LifecycleKind.BUSINESS_WITHDRAWAL.value, Channel.MAIL.value): _STORED,
+    (LifecycleKind.BUSINESS_CHANGE.value, Channel.INTERNET.value): frozenset(
+        {(Status.RECEIVED, Status.AWAITING_REVIEW)}),
+    (LifecycleKind.BUSINESS_WITHDRAWAL.value, Channel.INTERNET.value): frozenset(
+        {(Status.RECEIVED, Status.APPROVED)}),
+    (LifecycleKind.BUSINESS_RENEWAL.value, Channel.INTERNET.value): frozenset(
+        {(Status.RECEIVED, Status.AWAITING_PAYMENT), (Status.RECEIVED, Status.ISSUING)}),
+}
+
+
+class EntryError(ValueError):
+    """An entry path that the case's kind and channel do not have."""
+
+    def __init__(self, kind: str, channel: str, path: tuple[str, ...]) -> None:
+        super().__init__(f"{kind} by {channel} cannot enter by {' -> '.join(path) or 'nothing'}")
+        self.kind, self.channel, self.path = kind, channel, path
+
+
+def check_entry(kind: str, channel: str, path: tuple[Status | str, ...]) -> tuple[Status, ...]:
+    """``path`` as statuses if a case of ``kind`` arriving by ``channel`` may enter by it."""
+    try:
+        steps = tuple(Status(s) for s in path)
+    except ValueError:
+        raise EntryError(kind, channel, tuple(str(s) for s in path)) from None
+    if steps not in ENTRY_PATHS.get((kind, channel), frozenset()):
+        raise EntryError(kind, channel, tuple(s.value for s in steps))
+    return steps
 
 
 def allowed_targets(current: Status) -> frozenset[Status]:

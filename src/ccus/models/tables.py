@@ -30,6 +30,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ccus.models.machines import (
+    AdminIdStatus,
+    BusinessStatus,
+    CardStatus,
+    MailBatchStatus,
+    MailSegmentStatus,
+    OutboxStatus,
+    PrintJobStatus,
+)
+from ccus.models.status import Status
+from ccus.models.status_column import StatusType
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -61,7 +73,7 @@ class Application(Base):
     application_number: Mapped[str] = mapped_column(String(16), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[Status] = mapped_column(StatusType(Status, 32), index=True)
     declared: Mapped[dict[str, Any]] = mapped_column(JSONB)
     extracted: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     flags: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
@@ -167,7 +179,7 @@ class Business(Base):
     address: Mapped[str] = mapped_column(Text)
     registered_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    status: Mapped[BusinessStatus] = mapped_column(StatusType(BusinessStatus, 20), server_default="active")
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 
@@ -180,7 +192,7 @@ class AdminId(Base):
     admin_id: Mapped[str] = mapped_column(String(14), unique=True)
     business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
     seq: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    status: Mapped[AdminIdStatus] = mapped_column(StatusType(AdminIdStatus, 20), server_default="active")
 
     __table_args__ = (UniqueConstraint("business_pk", "seq", name="uq_admin_ids_business_seq"),)
 
@@ -249,7 +261,7 @@ class Card(Base):
     colour: Mapped[str] = mapped_column(String(10))
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), server_default="ordered")
+    status: Mapped[CardStatus] = mapped_column(StatusType(CardStatus, 20), server_default="ordered")
 
 
 class PrintJob(Base):
@@ -266,7 +278,7 @@ class PrintJob(Base):
     s3_key: Mapped[str] = mapped_column(String(200))
     # The AES-256 key its files are sealed with (infra/sealed.py); NULL once they are in a batch.
     data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(20), server_default="rendered")
+    status: Mapped[PrintJobStatus] = mapped_column(StatusType(PrintJobStatus, 20), server_default="rendered")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batches.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
@@ -284,7 +296,7 @@ class Outbox(Base):
     template: Mapped[str] = mapped_column(String(60))
     body: Mapped[str | None] = mapped_column(Text)  # None for mails that carry a secret
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(StatusType(OutboxStatus, 20), server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
@@ -438,7 +450,7 @@ class MailBatch(Base):
     media_type: Mapped[str | None] = mapped_column(String(60))
     pages: Mapped[int | None] = mapped_column(Integer)
     s3_key: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), server_default="splitting")
+    status: Mapped[MailBatchStatus] = mapped_column(StatusType(MailBatchStatus, 20), server_default="splitting")
     reason: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(server_default=_now())
     finished_at: Mapped[datetime | None] = mapped_column()
@@ -459,7 +471,7 @@ class MailSegment(Base):
     seq: Mapped[int] = mapped_column(Integer)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     form_key: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[MailSegmentStatus] = mapped_column(StatusType(MailSegmentStatus, 20))
     note: Mapped[str | None] = mapped_column(Text)
     pages: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(server_default=_now())

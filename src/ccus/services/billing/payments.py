@@ -43,6 +43,7 @@ from ccus.models.status import Status
 from ccus.models.tables import Application, Business
 from ccus.services.cases import advance, audit
 from ccus.services.clock import JST, today_jst
+from ccus.services.gate import initial_status, move
 from ccus.services.issuance.recipients import notice_recipient
 from ccus.services.operations import outbox
 
@@ -69,7 +70,7 @@ def charge_approved(app_id: int) -> str:
         key = f"{app.application_number}:registration-fee"
         session.execute(insert(Charge).values(
             effect_key=key, application_id=app.id, amount=fee.total, breakdown=fee.describe(),
-            fee_date=fee.fee_date, status="paid" if fee.total == 0 else "open",
+            fee_date=fee.fee_date, status=initial_status(Charge, "paid" if fee.total == 0 else "open"),
         ).on_conflict_do_nothing(index_elements=["effect_key"]))
         if fee.total == 0:
             advance(session, app, Status.ISSUING, actor=ACTOR, reason="手数料なし")
@@ -229,7 +230,7 @@ def _match_application(session: Session, line: PaymentLine, actor: str) -> tuple
                          f"{line.paid_on}", application_id=app.id, to_addr=to_addr, subject=subject,
                          template="payment_mismatch", body=body)
         return "amount_mismatch", note, charge.id
-    charge.status = "paid"
+    move(charge, "paid")
     advance(session, app, Status.ISSUING, actor=actor, reason=f"入金確認 {line.amount:,}円 ({line.paid_on})")
     audit(session, actor=actor, action="payment.matched", application_id=app.id, amount=line.amount)
     return "matched", None, charge.id
@@ -260,8 +261,8 @@ def _match_card_request(session: Session, line: PaymentLine, reference: str, act
                      charge.id)
     if line.amount != charge.amount:
         return Match("amount_mismatch", _difference(charge.amount, line.amount), charge.id)
-    charge.status = "paid"
-    row.status = paid_status
+    move(charge, "paid")
+    move(row, paid_status)
     audit(session, actor=actor, action="payment.matched", application_id=None, request_number=number,
           amount=line.amount)
     return Match("matched", None, charge.id)
@@ -291,7 +292,8 @@ def _match_invoice(session: Session, line: PaymentLine, number: str, actor: str,
         audit(session, actor=actor, action="invoice.payment_mismatch", application_id=biz.application_id,
               invoice_number=number, expected=invoice.amount, received=line.amount)
         return Match("amount_mismatch", _difference(invoice.amount, line.amount), invoice_id=invoice.id)
-    invoice.status, invoice.paid_on, invoice.paid_at = "paid", line.paid_on, func.now()
+    move(invoice, "paid")
+    invoice.paid_on, invoice.paid_at = line.paid_on, func.now()
     subject, body = lifecycle_notices.invoice_paid(biz.trade_name, number, KIND_LABELS[invoice.kind], line.amount,
                                                    line.paid_on)
     post(session, biz, key=f"{biz.business_id}:invoice-paid:{number}", subject=subject, body=body)

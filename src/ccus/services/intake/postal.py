@@ -51,9 +51,10 @@ from ccus.models.forms.marker import Marker
 from ccus.models.forms.spec import FormRole
 from ccus.models.forms.split import Segment, plan
 from ccus.models.status import Status
-from ccus.models.tables import Application, Document, MailBatch, MailSegment, StageLog
-from ccus.services.cases import advance, audit
+from ccus.models.tables import Application, Document, MailBatch, MailSegment
+from ccus.services.cases import advance, audit, enter
 from ccus.services.clock import now_jst
+from ccus.services.gate import initial_status, may_move, move, target_status
 from ccus.services.intake.submission import next_application_number
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,8 @@ def _record_batch(session: Session, sha: str, name: str, data: bytes, info: Any)
     """The file's row in ``mail_batches`` (status splitting until its cases are recorded); its id."""
     session.execute(insert(MailBatch).values(
         sha256=sha, filename=name[:255], size=len(data), media_type=info.media_type, pages=info.pages,
-        s3_key=s3.document_key(sha), status="splitting").on_conflict_do_nothing(index_elements=["sha256"]))
+        s3_key=s3.document_key(sha), status=initial_status(MailBatch, "splitting"))
+        .on_conflict_do_nothing(index_elements=["sha256"]))
     return int(session.scalars(select(MailBatch.id).where(MailBatch.sha256 == sha)).one())
 
 
@@ -213,7 +215,8 @@ def intake_file(path: Path, folders: Folders | None = None, *, actor: str = ACTO
     with unit_of_work() as session:
         row = session.get(MailBatch, batch_id)
         assert row is not None
-        row.status, row.finished_at = "done", func.now()
+        move(row, "done")
+        row.finished_at = func.now()
     moved = _move(path, folders.processed, sha, name)
     _note(moved, [f"申請番号 {c}" for c in outcome.cases]
           + [f"申請に属さないページ {s['pages']}: {s['note']}" for s in outcome.segments])
@@ -226,10 +229,11 @@ def _quarantine(path: Path, name: str, folders: Folders, sha: str, reason: str, 
     if record:
         with unit_of_work() as session:
             session.execute(insert(MailBatch).values(
-                sha256=sha, filename=name[:255], size=len(data), status="quarantined", reason=reason,
-                finished_at=func.now()).on_conflict_do_update(
-                    index_elements=["sha256"], set_={"status": "quarantined", "reason": reason,
-                                                     "finished_at": func.now()}))
+                sha256=sha, filename=name[:255], size=len(data), status=initial_status(MailBatch, "quarantined"),
+                reason=reason, finished_at=func.now()).on_conflict_do_update(
+                    index_elements=["sha256"], where=may_move(MailBatch, "quarantined"),
+                    set_={"status": target_status(MailBatch, "quarantined"), "reason": reason,
+                          "finished_at": func.now()}))
     moved = _move(path, folders.quarantine, sha, name)
     _note(moved, [f"隔離理由: {reason}", f"SHA-256: {sha}", f"受付: {now_jst().isoformat()}"])
     log.warning("quarantined %s: %s", name, reason)
@@ -312,27 +316,23 @@ def _take_segment(batch_id: int, sha: str, seq: int, segment: Segment, markers: 
                 else f"{spec.title}（様式{spec.key}）は、まだ申請として受け付けられません。担当者が処理してください。")
         with unit_of_work() as session:
             session.execute(insert(MailSegment).values(
-                batch_id=batch_id, seq=seq, status=status, note=note, pages=pages,
+                batch_id=batch_id, seq=seq, status=initial_status(MailSegment, status), note=note, pages=pages,
                 form_key=spec.key if spec else None).on_conflict_do_nothing())
         return {"application_number": None, "seq": seq, "status": status, "note": note, "pages": source_pages}
 
     stored = _store(data, media_type, docs, filename, seq)
     with unit_of_work() as session:
         app = Application(application_number=next_application_number(session), kind=spec.kind,
-                          channel=Channel.MAIL.value, status=Status.DOCUMENTS_STORED.value, declared={},
-                          idempotency_key=key, request_hash=sha)
-        session.add(app)
-        session.flush()
+                          channel=Channel.MAIL.value, declared={}, idempotency_key=key, request_hash=sha)
+        # A new case has no documents yet: each distinct (role, digest) of the segment is recorded.
+        distinct = len({(role, digest) for role, digest, *_ in stored})
+        enter(session, app, [(Status.RECEIVED, f"mail intake: {filename} pages {source_pages}"),
+                             (Status.DOCUMENTS_STORED, f"{distinct} document(s) stored")], actor=actor)
         ids = _record(session, app.id, stored)
         for p in pages:
             p["document_id"] = ids[p.pop("document")]
         session.add(MailSegment(batch_id=batch_id, seq=seq, application_id=app.id, form_key=spec.key,
-                                status="case", pages=pages))
-        session.add(StageLog(application_id=app.id, from_status=None, to_status=Status.RECEIVED.value,
-                             actor=actor, reason=f"mail intake: {filename} pages {source_pages}"))
-        session.add(StageLog(application_id=app.id, from_status=Status.RECEIVED.value,
-                             to_status=Status.DOCUMENTS_STORED.value, actor=actor,
-                             reason=f"{len([i for i in ids if i])} document(s) stored"))
+                                status=initial_status(MailSegment, "case"), pages=pages))
         audit(session, actor=actor, action="application.received", application_id=app.id,
               channel=Channel.MAIL.value, kind=spec.kind, documents=len([i for i in ids if i]),
               batch_sha256=sha, segment=seq)
@@ -437,7 +437,7 @@ def intake_answer(path: Path, application_number: str, folders: Folders | None =
         for p in pages:
             p["document_id"] = ids[p.pop("document")]
         session.add(MailSegment(batch_id=batch_id, seq=1, application_id=app.id, form_key=form.key if form else None,
-                                status="case", pages=pages))
+                                status=initial_status(MailSegment, "case"), pages=pages))
         advance(session, app, Status.DOCUMENTS_STORED, actor=actor,
                 reason=f"applicant answered the return by mail: {name} ({len(segment.pages)} page(s), "
                        f"{len(segment.main_pages)} form page(s))")
@@ -445,7 +445,8 @@ def intake_answer(path: Path, application_number: str, folders: Folders | None =
               channel=Channel.MAIL.value, documents=len([i for i in ids if i]), batch_sha256=sha)
         batch_row = session.get(MailBatch, batch_id)
         assert batch_row is not None
-        batch_row.status, batch_row.finished_at = "done", func.now()
+        move(batch_row, "done")
+        batch_row.finished_at = func.now()
     moved = _move(path, folders.processed, sha, name)
     _note(moved, [f"差戻しへの回答 申請番号 {application_number}"])
     return Outcome(name, "processed", [application_number], pages=info.pages, moved_to=str(moved))

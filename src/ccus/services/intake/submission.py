@@ -30,9 +30,9 @@ from ccus.models.declared import DECLARED_MODELS, ProxyWorkerRegistration
 from ccus.models.errors import ApplicationInvalid, FieldError, from_validation_error
 from ccus.models.identifiers import application_number
 from ccus.models.status import Status
-from ccus.models.tables import Application, Document, StageLog
+from ccus.models.tables import Application, Document
 from ccus.models.text_rules import ERROR_CODE, first_forbidden, forbidden_character
-from ccus.services.cases import audit
+from ccus.services.cases import audit, enter
 from ccus.services.clock import now_jst
 
 log = logging.getLogger(__name__)
@@ -233,25 +233,19 @@ def _record(kind_enum: Kind, channel: Channel, clean: dict[str, Any],
                 application_number=next_application_number(session),
                 kind=kind_enum.value,
                 channel=channel.value,
-                status=Status.DOCUMENTS_STORED.value,
                 declared=clean,
                 idempotency_key=idempotency_key,
                 request_hash=fingerprint,
                 filed_by_business_id=filed_by,
                 received_by=received_by,
             )
-            session.add(app)
-            session.flush()
+            enter(session, app, [(Status.RECEIVED, f"{channel.value} intake"),
+                                 (Status.DOCUMENTS_STORED, f"{len(inspected)} document(s) stored")], actor=actor)
             for f, info in inspected:
                 session.add(Document(
                     application_id=app.id, role=f.role, s3_key=s3.document_key(info.sha256), sha256=info.sha256,
                     size=info.size, media_type=info.media_type, pages=info.pages, filename=f.filename[:255],
                 ))
-            session.add(StageLog(application_id=app.id, from_status=None, to_status=Status.RECEIVED.value,
-                                 actor=actor, reason=f"{channel.value} intake"))
-            session.add(StageLog(application_id=app.id, from_status=Status.RECEIVED.value,
-                                 to_status=Status.DOCUMENTS_STORED.value, actor=actor,
-                                 reason=f"{len(inspected)} document(s) stored"))
             audit(session, actor=actor, action="application.received", application_id=app.id,
                   channel=channel.value, kind=kind_enum.value, documents=len(inspected),
                   **({"received_by": received_by} if received_by else {}))

@@ -30,6 +30,7 @@ from ccus.models.billing_tables import PrintBatch
 from ccus.models.spreadsheet_cells import neutralise_row
 from ccus.models.tables import Application, Business, PrintJob
 from ccus.services.clock import now_jst
+from ccus.services.gate import move
 
 KINDS = {"postcard": "P", "card_order": "C"}
 
@@ -85,7 +86,7 @@ def make_batch(kind: str, *, limit: int = 500) -> str | None:
         session.flush()
         for j in jobs:
             j.batch_id = batch.id
-            j.status = "batched"
+            move(j, "batched")
     faults.point("printing.batch_committed")
     purge_batched_carriers()
     return number
@@ -133,7 +134,7 @@ def purge_batched_carriers() -> int:
             s3.delete(j.s3_key)
             if j.kind == "card_order":
                 s3.delete(preview_key(j.s3_key))
-            j.status = "purged"
+            move(j, "purged")
             j.data_key = None  # the deleted bytes that linger in the S3 server's volumes stay unreadable
         return len(jobs)
 
@@ -150,7 +151,7 @@ def mark_printed(batch_number: str) -> bool:
         s3.delete(batch.s3_key)
         if batch.kind == "card_order":
             s3.delete(batch_previews_key(batch.batch_number))
-        batch.status = "printed"
+        move(batch, "printed")
         batch.data_key = None  # crypto-shredding: what a delete leaves on the S3 server's disk is unreadable
         return True
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
@@ -21,6 +21,7 @@ from ccus.models.charges import reissue_fee
 from ccus.models.identifiers import application_number
 from ccus.models.tables import Card, Credential, PrintJob, Worker
 from ccus.services.cases import audit
+from ccus.services.gate import bulk_move, move
 from ccus.services.issuance.cards import store_card_order
 
 VALID_CARD_STATES = ("ordered", "active")
@@ -91,14 +92,14 @@ def _issue_one(reissue_id: int, today: date) -> bool:
                    issued_on=today, expires_on=old.expires_on)
         session.add(new)
         session.flush()
-        old.status = "invalid"
+        move(old, "invalid")
         code = new_security_code()
         _replace_security_code(session, worker.worker_id, code)
         store_card_order(session, new, worker, code, generation=1, reissue=True)
         # The card itself is the only carrier of the new code: the order is final at once.
-        session.execute(update(PrintJob).where(PrintJob.card_id == new.id).values(status="final"))
+        bulk_move(session, PrintJob, "final", PrintJob.card_id == new.id)
         row.new_card_id = new.id
-        row.status = "issued"
+        move(row, "issued")
         audit(session, actor="reissue", action="card.reissued", application_id=old.application_id,
               worker_id=worker.worker_id, old_card=old.id, new_card=new.id)
         del code

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ from ccus.models.tables import (
 )
 from ccus.models.validity import business_registration_expiry, card_expiry
 from ccus.services.cases import advance, audit
+from ccus.services.gate import bulk_move
 from ccus.services.issuance.cards import store_card_order
 from ccus.services.issuance.recipients import notice_recipient
 from ccus.services.operations import outbox
@@ -256,8 +257,7 @@ def _mark_delivered(app_id: int, subject_id: str) -> None:
                                .with_for_update()).one()
         cred.delivered_at = func.now()
         # The carriers of this generation are final: they may now go into a print batch.
-        session.execute(update(PrintJob).where(PrintJob.application_id == app_id, PrintJob.status == "rendered")
-                        .values(status="final"))
+        bulk_move(session, PrintJob, "final", PrintJob.application_id == app_id, PrintJob.status == "rendered")
         audit(session, actor=ACTOR, action="credentials.delivered", application_id=app_id,
               subject_id=subject_id, generation=cred.generation)
 

@@ -19,6 +19,7 @@ from ccus.infra import faults, smtp
 from ccus.infra.db import unit_of_work
 from ccus.models.tables import Outbox
 from ccus.services.auth import applicant_secrets
+from ccus.services.gate import move
 
 
 def message_id(effect_key: str) -> str:
@@ -56,13 +57,14 @@ def send_once(effect_key: str, *, body: str | None = None) -> bool:
             raise RuntimeError(f"outbox {effect_key}: no body to send")
         text = applicant_secrets.fill(session, row.application_id, text)
         msg = smtp.build_message(to_addr=row.to_addr, subject=row.subject, body=text, message_id=row.message_id)
-        row.status = "sending"
+        move(row, "sending")
         row.attempts += 1
     smtp.send(msg)
     faults.point("mail.accepted_not_recorded")
     with unit_of_work() as session:
         row = session.scalars(select(Outbox).where(Outbox.effect_key == effect_key).with_for_update()).one()
-        row.status = "sent"
+        if row.status != "sent":  # a concurrent send of the same mail recorded it first
+            move(row, "sent")
         row.sent_at = func.now()
     return True
 

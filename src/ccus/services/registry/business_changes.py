@@ -26,9 +26,10 @@ from ccus.models.fees import business_registration_fee
 from ccus.models.lifecycle import CHANGEABLE_ITEMS, RENEWAL_WINDOW_DAYS, LifecycleKind
 from ccus.models.lifecycle_tables import BusinessProfile
 from ccus.models.status import TERMINAL, Status
-from ccus.models.tables import AdminId, Application, Business, StageLog
-from ccus.services.cases import audit
+from ccus.models.tables import AdminId, Application, Business
+from ccus.services.cases import audit, enter
 from ccus.services.clock import JST
+from ccus.services.gate import initial_status
 from ccus.services.intake.submission import next_application_number
 from ccus.services.operations import outbox
 
@@ -79,15 +80,11 @@ def registered_content(session: Session, biz: Business) -> dict[str, Any]:
 def new_case(session: Session, biz: Business, kind: LifecycleKind, status: Status, *, actor: str,
              declared: dict[str, Any], reason: str) -> Application:
     app = Application(application_number=next_application_number(session), kind=kind.value, channel="internet",
-                      status=status.value, declared={"business_id": biz.business_id, "name": biz.trade_name,
-                                                     "email": biz.email, **declared},
+                      declared={"business_id": biz.business_id, "name": biz.trade_name, "email": biz.email,
+                                **declared},
                       filed_by_business_id=biz.business_id)
-    session.add(app)
-    session.flush()
-    session.add(StageLog(application_id=app.id, from_status=None, to_status=Status.RECEIVED.value, actor=actor,
-                         reason=f"事業者ポータル：{reason}"))
-    session.add(StageLog(application_id=app.id, from_status=Status.RECEIVED.value, to_status=status.value,
-                         actor=actor, reason=reason))
+    # The entry paths of a business's own applications: models/status.ENTRY_PATHS.
+    enter(session, app, [(Status.RECEIVED, f"事業者ポータル：{reason}"), (status, reason)], actor=actor)
     audit(session, actor=actor, action=f"{kind.value}.received", application_id=app.id,
           business_id=biz.business_id)
     return app
@@ -191,7 +188,7 @@ def request_renewal(business_id: str, *, actor: str, today: date) -> Filed:
                        reason=f"更新申請（登録料 {fee:,}円）")
         session.add(Charge(effect_key=f"{app.application_number}:renewal-fee", application_id=app.id, amount=fee,
                            breakdown=f"事業者登録料（更新） {fee:,}円", fee_date=today,
-                           status="open" if fee else "paid"))
+                           status=initial_status(Charge, "open" if fee else "paid")))
         if fee:
             subject, body = notices.payment_request_notice(biz.trade_name, app.application_number, fee,
                                                            f"事業者登録料（更新） {fee:,}円")

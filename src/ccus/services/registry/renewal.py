@@ -36,6 +36,7 @@ from ccus.models.status import Status
 from ccus.models.tables import AdminId, Affiliation, Application, Business, Card, Credential, Document, PrintJob, Worker
 from ccus.models.validity import business_registration_expiry, card_expiry
 from ccus.services.cases import advance, audit
+from ccus.services.gate import bulk_move, initial_status, move
 from ccus.services.issuance.cards import store_card_order
 from ccus.services.issuance.reissue import card_request_number
 from ccus.services.operations import outbox
@@ -76,9 +77,8 @@ def lapse_expired(today: date, limit: int = 1000) -> list[str]:
         expired = session.scalars(select(Business).where(Business.status == "active", Business.expires_on < today)
                                   .order_by(Business.id).limit(limit).with_for_update(skip_locked=True)).all()
         for biz in expired:
-            biz.status = "lapsed"
-            session.execute(update(AdminId).where(AdminId.business_pk == biz.id, AdminId.status == "active")
-                            .values(status="suspended"))
+            move(biz, "lapsed")
+            bulk_move(session, AdminId, "suspended", AdminId.business_pk == biz.id, AdminId.status == "active")
             session.execute(update(PortalSession).where(PortalSession.business_id == biz.business_id,
                                                         PortalSession.revoked_at.is_(None)).values(revoked_at=func.now()))
             subject, body = lifecycle_notices.registration_lapsed(biz.trade_name, biz.business_id, biz.expires_on)
@@ -99,9 +99,8 @@ def apply_renewal(app_id: int, today: date) -> bool:
         if biz.expires_on == old:
             biz.expires_on = business_registration_expiry(old + timedelta(days=1))
         if biz.status == "lapsed":
-            biz.status = "active"
-            session.execute(update(AdminId).where(AdminId.business_pk == biz.id, AdminId.status == "suspended")
-                            .values(status="active"))
+            move(biz, "active")
+            bulk_move(session, AdminId, "active", AdminId.business_pk == biz.id, AdminId.status == "suspended")
         advance(session, app, Status.REGISTERED, actor=ACTOR, reason=f"有効期間を{biz.expires_on.isoformat()}まで更新")
         subject, body = lifecycle_notices.renewal_complete(biz.trade_name, biz.business_id, biz.expires_on,
                                                            app.application_number)
@@ -145,9 +144,7 @@ def card_notices(today: date, limit: int = 5000) -> int:
 
 def expire_cards(today: date) -> int:
     with unit_of_work() as session:
-        result = session.execute(update(Card).where(Card.status.in_(VALID_CARD), Card.expires_on < today)
-                                 .values(status="expired"))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return bulk_move(session, Card, "expired", Card.status.in_(VALID_CARD), Card.expires_on < today)
 
 
 class CardRenewalRefused(RequestRefused):
@@ -194,11 +191,12 @@ def request_card_renewal(worker_id: str, *, actor: str, today: date,
         fee = card_renewal_fee(today, worker.birth_date, tier)
         number = card_request_number(session, "K", today)
         row = CardRenewal(request_number=number, old_card_id=card.id, requested_by=actor[:100],
-                          status="awaiting_payment" if fee.total else "requested")
+                          status=initial_status(CardRenewal, "awaiting_payment" if fee.total else "requested"))
         session.add(row)
         session.flush()
         session.add(Charge(effect_key=f"{number}:card-renewal-fee", card_renewal_id=row.id, amount=fee.total,
-                           breakdown=fee.describe(), fee_date=today, status="open" if fee.total else "paid"))
+                           breakdown=fee.describe(), fee_date=today,
+                           status=initial_status(Charge, "open" if fee.total else "paid")))
         subject, body = lifecycle_notices.card_renewal_requested(
             employer.trade_name if employer_business_id and employer else worker.name, number, worker.worker_id,
             fee.total)
@@ -239,18 +237,21 @@ def _issue_card(renewal_id: int, today: date) -> bool:
         # The new card starts the day after the old one ends (or today, if it has already ended).
         start = max(today, old.expires_on + timedelta(days=1)) if old.expires_on >= today else today
         new = Card(worker_pk=worker.id, application_id=None, level=old.level, colour=old.colour, issued_on=today,
-                   expires_on=card_expiry(start, worker.birth_date, has_id), status="ordered")
+                   expires_on=card_expiry(start, worker.birth_date, has_id),
+                   status=initial_status(Card, "ordered"))
         session.add(new)
         session.flush()
-        old.status = "renewed" if old.status != "expired" else "expired"
+        if old.status in VALID_CARD:  # an expired card stays expired (and a voided one void)
+            move(old, "renewed")
         code = new_security_code()
         cred = session.scalars(select(Credential).where(Credential.subject_id == worker.worker_id)
                                .with_for_update()).one()
         cred.security_code_hash = hash_secret(code)
         store_card_order(session, new, worker, code, generation=1)
-        session.execute(update(PrintJob).where(PrintJob.card_id == new.id).values(status="final"))
+        bulk_move(session, PrintJob, "final", PrintJob.card_id == new.id)
         del code
-        row.new_card_id, row.status = new.id, "issued"
+        row.new_card_id = new.id
+        move(row, "issued")
         if worker.email:
             subject, body = lifecycle_notices.card_renewed(worker.name, worker.worker_id, new.expires_on)
             outbox.enqueue(session, effect_key=f"card:{old.id}:renewed:mail", application_id=worker.application_id,

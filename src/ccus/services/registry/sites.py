@@ -18,6 +18,7 @@ from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.lifecycle_tables import Site, SiteContract
 from ccus.models.tables import Business
 from ccus.services.cases import audit
+from ccus.services.gate import initial_status, move
 from ccus.services.issuance.steps import new_registry_id
 from ccus.services.registry import notices
 from ccus.services.registry.business_changes import RequestRefused, business_by_id
@@ -63,7 +64,8 @@ def add_contract(actor_business_id: str, site_id: str, business_id: str, upper_b
         if actor_biz.id != upper.id or not on_site(session, site, upper.id):
             raise RequestRefused(403, "not_upper", "自社が施工体制に入っている現場で、自社の下位の事業者のみ登録できます。")
         contract_id = None if sub.id == site.prime_business_pk else session.execute(
-            insert(SiteContract).values(site_pk=site.id, business_pk=sub.id, upper_business_pk=upper.id, status=PENDING)
+            insert(SiteContract).values(site_pk=site.id, business_pk=sub.id, upper_business_pk=upper.id,
+                                      status=initial_status(SiteContract, PENDING))
             .on_conflict_do_nothing(constraint="uq_site_contracts_site_business").returning(SiteContract.id)
         ).scalar_one_or_none()
         if contract_id is None:
@@ -114,7 +116,8 @@ def answer_contract(business_id: str, contract_id: int, *, accept: bool, actor: 
             return wanted
         if contract.status != PENDING:
             raise RequestRefused(409, "already_answered", "この登録依頼にはすでに回答済みです。")
-        contract.status, contract.decided_at = wanted, func.now()
+        move(contract, wanted)
+        contract.decided_at = func.now()
         audit(session, actor=actor, action=f"site.contract_{'accepted' if accept else 'declined'}",
               application_id=None, contract_id=contract.id, business_id=business_id)
         return wanted

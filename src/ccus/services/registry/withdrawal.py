@@ -27,6 +27,7 @@ from ccus.models.lifecycle_tables import PortalSession, Withdrawal
 from ccus.models.status import Status
 from ccus.models.tables import AdminId, Affiliation, Application, Business, Document, Worker
 from ccus.services.cases import advance, audit
+from ccus.services.gate import bulk_move, move
 from ccus.services.operations import outbox
 from ccus.services.registry.business_changes import business_by_id
 from ccus.services.registry.notices import post
@@ -40,8 +41,9 @@ def process(app_id: int, today: date, *, retention_days: int = DOCUMENT_RETENTIO
         if app is None or app.status != Status.APPROVED.value or app.kind != LifecycleKind.BUSINESS_WITHDRAWAL.value:
             return False
         biz = business_by_id(session, app.declared["business_id"], lock=True)
-        biz.status = "withdrawn"
-        session.execute(update(AdminId).where(AdminId.business_pk == biz.id).values(status="disabled"))
+        if biz.status != "withdrawn":
+            move(biz, "withdrawn")
+        bulk_move(session, AdminId, "disabled", AdminId.business_pk == biz.id)
         session.execute(update(PortalSession).where(PortalSession.business_id == biz.business_id,
                                                     PortalSession.revoked_at.is_(None)).values(revoked_at=func.now()))
         links = session.execute(select(Affiliation, Worker).join(Worker, Worker.id == Affiliation.worker_pk).where(

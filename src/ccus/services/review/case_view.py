@@ -20,6 +20,7 @@ from ccus.models.evidence import date_in_text, text_contains
 from ccus.models.forms.catalogue import BY_KEY
 from ccus.models.persons import person_key
 from ccus.models.review_rules import FIELDS, REASONS_BY_CODE, get_path, needs_second_approval
+from ccus.models.status_column import as_text
 from ccus.models.tables import (
     Application,
     AuditLog,
@@ -174,9 +175,9 @@ def _candidates(session: Session, app: Application) -> list[Candidate]:
         if not d.get("corporate_number"):
             return []
         registered = select(literal("registered"), Business.business_id, Business.trade_name, Business.address,
-                            Business.status).where(Business.corporate_number == d["corporate_number"])
+                            as_text(Business.status)).where(Business.corporate_number == d["corporate_number"])
         in_flight = select(literal("in_flight"), Application.application_number, text("trade_name"), text("address"),
-                           Application.status).where(
+                           as_text(Application.status)).where(
             Application.id != app.id, Application.kind == app.kind, Application.status.not_in(closed),
             declared["corporate_number"].astext == d["corporate_number"]).limit(10)
     else:
@@ -185,7 +186,7 @@ def _candidates(session: Session, app: Application) -> list[Candidate]:
                             func.concat(Worker.name_kana, " / ", Worker.birth_date), literal("registered")
                             ).where(Worker.person_key == key)
         in_flight = select(literal("in_flight"), Application.application_number, text("name"),
-                           func.concat(text("name_kana"), " / ", text("birth_date")), Application.status).where(
+                           func.concat(text("name_kana"), " / ", text("birth_date")), as_text(Application.status)).where(
             Application.id != app.id, Application.kind.in_(("worker_registration", "proxy_worker_registration")),
             Application.status.not_in(closed), declared["birth_date"].astext == d["birth_date"],
             declared["name_kana"].astext == d["name_kana"]).limit(10)

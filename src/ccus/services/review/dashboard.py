@@ -46,8 +46,8 @@ class Dashboard:
 
 def build(session: Session, *, days: int = 14) -> Dashboard:
     open_statuses = [s.value for s in Status if s not in TERMINAL]
-    by_stage = dict(session.execute(select(Application.status, func.count()).where(
-        Application.status.in_(open_statuses)).group_by(Application.status)).all())
+    by_stage = {str(s): n for s, n in session.execute(select(Application.status, func.count()).where(
+        Application.status.in_(open_statuses)).group_by(Application.status)).all()}
     backlog = [Bar(s, by_stage.get(s, 0)) for s in open_statuses]
 
     age_days = func.extract("epoch", func.now() - Application.received_at) / 86400
