@@ -19,6 +19,7 @@ from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole, Kind
 from ccus.models.evidence import DocumentText, match_evidence
 from ccus.models.forms.catalogue import BY_KEY
 from ccus.models.persons import person_key
+from ccus.models.review_deadline import review_due
 from ccus.models.review_rules import FIELDS, REASONS_BY_CODE, get_path, needs_second_approval
 from ccus.models.tables import (
     Application,
@@ -32,7 +33,7 @@ from ccus.models.tables import (
     Worker,
 )
 from ccus.services.cases import CaseNotFound, audit
-from ccus.services.review.queue import live_claim, review_due
+from ccus.services.review.queue import live_claim
 
 
 @dataclass
@@ -252,11 +253,12 @@ def zone_pages(app: Application, flags_by_field: dict[str, list[dict[str, Any]]]
 
 
 def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
-    found = session.execute(select(Application, review_due(), ReviewClaim).outerjoin(ReviewClaim, live_claim())
+    found = session.execute(select(Application, ReviewClaim).outerjoin(ReviewClaim, live_claim())
                             .where(Application.application_number == application_number)).one_or_none()
     if found is None:
         raise CaseNotFound(application_number)
-    app, due, claim = found
+    app, claim = found
+    due = review_due(app.kind, app.received_at)
     audit(session, actor=viewer, action="case.viewed", application_id=app.id)
     every = list(session.scalars(select(Document).where(Document.application_id == app.id).order_by(Document.id)))
     docs = [d for d in every if d.superseded_at is None]
