@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from ccus.models.next_flows import AFTER_EVENT, Event, Flow, after_decision, after_event, after_release
 
@@ -46,3 +47,15 @@ def test_every_flow_is_a_deployment_of_prefect_yaml() -> None:
     for flow in Flow:
         name, _, deployment = flow.value.partition("/")
         assert name == deployment and deployment in names, flow
+
+
+def test_the_orchestrator_only_executes_the_table(monkeypatch: Any) -> None:
+    from ccus.infra import orchestrator
+
+    started: list[str] = []
+    monkeypatch.setattr(orchestrator, "trigger", started.append)
+    orchestrator.trigger_after(Event.RECEIVED)
+    orchestrator.trigger_after(Event.PAID)
+    assert started == ["process-pipeline/process-pipeline", "issue-approved/issue-approved"]
+    assert orchestrator.after_decision("approved", "business_change") == "apply-changes/apply-changes"
+    assert orchestrator.after_decision("awaiting_second_approval", "worker_registration") is None

@@ -70,6 +70,12 @@ def trigger(deployment: str) -> None:
     _triggers.request(deployment)
 
 
+def trigger_after(event: next_flows.Event) -> None:
+    """Start the flows that have work after ``event`` (``models/next_flows.AFTER_EVENT``)."""
+    for flow in next_flows.after_event(event):
+        trigger(flow.value)
+
+
 T = TypeVar("T")
 
 
