@@ -252,9 +252,10 @@ def payments_import(file: Path) -> None:
     for problem in report.problems:
         console.print(f"  [yellow]![/] {escape(problem)}")
     if report.outcomes.get("matched"):
-        from ccus.infra.orchestrator import ISSUANCE_DEPLOYMENT, trigger
+        from ccus.infra.orchestrator import trigger_after
+        from ccus.models.next_flows import Event
 
-        trigger(ISSUANCE_DEPLOYMENT)  # issue the paid cases now rather than at the next scheduled run
+        trigger_after(Event.PAID)  # issue the paid cases now rather than at the next scheduled run
 
 
 @user_app.command("add")
@@ -397,9 +398,10 @@ def intake_mail(
                 else intake_file(p, folders, actor="mail-intake:cli") for p in files]
     _print_outcomes(outcomes)
     if any(o.cases for o in outcomes):
-        from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger
+        from ccus.infra.orchestrator import trigger_after
+        from ccus.models.next_flows import Event
 
-        trigger(PIPELINE_DEPLOYMENT)  # read them now rather than at the next scheduled drain
+        trigger_after(Event.RECEIVED)  # read them now rather than at the next scheduled drain
 
 
 @intake_app.command("watch")
@@ -422,9 +424,10 @@ def intake_watch(
             if outcomes:
                 _print_outcomes(list(outcomes))
                 if any(o.cases for o in outcomes):
-                    from ccus.infra.orchestrator import PIPELINE_DEPLOYMENT, trigger
+                    from ccus.infra.orchestrator import trigger_after
+                    from ccus.models.next_flows import Event
 
-                    trigger(PIPELINE_DEPLOYMENT)
+                    trigger_after(Event.RECEIVED)
             if once:
                 return
             time.sleep(interval)

@@ -18,29 +18,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ccus.infra.debounce import Debounce
+from ccus.models import next_flows
+from ccus.models.next_flows import Flow
 
 log = logging.getLogger(__name__)
 
-PIPELINE_DEPLOYMENT = "process-pipeline/process-pipeline"
-ISSUANCE_DEPLOYMENT = "issue-approved/issue-approved"
-MAIL_DEPLOYMENT = "deliver-mail/deliver-mail"
-CHANGES_DEPLOYMENT = "apply-changes/apply-changes"
-WITHDRAWALS_DEPLOYMENT = "withdrawals/withdrawals"
+# The deployments, as the next-flow table (models/next_flows.py) names them.
+PIPELINE_DEPLOYMENT = Flow.PIPELINE.value
+ISSUANCE_DEPLOYMENT = Flow.ISSUANCE.value
+MAIL_DEPLOYMENT = Flow.MAIL.value
+CHANGES_DEPLOYMENT = Flow.CHANGES.value
+WITHDRAWALS_DEPLOYMENT = Flow.WITHDRAWALS.value
 
 
 def after_decision(status: str, kind: str) -> str | None:
-    """The deployment that has work once a reviewer's decision left a case in ``status``: an
-    approved registration is issued, an approved change applied, an approved withdrawal carried
-    out; a return or rejection is a notice to send; a first approval waits for the second."""
-    from ccus.models.lifecycle import LifecycleKind
-    from ccus.models.status import Status
-
-    if status == Status.APPROVED.value:
-        return {LifecycleKind.BUSINESS_CHANGE.value: CHANGES_DEPLOYMENT,
-                LifecycleKind.BUSINESS_WITHDRAWAL.value: WITHDRAWALS_DEPLOYMENT}.get(kind, ISSUANCE_DEPLOYMENT)
-    if status in (Status.RETURNED.value, Status.REJECTED.value):
-        return MAIL_DEPLOYMENT
-    return None
+    """The deployment that has work once a reviewer's decision left a case in ``status``
+    (``models/next_flows.AFTER_DECISION``)."""
+    flow = next_flows.after_decision(status, kind)
+    return flow.value if flow is not None else None
 
 
 # One flow run drains every waiting case, so a burst of intakes needs one run, not one per case
@@ -73,6 +68,12 @@ _triggers = Debounce(TRIGGER_MIN_INTERVAL, _start_deployment)
 def trigger(deployment: str) -> None:
     """Start a run of ``deployment`` now, or at the end of the current interval (see above)."""
     _triggers.request(deployment)
+
+
+def trigger_after(event: next_flows.Event) -> None:
+    """Start the flows that have work after ``event`` (``models/next_flows.AFTER_EVENT``)."""
+    for flow in next_flows.after_event(event):
+        trigger(flow.value)
 
 
 T = TypeVar("T")

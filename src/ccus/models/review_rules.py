@@ -6,8 +6,11 @@ Pure: no I/O. The reason codes are the closed list a reviewer picks from when re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+from ccus.models.status import Status
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,58 @@ def needs_second_approval(kind: str, declared: dict[str, Any], corrected: bool) 
     if corrected:
         why.append("審査担当者による項目訂正あり")
     return why
+
+
+@dataclass(frozen=True)
+class Approver:
+    """A person deciding a case: the actor's name and, when it is one, the staff account
+    (``staff_users.id``). The web screens and the API are the same person on the same account."""
+
+    actor: str
+    account: int | None = None
+
+
+def same_person(a: Approver, b: Approver) -> bool:
+    """Accounts are compared when both are known, names otherwise."""
+    if a.account is not None and b.account is not None:
+        return a.account == b.account
+    return a.actor == b.actor
+
+
+RECEIVED_BY_APPROVER: Final = ("この申請を窓口で受け付けた職員は、承認（一次承認・二次承認とも）を行うことができません。"
+                               "別の担当者が審査してください。")
+FOUR_EYES: Final = "二次承認は一次承認者とは別の担当者が行う必要があります。"
+BLOCKED_PREFIX: Final = "承認できません："
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What an approval does: a refusal (``refused`` is its code, ``message`` the Japanese reason),
+    or the step it is (``single`` | ``first`` | ``second``) and the status the case goes to."""
+
+    step: str = ""
+    to: Status | None = None
+    refused: str | None = None
+    message: str = ""
+
+
+def approval(approver: Approver, *, awaiting_second: bool, received_by: Approver | None,
+             first: Approver | None, blocking_messages: Sequence[str],
+             second_approval_reasons: Sequence[str]) -> Approval:
+    """The approval rules, in the order they refuse: the staff member who took the case in at the
+    counter never approves it; a blocking flag stops any approval; four-eyes (二者承認): the second
+    approval is someone else's than the first; a case that needs two approvals gets its first."""
+    if received_by is not None and same_person(approver, received_by):
+        return Approval(refused="received_by_approver", message=RECEIVED_BY_APPROVER)
+    if blocking_messages:
+        return Approval(refused="blocked", message=BLOCKED_PREFIX + " / ".join(blocking_messages))
+    if awaiting_second:
+        if first is not None and same_person(approver, first):
+            return Approval(refused="four_eyes", message=FOUR_EYES)
+        return Approval("second", Status.APPROVED)
+    if second_approval_reasons:
+        return Approval("first", Status.AWAITING_SECOND_APPROVAL)
+    return Approval("single", Status.APPROVED)
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,14 @@ from typing import Any
 
 from prefect import task
 
-from ccus.infra.orchestrator import ISSUANCE_DEPLOYMENT, PIPELINE_DEPLOYMENT, trigger
-from ccus.models.status import PIPELINE_NEXT, Status
+from ccus.infra.orchestrator import trigger
+from ccus.models.next_flows import after_release
+from ccus.models.status import Status
 from ccus.services.operations import lease, redrive
 from ccus.services.registry import business_changes, renewal, withdrawal
 from ccus.tasks.stages import worker_name
 
 log = logging.getLogger(__name__)
-
-LIFECYCLE_DEPLOYMENTS = ("apply-changes/apply-changes", "withdrawals/withdrawals", "renewals/renewals")
 
 
 @task(name="redrive-stuck", retries=2, retry_delay_seconds=5)
@@ -34,11 +33,7 @@ def redrive_stuck(now: datetime, stuck_after_minutes: int, max_attempts: int,
 @task(name="trigger-drains")
 def trigger_drains(statuses: list[str]) -> list[str]:
     """Start the drains of the stages whose cases were released (the schedules would, later)."""
-    names: list[str] = []
-    if any(s in {p.value for p in PIPELINE_NEXT} for s in statuses):
-        names.append(PIPELINE_DEPLOYMENT)
-    if any(s in ("approved", "issuing") for s in statuses):
-        names += [ISSUANCE_DEPLOYMENT, *LIFECYCLE_DEPLOYMENTS]
+    names = [flow.value for flow in after_release(statuses)]  # models/next_flows.AFTER_RELEASE
     for name in names:
         trigger(name)
     return names

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ccus.models.flags import VALIDATION, Flag
 from ccus.models.forms.normalise import LOW_CONFIDENCE, OK, Reading
 from ccus.models.forms.spec import FieldKind, FormField, FormSpec
 from ccus.models.japanese import normalize_text
 
-STAGE = "validation"
+STAGE = VALIDATION
 
 # Fields the later stages need as strings even when unreadable (the duplicate check hashes them).
 _ALWAYS_STRINGS = {"name", "name_kana", "trade_name", "trade_name_kana", "birth_date"}
@@ -70,13 +71,12 @@ def reading_flag(form: FormSpec, f: FormField, r: Reading, zone: dict[str, Any])
     """A reviewer flag for a field that was not read cleanly."""
     severity = "warn" if r.status == LOW_CONFIDENCE else "block"
     code = {"missing": "field_missing", "invalid": "field_invalid", LOW_CONFIDENCE: "field_low_confidence"}[r.status]
-    return {
-        "code": code, "severity": severity, "stage": STAGE,
-        "message": f"{form.title} {f.page}ページ「{f.label}」: {r.reason}",
-        "field": f"application.{f.path}" if f.path else f"form.{form.key}.{f.name}",
-        "reason": r.reason, "read": r.raw, "confidence": round(r.confidence, 1), "zone": zone,
-        **({"second_reading": r.extra["second_reading"]} if "second_reading" in r.extra else {}),
-    }
+    return Flag(
+        code, severity, f"{form.title} {f.page}ページ「{f.label}」: {r.reason}",
+        f"application.{f.path}" if f.path else f"form.{form.key}.{f.name}", STAGE,
+        {"reason": r.reason, "read": r.raw, "confidence": round(r.confidence, 1), "zone": zone,
+         **({"second_reading": r.extra["second_reading"]} if "second_reading" in r.extra else {})},
+    ).as_dict()
 
 
 def field_flags(form: FormSpec, readings: dict[str, Reading],

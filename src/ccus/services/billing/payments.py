@@ -36,6 +36,7 @@ from ccus.infra.db import unit_of_work
 from ccus.models import lifecycle_notices, notices
 from ccus.models.billing_tables import CardReissue, Charge, Payment
 from ccus.models.charges import application_fee
+from ccus.models.flags import BLOCK, PAYMENT, Flag
 from ccus.models.identifiers import normalize_application_number
 from ccus.models.japanese import normalize_digits, parse_japanese_date
 from ccus.models.lifecycle_tables import CardRenewal, Invoice
@@ -219,8 +220,8 @@ def _match_application(session: Session, line: PaymentLine, actor: str) -> tuple
         return "not_awaiting_payment", f"状態 {app.status}", charge.id if charge else None
     if line.amount != charge.amount:
         note = _difference(charge.amount, line.amount)
-        app.flags = [*app.flags, {"code": "payment_amount_mismatch", "severity": "block", "stage": "payment",
-                                  "field": None, "message": f"入金額が請求額と一致しません（{note}）。"}]
+        app.flags = [*app.flags, Flag("payment_amount_mismatch", BLOCK, f"入金額が請求額と一致しません（{note}）。",
+                                      None, PAYMENT).as_dict()]
         audit(session, actor=actor, action="payment.amount_mismatch", application_id=app.id,
               expected=charge.amount, received=line.amount)
         to_addr, name = notice_recipient(session, app)

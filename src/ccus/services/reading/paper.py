@@ -45,6 +45,7 @@ from ccus.infra.ocr import detect_orientation, ocr_many
 from ccus.models.application_types import DocumentRole, Kind
 from ccus.models.declared import DECLARED_MODELS
 from ccus.models.errors import from_validation_error
+from ccus.models.flags import VALIDATION, Flag
 from ccus.models.forms.catalogue import BY_KEY, KNOWN_CODES, form_for
 from ccus.models.forms.classify import classify
 from ccus.models.forms.normalise import Reading, normalise
@@ -61,7 +62,7 @@ log = logging.getLogger(__name__)
 
 READ_DPI = 300
 MAX_EVIDENCE_PAGES = 4  # per document, as for the internet channel
-STAGE = "validation"
+STAGE = VALIDATION
 
 
 @dataclass
@@ -94,7 +95,7 @@ class _Case:
 
 
 def _flag(code: str, severity: str, message: str, field_path: str | None, **extra: Any) -> dict[str, Any]:
-    return {"code": code, "severity": severity, "message": message, "field": field_path, "stage": STAGE, **extra}
+    return Flag(code, severity, message, field_path, STAGE, extra).as_dict()
 
 
 def _zone(page: _FormPage, box: Any) -> dict[str, Any]:

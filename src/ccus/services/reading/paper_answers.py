@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccus.models.flags import VALIDATION, WARN, Flag
 from ccus.models.forms.normalise import LOW_CONFIDENCE, OK, Reading
 from ccus.models.forms.reading import field_flags, to_declared
 from ccus.models.forms.spec import FormSpec
@@ -108,12 +109,12 @@ def merge(session: Session, app_id: int, declared: dict[str, Any], form: FormSpe
             settled.add(name)
             out.outcome[name] = "kept"
             if changed:  # a doubtful reading never overrides a reviewer's value, but it is shown
-                unclear.append({
-                    "code": "answer_unclear", "severity": "warn", "stage": "validation",
-                    "field": f"application.{f.path}", "zone": zones.get(name), "read": r.raw,
-                    "confidence": round(r.confidence, 1),
-                    "message": f"{form.title} {f.page}ページ「{f.label}」: 差戻し後の回答の記入（読み取り「{r.raw}」）が"
-                               f"不確かなため、職員の訂正値「{staff_value}」を維持しました。用紙で確認してください。"})
+                unclear.append(Flag(
+                    "answer_unclear", WARN,
+                    f"{form.title} {f.page}ページ「{f.label}」: 差戻し後の回答の記入（読み取り「{r.raw}」）が"
+                    f"不確かなため、職員の訂正値「{staff_value}」を維持しました。用紙で確認してください。",
+                    f"application.{f.path}", VALIDATION,
+                    {"zone": zones.get(name), "read": r.raw, "confidence": round(r.confidence, 1)}).as_dict())
             continue
         out.declared = with_path(out.declared, f.path, value)
         out.outcome[name] = "replaced"

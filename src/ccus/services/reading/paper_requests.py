@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ccus.models.change_request import REQUEST_KINDS, parse_details, same_name
 from ccus.models.errors import ApplicationInvalid
+from ccus.models.flags import VALIDATION, Flag
 from ccus.models.forms.normalise import LOW_CONFIDENCE, OK, Reading
 from ccus.models.forms.spec import FormSpec
 from ccus.models.lifecycle import CHANGEABLE_ITEMS, LifecycleKind
@@ -38,7 +39,7 @@ from ccus.models.tables import Application, Business, Worker
 from ccus.services.registry.business_changes import _checked_changes, open_case, profile
 
 FORM_KEY = "X1"
-STAGE = "validation"
+STAGE = VALIDATION
 
 
 def _value(readings: dict[str, Reading], name: str) -> Any:
@@ -53,8 +54,8 @@ def resolve(session: Session, app: Application, form: FormSpec, readings: dict[s
     flags: list[dict[str, Any]] = []
 
     def flag(code: str, severity: str, message: str, name: str) -> None:
-        flags.append({"code": code, "severity": severity, "stage": STAGE, "message": f"{form.title}：{message}",
-                      "field": f"form.{form.key}.{name}", "zone": zones.get(name)})
+        flags.append(Flag(code, severity, f"{form.title}：{message}", f"form.{form.key}.{name}", STAGE,
+                          {"zone": zones.get(name)}).as_dict())
 
     request = _value(readings, "request")
     kind = REQUEST_KINDS.get(str(request), LifecycleKind.BUSINESS_CHANGE)

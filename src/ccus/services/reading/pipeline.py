@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from dataclasses import field as dc_field
 from datetime import date
 from typing import Any
 
@@ -22,11 +20,22 @@ from ccus.infra.attachments import page_images, pdf_text_layer
 from ccus.infra.db import unit_of_work
 from ccus.infra.form_reader import flatten_lighting
 from ccus.infra.ocr import ocr_many
-from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
-from ccus.models.consent import Party, check_employer_consent, check_worker_consent
-from ccus.models.evidence import Flag, date_in_text, low_confidence, text_contains
+from ccus.models import checks
+from ccus.models.application_types import Channel, DocumentRole, Kind
+from ccus.models.checks import CONSENT_ROLES, ConsentReading
+from ccus.models.evidence import DocumentText
+from ccus.models.flags import (
+    CONSENT,
+    DUPLICATE,
+    Extracted,
+    Flag,
+    dump_extracted,
+    dump_flags,
+    extracted_documents,
+    mail_fields,
+    replace_stage,
+)
 from ccus.models.lifecycle import REGISTRATION_KINDS
-from ccus.models.persons import person_key
 from ccus.models.status import Status
 from ccus.models.tables import Application, Business, Document, MailSegment, Worker
 from ccus.services.cases import advance
@@ -132,12 +141,8 @@ def _extracted(session: Session, app: Application, actor: str) -> None:
         return
     docs = session.scalars(select(Document).where(Document.application_id == app.id, Document.current())
                            .order_by(Document.id)).all()
-    app.extracted = {
-        "documents": [
-            {"id": d.id, "role": d.role, "confidence": d.ocr_confidence, "chars": len(d.ocr_text or "")}
-            for d in docs
-        ]
-    }
+    app.extracted = dump_extracted(Extracted(
+        documents=extracted_documents((d.id, d.role, d.ocr_confidence, d.ocr_text) for d in docs)))
     advance(session, app, Status.EXTRACTED, actor=actor, reason=f"{len(docs)} document(s) read")
 
 
@@ -151,51 +156,14 @@ def _docs_by_role(session: Session, app_id: int) -> dict[str, list[Document]]:
     return out
 
 
+def _texts(docs: dict[str, list[Document]]) -> dict[str, list[DocumentText]]:
+    return {role: [DocumentText(d.id, d.role, d.ocr_text or "", d.ocr_confidence) for d in ds]
+            for role, ds in docs.items()}
+
+
 def validation_flags(app: Application, docs: dict[str, list[Document]]) -> list[Flag]:
-    d = app.declared
-    kind = Kind(app.kind)
-    flags: list[Flag] = []
-    needed = required_documents(
-        kind, channel=Channel(app.channel), corporate=d.get("business_type") == "corporation",
-        licensed=bool(d.get("licence_number")), proxy_is_employer=(d.get("proxy") or {}).get("relation") == "employer",
-    )
-    for role in sorted(r.value for r in needed if r.value not in docs):
-        flags.append(Flag("missing_document", "block", f"{ROLE_LABELS_JA[DocumentRole(role)]}が添付されていません。",
-                          f"attachments.{role}"))
-    if kind is Kind.BUSINESS_REGISTRATION:
-        extract_docs = docs.get(DocumentRole.REGISTRY_EXTRACT.value, [])
-        if d.get("corporate_number") and extract_docs:
-            text = "\n".join(x.ocr_text or "" for x in extract_docs)
-            # The extract prints the 12-digit 会社法人等番号: the 法人番号 without its check digit.
-            if not (text_contains(text, d["corporate_number"]) or text_contains(text, d["corporate_number"][1:])):
-                flags.append(Flag("corporate_number_not_in_extract", "warn",
-                                  "登記事項証明書に申請の法人番号が見当たりません。", "application.corporate_number"))
-            if not text_contains(text, d["trade_name"]):
-                flags.append(Flag("trade_name_not_in_extract", "warn",
-                                  "登記事項証明書に申請の商号が見当たりません。", "application.trade_name"))
-    else:
-        for doc in docs.get(DocumentRole.IDENTITY_DOCUMENT.value, []):
-            text = doc.ocr_text or ""
-            if low_confidence(doc.ocr_confidence):
-                flags.append(Flag("identity_document_unreadable", "warn",
-                                  "本人確認書類の読み取り精度が低いため、目視で確認してください。", "attachments.identity_document"))
-            if not text_contains(text, d["name"]):
-                flags.append(Flag("identity_name_mismatch", "warn",
-                                  "本人確認書類の氏名が申請内容と一致しません（読み取り結果に氏名が見当たりません）。",
-                                  "application.name"))
-            birth = _iso_date(d.get("birth_date"))  # a mail case's may be unreadable (flagged already)
-            if birth is not None and not date_in_text(text, birth):
-                flags.append(Flag("identity_birth_date_mismatch", "warn",
-                                  "本人確認書類の生年月日が申請内容と一致しません（読み取り結果に見当たりません）。",
-                                  "application.birth_date"))
-    return flags
-
-
-def _iso_date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
+    """The validation stage's flags (``models/checks.validation_flags``) on the case's documents."""
+    return checks.validation_flags(app.kind, app.channel, app.declared, _texts(docs))
 
 
 def validate(ids: list[int], actor: str) -> int:
@@ -208,14 +176,14 @@ def validate(ids: list[int], actor: str) -> int:
             # Paper is never refused: the model's errors and the reading's become flags.
             from ccus.services.reading import paper
 
-            app.flags = paper.model_flags(app) + [f.as_dict() for f in flags]
+            app.flags = paper.model_flags(app) + dump_flags(flags)
             stop = paper.needs_operator(app)
             if stop:
                 advance(session, app, Status.NEEDS_OPERATOR, actor=actor, reason=stop)
                 return
             advance(session, app, Status.VALIDATED, actor=actor, reason=f"{len(app.flags)} flag(s)")
             return
-        app.flags = [f.as_dict() for f in flags]
+        app.flags = dump_flags(flags)
         advance(session, app, Status.VALIDATED, actor=actor,
                 reason=f"{len(flags)} flag(s)" if flags else "no findings")
     return _each(ids, "validate", step)
@@ -223,19 +191,7 @@ def validate(ids: list[int], actor: str) -> int:
 
 # Consent (代行申請) ----------------------------------------------------------------------------
 
-CONSENT_ROLES = (DocumentRole.WORKER_CONSENT.value, DocumentRole.EMPLOYER_CONSENT.value)
 CONSENT_READ_DPI = 300
-CONSENT_FORM_UNRECOGNISED = "所定の同意書様式ではありません。"
-
-
-@dataclass(frozen=True)
-class ConsentReading:
-    """One consent document as read: the form (None when it is not one of our consent forms) and
-    each field's normalised reading."""
-
-    form_key: str | None
-    title: str = ""
-    readings: dict[str, Any] = dc_field(default_factory=dict)  # field name → normalise.Reading
 
 
 def _pdf_words(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str]]:
@@ -287,83 +243,29 @@ def read_consent_documents(docs: list[tuple[int, str, str, str]]) -> dict[int, C
     return out
 
 
-def _party(business: Business | None) -> Party | None:
-    return Party(business.business_id, business.trade_name) if business is not None else None
+def _business(session: Session, business_id: str) -> checks.BusinessRecord | None:
+    row = session.scalars(select(Business).where(Business.business_id == business_id)).one_or_none()
+    return checks.BusinessRecord(row.business_id, row.trade_name, row.status) if row is not None else None
 
 
 def consent_flags(session: Session, app: Application, docs: dict[str, list[Document]],
                   forms: dict[int, ConsentReading] | None = None, today: date | None = None) -> list[Flag]:
-    """The consent stage's flags; every item checked on each consent form goes to
-    ``app.extracted["consent"]`` for the reviewer, every failed one is a blocking flag."""
+    """The consent stage's flags (``models/checks.consent_flags``); every item checked on each
+    consent form goes to ``app.extracted["consent"]`` for the reviewer. The forms not in
+    ``forms`` are taken from the mail reading, else read now."""
     from ccus.services.clock import today_jst
 
-    d = app.declared
-    proxy = d.get("proxy") or {}
-    flags: list[Flag] = []
-
-    def flag(code: str, severity: str, message: str, field: str | None = None) -> None:
-        flags.append(Flag(code, severity, message, field, stage="consent"))
-
-    # A value read from paper may be missing (unreadable): the check that needs it is flagged as
-    # not made, never passed and never failed as if the value were known.
-    filer: Business | None = None
-    employer: Business | None = None
-    if not proxy.get("filer_business_id"):
-        flag("consent_not_checked", "block", "代行申請事業者IDが読み取れないため、代行申請者の登録と同意書の照合ができません。",
-             "application.proxy.filer_business_id")
-    else:
-        filer = session.scalars(select(Business).where(Business.business_id == proxy["filer_business_id"])).one_or_none()
-        if filer is None or filer.status != "active":
-            flag("proxy_not_registered", "block", "代行申請者は有効な事業者IDを保有していません。",
-                 "application.proxy.filer_business_id")
-    if not d.get("employer_business_id"):
-        flag("consent_not_checked", "block", "所属事業者IDが読み取れないため、所属事業者の登録を確認できません。",
-             "application.employer_business_id")
-    else:
-        employer = session.scalars(select(Business).where(Business.business_id == d["employer_business_id"])).one_or_none()
-        if employer is None or employer.status != "active":
-            flag("employer_not_registered", "block", "所属事業者の事業者IDが登録されていません。",
-                 "application.employer_business_id")
-    worker_forms = docs.get(DocumentRole.WORKER_CONSENT.value, [])
-    if not worker_forms:
-        flag("worker_consent_missing", "block", "技能者本人の代行申請同意書がありません。", "attachments.worker_consent")
-    employer_proxy = proxy.get("relation") == "employer"
-    if not proxy.get("relation"):
-        flag("consent_not_checked", "block", "技能者との関係が読み取れないため、所属事業者の同意書が必要かを確認できません。",
-             "application.proxy.relation")
-    elif not employer_proxy and not docs.get(DocumentRole.EMPLOYER_CONSENT.value):
-        flag("employer_consent_missing", "block", "所属事業者の代行申請同意書がありません。", "attachments.employer_consent")
-    checked = [doc for role in CONSENT_ROLES if not (employer_proxy and role == DocumentRole.EMPLOYER_CONSENT.value)
-               for doc in docs.get(role, [])]
+    by_role = {role: [checks.ConsentDocument(doc.id, doc.role) for doc in ds] for role, ds in docs.items()}
+    rows = {doc.id: doc for ds in docs.values() for doc in ds}
+    checked = [rows[c.id] for c in checks.consent_documents(app.declared, by_role)]
     if forms is None or any(doc.id not in forms for doc in checked):
         unread = [(doc.id, doc.role, doc.s3_key, doc.media_type) for doc in checked if doc.id not in (forms or {})]
         forms = {**(forms or {}), **stored_consent_readings(app.extracted, unread)}
         forms.update(read_consent_documents([d for d in unread if d[0] not in forms]))
-    today = today or today_jst()
-    results: list[dict[str, Any]] = []
-    for doc in checked:
-        where = f"attachments.{doc.role}"
-        label = ROLE_LABELS_JA[DocumentRole(doc.role)]
-        read = forms.get(doc.id)
-        if read is None or read.form_key is None:
-            flag("consent_form_unrecognised", "block", f"{label}：{CONSENT_FORM_UNRECOGNISED}", where)
-            results.append({"document_id": doc.id, "role": doc.role, "form": None, "name": "form",
-                            "passed": False, "reason": CONSENT_FORM_UNRECOGNISED})
-            continue
-        if doc.role == DocumentRole.WORKER_CONSENT.value:
-            employer_name = employer.trade_name if employer is not None else None
-            checks = check_worker_consent(read.readings, d, _party(filer), employer_name, today)
-        else:
-            checks = check_employer_consent(read.readings, d, _party(filer), _party(employer), today)
-        for c in checks:
-            results.append({"document_id": doc.id, "role": doc.role, "form": read.form_key, "name": c.name,
-                            "passed": c.passed, "reason": c.reason_ja})
-            if c.unverified:  # an uncertain reading: the reviewer confirms it on the form
-                flag(f"consent_{c.name}_unverified", "warn", f"{read.title}：{c.reason_ja}", where)
-            elif not c.passed:
-                flag(f"consent_{c.name}", "block", f"{read.title}：{c.reason_ja}", where)
-    app.extracted = {**(app.extracted or {}), "consent": results}
-    return flags
+    outcome = checks.consent_flags(app.declared, by_role, forms, lambda bid: _business(session, bid),
+                                   today or today_jst())
+    app.extracted = {**(app.extracted or {}), "consent": outcome.results}
+    return outcome.flags
 
 
 def _batch_consent_documents(ids: list[int]) -> list[tuple[int, str, str, str]]:
@@ -427,8 +329,8 @@ def check_consent(ids: list[int], actor: str) -> int:
             advance(session, app, Status.CONSENT_CHECKED, actor=actor, reason="not a proxy application")
             return
         flags = consent_flags(session, app, _docs_by_role(session, app.id), forms)
-        app.flags = [f for f in app.flags if f.get("stage") != "consent"] + [f.as_dict() for f in flags]
-        blocking = [f.code for f in flags if f.severity == "block"]
+        app.flags = replace_stage(app.flags, CONSENT, flags)
+        blocking = [f.code for f in flags if f.blocking]
         advance(session, app, Status.CONSENT_CHECKED, actor=actor,
                 reason=("consent blocked: " + ", ".join(blocking)) if blocking else "consent checked: all passed")
     return _each(ids, "consent", step)
@@ -436,74 +338,29 @@ def check_consent(ids: list[int], actor: str) -> int:
 
 # Duplicate check, then the review queue ------------------------------------------------------
 
-_PERSON_LABELS = {"name": "氏名", "name_kana": "フリガナ", "birth_date": "生年月日"}
-
-
 def unreadable(app: Application, field: str) -> bool:
     """True when the top-level declared ``field`` has no value because the form's field of that
-    name could not be read from paper (missing, invalid), as opposed to left blank on purpose."""
-    if app.channel != Channel.MAIL.value or app.declared.get(field) not in (None, ""):
-        return False
-    reading = ((app.extracted or {}).get("mail") or {}).get("fields", {}).get(field) or {}
-    return bool(reading.get("status", "ok") != "ok")
+    name could not be read from paper (``models/checks.unreadable``)."""
+    return checks.unreadable(app.channel, app.declared, mail_fields(app.extracted), field)
 
 
 def duplicate_flags(session: Session, app: Application) -> list[Flag]:
-    """Registered or in-flight twins of the applicant. A value paper left unreadable is not
-    matched (an empty name is no one's name): the check is flagged as not made, saying why."""
-    d = app.declared
-    flags: list[Flag] = []
-    if app.kind not in REGISTRATION_KINDS:  # a request about a party already registered
-        return flags
-    if app.kind == Kind.BUSINESS_REGISTRATION.value:
-        if unreadable(app, "corporate_number"):
-            flags.append(Flag("duplicate_check_incomplete", "warn",
-                              "法人番号が読み取れないため、登録済み・処理中の事業者との重複を確認できていません。",
-                              "application.corporate_number", stage="duplicate"))
-        if d.get("corporate_number"):
-            if session.scalar(select(func.count()).select_from(Business)
-                              .where(Business.corporate_number == d["corporate_number"])):
-                flags.append(Flag("business_already_registered", "block",
-                                  "この法人番号の事業者は既に登録されています。", "application.corporate_number",
-                                  stage="duplicate"))
-            twins = _in_flight(session, app, "corporate_number", d["corporate_number"])
-            if twins:
-                flags.append(Flag("duplicate_in_flight", "warn", f"同じ法人番号の申請が処理中です：{'、'.join(twins)}",
-                                  "application.corporate_number", stage="duplicate"))
-        return flags
-    missing = [k for k in _PERSON_LABELS if d.get(k) in (None, "")]
-    if missing:
-        flags.append(Flag("duplicate_check_incomplete", "warn",
-                          f"{'・'.join(_PERSON_LABELS[k] for k in missing)}が読み取れないため、"
-                          "同一人物の登録・申請がないかを確認できていません。", f"application.{missing[0]}",
-                          stage="duplicate"))
-        if "birth_date" in missing or "name_kana" in missing:
-            return flags
-    else:
-        key = person_key(d["name"], d["name_kana"], d["birth_date"])
-        if session.scalar(select(func.count()).select_from(Worker).where(Worker.person_key == key)):
-            flags.append(Flag("worker_already_registered", "block",
-                              "同一人物（氏名・フリガナ・生年月日が一致）が既に技能者登録されています。", "application.name",
-                              stage="duplicate"))
-    twins = [n for n in _in_flight(session, app, "birth_date", d["birth_date"])
-             if n in _in_flight(session, app, "name_kana", d["name_kana"])]
-    if twins:
-        flags.append(Flag("duplicate_in_flight", "warn", f"同一人物と思われる申請が処理中です：{'、'.join(twins)}",
-                          "application.name", stage="duplicate"))
-    return flags
+    """Registered or in-flight twins of the applicant (``models/checks.duplicate_flags``)."""
+    lookups = checks.DuplicateLookups(
+        business_registered=lambda number: bool(session.scalar(
+            select(func.count()).select_from(Business).where(Business.corporate_number == number))),
+        worker_registered=lambda key: bool(session.scalar(
+            select(func.count()).select_from(Worker).where(Worker.person_key == key))),
+        in_flight=lambda field, value: _in_flight(session, app, field, value),
+    )
+    return checks.duplicate_flags(app.kind, app.channel, app.declared, mail_fields(app.extracted), lookups)
 
 
 def _in_flight(session: Session, app: Application, field: str, value: Any) -> list[str]:
     closed = (Status.REJECTED.value, Status.REGISTERED.value)
     return list(session.scalars(select(Application.application_number).where(
-        Application.id != app.id, Application.kind.in_(_same_party_kinds(app.kind)),
+        Application.id != app.id, Application.kind.in_(checks.same_party_kinds(app.kind)),
         Application.status.not_in(closed), Application.declared[field].astext == str(value))))
-
-
-def _same_party_kinds(kind: str) -> tuple[str, ...]:
-    if kind == Kind.BUSINESS_REGISTRATION.value:
-        return (kind,)
-    return (Kind.WORKER_REGISTRATION.value, Kind.PROXY_WORKER_REGISTRATION.value)
 
 
 def to_review(ids: list[int], actor: str) -> int:
@@ -511,7 +368,7 @@ def to_review(ids: list[int], actor: str) -> int:
         if app.status != Status.CONSENT_CHECKED.value:
             return
         flags = duplicate_flags(session, app)
-        app.flags = [f for f in app.flags if f.get("stage") != "duplicate"] + [f.as_dict() for f in flags]
+        app.flags = replace_stage(app.flags, DUPLICATE, flags)
         advance(session, app, Status.AWAITING_REVIEW, actor=actor,
                 reason=f"duplicate check: {len(flags)} candidate(s)" if flags else "duplicate check: none")
     return _each(ids, "duplicates", step)

@@ -8,7 +8,7 @@ at the reading resolution), drawn over the page, flagged ones marked."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, func, literal, null, select, union_all
@@ -16,9 +16,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole, Kind
-from ccus.models.evidence import date_in_text, text_contains
+from ccus.models.evidence import DocumentText, match_evidence
 from ccus.models.forms.catalogue import BY_KEY
 from ccus.models.persons import person_key
+from ccus.models.review_deadline import review_due
 from ccus.models.review_rules import FIELDS, REASONS_BY_CODE, get_path, needs_second_approval
 from ccus.models.status_column import as_text
 from ccus.models.tables import (
@@ -33,22 +34,7 @@ from ccus.models.tables import (
     Worker,
 )
 from ccus.services.cases import CaseNotFound, audit
-from ccus.services.review.queue import live_claim, review_due
-
-# Where each checkable field should appear in the evidence, and how it is compared.
-_EVIDENCE: dict[str, dict[str, tuple[str, ...]]] = {
-    Kind.BUSINESS_REGISTRATION.value: {
-        "trade_name": (DocumentRole.REGISTRY_EXTRACT.value,),
-        "corporate_number": (DocumentRole.REGISTRY_EXTRACT.value,),
-        "address": (DocumentRole.REGISTRY_EXTRACT.value,),
-        "representative_name": (DocumentRole.REGISTRY_EXTRACT.value,),
-    },
-    "person": {
-        "name": (DocumentRole.IDENTITY_DOCUMENT.value, DocumentRole.WORKER_CONSENT.value),
-        "birth_date": (DocumentRole.IDENTITY_DOCUMENT.value, DocumentRole.WORKER_CONSENT.value),
-        "address": (DocumentRole.IDENTITY_DOCUMENT.value,),
-    },
-}
+from ccus.services.review.queue import live_claim
 
 
 @dataclass
@@ -144,20 +130,12 @@ class CaseView:
 
 
 def _check(kind: str, path: str, value: Any, docs: list[Document]) -> tuple[str, str, float | None]:
-    roles = _EVIDENCE.get(kind if kind == Kind.BUSINESS_REGISTRATION.value else "person", {}).get(path)
-    if not roles or value in (None, ""):
+    """The field's row of the evidence table (``models/evidence.py``) against the case's documents."""
+    texts = [DocumentText(d.id, d.role, d.ocr_text or "", d.ocr_confidence) for d in docs]
+    found = match_evidence(kind, path, value, texts)
+    if not found.result:
         return "", "", None
-    readable = [d for d in docs if d.role in roles and d.ocr_text]
-    if not readable:
-        return "", "", None
-    for d in readable:
-        text = d.ocr_text or ""
-        found = (date_in_text(text, date.fromisoformat(value)) if path == "birth_date"
-                 else text_contains(text, str(value)) or (path == "corporate_number" and text_contains(text, value[1:])))
-        if found:
-            return "match", ROLE_LABELS_JA[DocumentRole(d.role)], d.ocr_confidence
-    d = readable[0]
-    return "mismatch", ROLE_LABELS_JA[DocumentRole(d.role)], d.ocr_confidence
+    return found.result, ROLE_LABELS_JA[DocumentRole(found.role)], found.confidence
 
 
 def _candidates(session: Session, app: Application) -> list[Candidate]:
@@ -276,11 +254,12 @@ def zone_pages(app: Application, flags_by_field: dict[str, list[dict[str, Any]]]
 
 
 def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
-    found = session.execute(select(Application, review_due(), ReviewClaim).outerjoin(ReviewClaim, live_claim())
+    found = session.execute(select(Application, ReviewClaim).outerjoin(ReviewClaim, live_claim())
                             .where(Application.application_number == application_number)).one_or_none()
     if found is None:
         raise CaseNotFound(application_number)
-    app, due, claim = found
+    app, claim = found
+    due = review_due(app.kind, app.received_at)
     audit(session, actor=viewer, action="case.viewed", application_id=app.id)
     every = list(session.scalars(select(Document).where(Document.application_id == app.id).order_by(Document.id)))
     docs = [d for d in every if d.superseded_at is None]

@@ -19,8 +19,10 @@ The server is the gate, whatever a screen shows:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -30,7 +32,14 @@ from ccus.infra.db import unit_of_work
 from ccus.models import notices
 from ccus.models.applicant_view import SECRET_PLACEHOLDER, answerable_by_secret
 from ccus.models.application_types import Kind
-from ccus.models.review_rules import needs_second_approval, notice_items, unknown_reason_codes
+from ccus.models.flags import blocking
+from ccus.models.review_rules import (
+    Approver,
+    approval,
+    needs_second_approval,
+    notice_items,
+    unknown_reason_codes,
+)
 from ccus.models.status import Status
 from ccus.models.tables import Application, Business, FieldCorrection, PortalNotice, ReviewDecision, StaffUser
 from ccus.services.cases import advance, audit, by_number
@@ -60,8 +69,8 @@ class DecisionResult:
     kind: str
 
 
-def blocking_flags(app: Application) -> list[dict[str, str]]:
-    return [f for f in app.flags if f.get("severity") == "block"]
+def blocking_flags(app: Application) -> list[Mapping[str, Any]]:
+    return blocking(app.flags)
 
 
 def _applicant(session: Session, app: Application) -> tuple[str | None, str]:
@@ -99,37 +108,29 @@ def account_of(session: Session, username: str | None) -> int | None:
     return session.scalars(select(StaffUser.id).where(StaffUser.username == username)).one_or_none()
 
 
-def _same_person(actor: str, account: int | None, other_actor: str, other_account: int | None) -> bool:
-    if account is not None and other_account is not None:
-        return account == other_account
-    return actor == other_actor
-
-
-RECEIVED_BY_APPROVER = ("この申請を窓口で受け付けた職員は、承認（一次承認・二次承認とも）を行うことができません。"
-                        "別の担当者が審査してください。")
-
-
 def _approve(session: Session, app: Application, actor: str, account: int | None, reason: str | None) -> str:
-    if app.received_by is not None and _same_person(actor, account, app.received_by,
-                                                    account_of(session, app.received_by)):
-        raise DecisionRefused("received_by_approver", RECEIVED_BY_APPROVER)
-    blocks = blocking_flags(app)
-    if blocks:
-        raise DecisionRefused("blocked", "承認できません：" + " / ".join(f["message"] for f in blocks))
-    if app.status == Status.AWAITING_SECOND_APPROVAL.value:
-        found = first_approver(session, app.id)
-        first = found[0] if found else None
-        if found is not None and _same_person(actor, account, *found):
-            raise DecisionRefused("four_eyes", "二次承認は一次承認者とは別の担当者が行う必要があります。")
-        advance(session, app, Status.APPROVED, actor=actor, reason=reason or f"second approval (first: {first})")
-        return "second"
-    why = second_approval_reasons(session, app)
-    if why:
-        advance(session, app, Status.AWAITING_SECOND_APPROVAL, actor=actor,
-                reason="first approval; second approval needed: " + "、".join(why))
-        return "first"
-    advance(session, app, Status.APPROVED, actor=actor, reason=reason or "approved")
-    return "single"
+    """Apply the approval rules (``models/review_rules.approval``) to the case as stored."""
+    awaiting_second = app.status == Status.AWAITING_SECOND_APPROVAL.value
+    received_by = (Approver(app.received_by, account_of(session, app.received_by))
+                   if app.received_by is not None else None)
+    found = first_approver(session, app.id) if awaiting_second else None
+    why = [] if awaiting_second else second_approval_reasons(session, app)
+    outcome = approval(
+        Approver(actor, account), awaiting_second=awaiting_second, received_by=received_by,
+        first=Approver(*found) if found is not None else None,
+        blocking_messages=[f["message"] for f in blocking_flags(app)],
+        second_approval_reasons=why)
+    if outcome.refused is not None:
+        raise DecisionRefused(outcome.refused, outcome.message)
+    assert outcome.to is not None
+    if outcome.step == "second":
+        text = reason or f"second approval (first: {found[0] if found else None})"
+    elif outcome.step == "first":
+        text = "first approval; second approval needed: " + "、".join(why)
+    else:
+        text = reason or "approved"
+    advance(session, app, outcome.to, actor=actor, reason=text)
+    return outcome.step
 
 
 def _notify(session: Session, app: Application, decision: Decision, entry_id: int,

@@ -26,7 +26,8 @@ PAGE_SIZE = 50
 
 
 def review_due(app: Any = Application) -> ColumnElement[datetime]:
-    """審査期限: the SQL function of migration 0002 (it backs the queue's due-date index)."""
+    """審査期限 in SQL: the function generated from ``models/review_deadline.py`` (created by
+    migration 0002; it backs the queue's due-date index). Python code reads the rule itself."""
     return func.ccus_review_due(app.kind, app.received_at, type_=Application.received_at.type)
 
 
