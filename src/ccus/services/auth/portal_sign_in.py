@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
 from ccus.infra.security import hash_secret, verify_or_dummy, verify_secret
+from ccus.models.errors import Refusal
 from ccus.models.japanese import normalize_digits
 from ccus.models.lifecycle_tables import PortalSession
 from ccus.models.passwords import PORTAL_MIN_LENGTH
@@ -43,10 +44,10 @@ ACTIVE = "active"
 PASSWORD_CHANGED = "パスワードの変更に成功しました。"
 
 
-class PortalRefused(Exception):
+class PortalRefused(Refusal):
     def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+        super().__init__(message, code=code, kind=Refusal.kind_for(status), retry_after=retry_after)
+        self.code: str = code
 
 
 BAD_LOGIN = PortalRefused(401, "invalid_credentials", "IDまたはパスワードが正しくありません。")

@@ -25,8 +25,12 @@ from ccus.services.review.queue import require_claim
 
 
 class CorrectionRefused(Conflict):
+    """A correction refused: the value is wrong (``invalid``, 422) or the case cannot take one now (409)."""
+
+    INVALID_CODES = ("invalid", "reason_required", "unchanged")
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, code=code)
+        super().__init__(message, code=code, kind="invalid" if code in self.INVALID_CODES else None)
         self.code: str = code
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
+from ccus.models.errors import Conflict
 from ccus.models.status import Status
 from ccus.models.tables import Application, ReviewClaim
 from ccus.services.cases import audit, by_number
@@ -66,11 +67,10 @@ class QueuePage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-class ClaimRefused(Exception):
+class ClaimRefused(Conflict):
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
+        self.code: str = code
 
 
 def live_claim() -> Any:
