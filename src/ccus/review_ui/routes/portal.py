@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Path, Request
 from pydantic import BaseModel, Field
 
-from ccus.infra.db import unit_of_work
 from ccus.infra.orchestrator import MAIL_DEPLOYMENT, WITHDRAWALS_DEPLOYMENT, trigger
 from ccus.models.errors import INVALID_JA, FieldError, Invalid, NotFound
 from ccus.models.text_rules import SafeJson, SafeMultiline, SafeText
+from ccus.review_ui.deps import SessionDep
 from ccus.review_ui.params import DbId
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
 from ccus.review_ui.schemas import (
@@ -80,33 +80,28 @@ def sign_out(token: Token, user: AnyPortalUser) -> dict[str, str]:
 
 
 @router.get("/home", summary="事業者ポータル（主な事業者情報と未読の通知）", response_model=PortalHome)
-def home(user: BusinessUser) -> dict[str, Any]:
-    with unit_of_work() as session:
-        biz = lifecycle.business_by_id(session, user.business_id)
-        unread = notices.list_for(session, biz, unread_only=True)
-        return {"business_id": biz.business_id, "trade_name": biz.trade_name, "login_id": user.login_id,
-                "expires_on": biz.expires_on.isoformat(), "unread_notices": len(unread)}
+def home(user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    biz = lifecycle.business_by_id(session, user.business_id)
+    unread = notices.list_for(session, biz, unread_only=True)
+    return {"business_id": biz.business_id, "trade_name": biz.trade_name, "login_id": user.login_id,
+            "expires_on": biz.expires_on.isoformat(), "unread_notices": len(unread)}
 
 
 @router.get("/notifications", summary="事業者宛の通知")
-def list_notifications(user: BusinessUser, unread_only: bool = False) -> list[dict[str, Any]]:
-    with unit_of_work() as session:
-        return notices.list_for(session, lifecycle.business_by_id(session, user.business_id),
-                                      unread_only=unread_only)
+def list_notifications(user: BusinessUser, session: SessionDep, unread_only: bool = False) -> list[dict[str, Any]]:
+    return notices.list_for(session, lifecycle.business_by_id(session, user.business_id), unread_only=unread_only)
 
 
 @router.post("/notifications/{notice_id}/read", summary="通知を既読にする", response_model=Read)
-def read_notification(notice_id: DbId, user: BusinessUser) -> dict[str, bool]:
-    with unit_of_work() as session:
-        if not notices.mark_read(session, lifecycle.business_by_id(session, user.business_id), notice_id):
-            raise NotFound("該当する通知が見つかりません。")
+def read_notification(notice_id: DbId, user: BusinessUser, session: SessionDep) -> dict[str, bool]:
+    if not notices.mark_read(session, lifecycle.business_by_id(session, user.business_id), notice_id):
+        raise NotFound("該当する通知が見つかりません。")
     return {"read": True}
 
 
 @router.get("/profile", summary="閲覧 → 自社情報（登録内容）")
-def profile(user: BusinessUser) -> dict[str, Any]:
-    with unit_of_work() as session:
-        return lifecycle.registered_content(session, lifecycle.business_by_id(session, user.business_id))
+def profile(user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    return lifecycle.registered_content(session, lifecycle.business_by_id(session, user.business_id))
 
 
 ItemName = Annotated[SafeText, Field(max_length=100)]
