@@ -9,6 +9,7 @@ from fastapi import Depends, Header, HTTPException, status
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
+from ccus.models.errors import Forbidden as Refused
 from ccus.review_ui.access import STAFF_ROLES, declares
 from ccus.services.auth.api_tokens import Staff, authenticate
 
@@ -29,7 +30,7 @@ def require_role(*roles: str):  # type: ignore[no-untyped-def]
     @declares(*roles)
     def check(staff: Annotated[Staff, Depends(_staff)]) -> Staff:
         if staff.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="この操作を行う権限がありません。")
+            raise Refused("この操作を行う権限がありません。")
         return staff
 
     return check
