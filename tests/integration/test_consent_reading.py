@@ -116,3 +116,47 @@ def test_a_consent_that_is_not_our_form_blocks(db: Any) -> None:
     app = _app(number)
     assert [f["code"] for f in app.flags if f["severity"] == "block"] == ["consent_form_unrecognised"]
     assert "所定の同意書様式ではありません" in app.flags[0]["message"]
+
+
+def test_a_correction_rechecks_consent_from_the_stored_readings_without_reading_the_form_again(db: Any) -> None:
+    from sqlalchemy import select
+
+    from ccus.infra import s3
+    from ccus.models.tables import Document
+    from ccus.services.review import queue
+    from ccus.services.review.corrections import correct_field
+
+    filer = lifecycle.business()
+    number = _case(filer, date(1990, 9, 1))
+    app_id = _app(number).id
+    pipeline.check_consent([app_id], "test")
+    pipeline.to_review([app_id], "test")
+    app = _app(number)
+    assert app.status == Status.AWAITING_REVIEW.value
+    assert not [f for f in app.flags if f["stage"] == "consent" and f["severity"] == "block"], app.flags
+    assert [r["passed"] for r in app.extracted["consent"] if r["name"] == "birth_date"] == [True]
+    [(doc_id, key)] = [(d, k) for d, k in db_documents(app_id) if d in {int(i) for i in app.extracted["consent_readings"]}]
+    assert app.extracted["consent_readings"][str(doc_id)]["form"]
+    # The consent form is gone from S3: a correction that fetched or read it again would find no form.
+    s3.delete(key)
+
+    queue.claim(number, "reviewer:consent")
+    correct_field(number, path="birth_date", value="1991-09-01", reason="本人に確認", actor="reviewer:consent")
+    app = _app(number)
+    codes = {f["code"] for f in app.flags if f["stage"] == "consent"}
+    assert "consent_form_unrecognised" not in codes, app.flags
+    assert codes & {"consent_birth_date", "consent_birth_date_unverified"}, app.flags
+    birth = [r for r in app.extracted["consent"] if r["name"] == "birth_date"]
+    assert [r["passed"] for r in birth] == [False]  # checked again, on the stored readings, against the new value
+    with unit_of_work() as session:
+        assert session.scalar(select(Document.id).where(Document.id == doc_id)) == doc_id
+
+
+def db_documents(app_id: int) -> list[tuple[int, str]]:
+    from sqlalchemy import select
+
+    from ccus.models.tables import Document
+
+    with unit_of_work() as session:
+        return [(i, k) for i, k in session.execute(select(Document.id, Document.s3_key)
+                                                     .where(Document.application_id == app_id))]

@@ -50,7 +50,7 @@ def test_new_documents_resume_a_returned_case_with_the_same_number(api: Any) -> 
 def test_documents_are_refused_unless_the_case_is_returned(api: Any) -> None:
     number = queued_case()
     r = api.post(f"/api/v1/applications/{number}/documents", files=[new_proof()], headers=secret_headers(number))
-    assert r.status_code == 409 and r.json()["code"] == "not_returned"
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "not_returned"  # the one refusal envelope
     assert state(number)[0] == Status.AWAITING_REVIEW.value
 
 

@@ -76,7 +76,7 @@ SMALL: dict[str, tuple[set[str], dict[str, set[str]], set[str]]] = {
     "print_jobs": ({"rendered"}, {
         "rendered": {"final"}, "final": {"batched"}, "batched": {"purged"}, "purged": set(),
     }, {"purged"}),
-    "print_batches": ({"ready"}, {"ready": {"printed"}, "printed": set()}, {"printed"}),
+    "print_batches": ({"building"}, {"building": {"ready"}, "ready": {"printed"}, "printed": set()}, {"printed"}),
     "charges": ({"open", "paid"}, {"open": {"paid"}, "paid": set()}, {"paid"}),
     "invoices": ({"open"}, {"open": {"paid", "void"}, "paid": set(), "void": set()}, {"paid", "void"}),
     "outbox": ({"pending"}, {

@@ -92,12 +92,14 @@ class PrintBatch(Base):
     # when the batch is printed. The manifest holds no secret and is stored as it is.
     data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     items: Mapped[int] = mapped_column(Integer)
+    # building: its jobs are claimed and its files are being written (outside any transaction);
+    # ready: its files are complete, for the print shop; printed: its secret-bearing files are gone.
     status: Mapped[PrintBatchStatus] = mapped_column(StatusType(PrintBatchStatus, 20), server_default="ready")
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
     __table_args__ = (
         CheckConstraint("kind IN ('postcard','card_order')", name="kind"),
-        CheckConstraint("status IN ('ready','printed')", name="status"),
+        CheckConstraint("status IN ('building','ready','printed')", name="status"),
     )
 
 

@@ -119,12 +119,14 @@ def consent_documents(declared: Mapping[str, Any], docs: Mapping[str, Sequence[C
 
 def consent_flags(declared: Mapping[str, Any], docs: Mapping[str, Sequence[ConsentDocument]],
                   forms: Mapping[int, ConsentReading], business: Callable[[str], BusinessRecord | None],
-                  today: date) -> ConsentOutcome:
+                  today: date, kept: Mapping[int, Sequence[ConsentResult]] | None = None) -> ConsentOutcome:
     """The consent stage's flags: every failed item is a blocking flag, an item read below its
     confidence a warning. ``forms`` holds the reading of each of :func:`consent_documents`;
     ``business`` looks a 事業者ID up in the registry. A value read from paper may be missing
     (unreadable): the check that needs it is flagged as not made, never passed and never failed
-    as if the value were known."""
+    as if the value were known. A form in ``kept`` and not in ``forms`` was checked before its
+    readings were stored: it is not checked again, its earlier results ``kept`` stand, with a warning
+    that the reviewer must look at the form."""
     proxy = declared.get("proxy") or {}
     flags: list[Flag] = []
 
@@ -161,6 +163,12 @@ def consent_flags(declared: Mapping[str, Any], docs: Mapping[str, Sequence[Conse
     for doc in consent_documents(declared, docs):
         where = f"attachments.{doc.role}"
         label = ROLE_LABELS_JA[DocumentRole(doc.role)]
+        if doc.id not in forms and kept is not None and doc.id in kept:
+            flag("consent_not_rechecked", WARN,
+                 f"{label}：読み取り結果が保存されていないため、訂正後の内容で照合し直せていません。同意書を目視で確認してください。",
+                 where)
+            results += kept[doc.id]
+            continue
         read = forms.get(doc.id)
         if read is None or read.form_key is None:
             flag("consent_form_unrecognised", BLOCK, f"{label}：{CONSENT_FORM_UNRECOGNISED}", where)

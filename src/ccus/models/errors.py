@@ -20,12 +20,77 @@ class FieldError:
         return {"path": self.path, "code": self.code, "message": self.message}
 
 
-class ApplicationInvalid(Exception):
-    """The application cannot be accepted as sent; nothing was stored."""
+# Refusals (拒否) ------------------------------------------------------------------------------
+# What a service answers when a request cannot be done as asked: a final business refusal (no
+# retry changes it), nothing was changed. Its ``kind`` says why, in the words the web app maps to
+# an HTTP status in one place (review_ui/failures.py); its ``message`` is Japanese, for the person
+# who asked; its ``code`` is a stable word for programs; ``errors`` name the fields at fault.
 
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
-        self.errors = errors
+STATUS_OF_KIND: dict[str, int] = {
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "too_large": 413,
+    "invalid": 422,
+    "locked": 423,
+    "throttled": 429,
+}
+KIND_OF_STATUS = {status: kind for kind, status in STATUS_OF_KIND.items()}
+
+CASE_NOT_FOUND_JA = "該当する申請が見つかりません。"
+INVALID_JA = "入力内容に誤りがあります。"
+
+
+class Refusal(Exception):
+    """A request refused for a business reason; ``kind`` is one of ``STATUS_OF_KIND``."""
+
+    kind: str = "conflict"
+
+    def __init__(self, message: str, *, code: str | None = None, kind: str | None = None,
+                 errors: list[FieldError] | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+        if self.kind not in STATUS_OF_KIND:
+            raise ValueError(f"unknown refusal kind {self.kind!r}")
+        self.message = message
+        self.code = code
+        self.errors = errors or []
+        self.retry_after = retry_after
+
+    @property
+    def status(self) -> int:
+        return STATUS_OF_KIND[self.kind]
+
+    @staticmethod
+    def kind_for(status: int) -> str:
+        """The kind answered with HTTP ``status`` (for refusals still named by their status)."""
+        return KIND_OF_STATUS[status]
+
+
+class NotFound(Refusal):
+    kind = "not_found"
+
+
+class Conflict(Refusal):
+    kind = "conflict"
+
+
+class Forbidden(Refusal):
+    kind = "forbidden"
+
+
+class Invalid(Refusal):
+    kind = "invalid"
+
+
+class ApplicationInvalid(Invalid):
+    """The application cannot be accepted as sent; nothing was stored. ``errors`` name each field."""
+
+    def __init__(self, errors: list[FieldError], message: str = INVALID_JA) -> None:
+        super().__init__(message, errors=errors)
+        self.args = ("; ".join(f"{e.path}: {e.message}" for e in errors),)
 
 
 _MESSAGES: dict[str, str] = {

@@ -144,6 +144,9 @@ class Extracted(TypedDict, total=False):
     documents: list[ExtractedDocument]  # internet and counter channels
     mail: MailReading  # the mail channel
     consent: list[ConsentResult]  # the consent stage (proxy applications)
+    # what the consent stage read off each form, by document id: a field correction re-checks
+    # consent from these without fetching or reading the form again
+    consent_readings: dict[str, MailAttachment]
 
 
 def load_extracted(raw: Mapping[str, Any] | None) -> Extracted:

@@ -170,12 +170,14 @@ PRINT_JOB: Machine[PrintJobStatus] = Machine("print_jobs", PrintJobStatus, froze
 
 
 class PrintBatchStatus(StrEnum):
+    BUILDING = "building"
     READY = "ready"
     PRINTED = "printed"
 
 
 PRINT_BATCH: Machine[PrintBatchStatus] = Machine(
-    "print_batches", PrintBatchStatus, frozenset({PrintBatchStatus.READY}), _table([
+    "print_batches", PrintBatchStatus, frozenset({PrintBatchStatus.BUILDING}), _table([
+        (PrintBatchStatus.BUILDING, {PrintBatchStatus.READY}),
         (PrintBatchStatus.READY, {PrintBatchStatus.PRINTED}),
         (PrintBatchStatus.PRINTED, set()),
     ]))

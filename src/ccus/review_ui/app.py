@@ -11,10 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ccus.models.errors import message_for, path_of
+from ccus.models.errors import INVALID_JA, FieldError, Invalid, message_for, path_of
 from ccus.review_ui.body_limit import BodyLimitMiddleware
 from ccus.review_ui.caching import NoStoreMiddleware
-from ccus.review_ui.failures import FailureMiddleware
+from ccus.review_ui.failures import FailureMiddleware, install_refusals, refusal_body
 from ccus.review_ui.params import SafePath
 from ccus.review_ui.routes import (
     applications,
@@ -45,6 +45,7 @@ def create_app() -> FastAPI:
     for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router, web_counter.router):
         api.include_router(router)
     install_error_pages(api)
+    install_refusals(api)
     api.add_middleware(BodyLimitMiddleware)  # every body but the uploads' counted against its cap
     api.add_middleware(FailureMiddleware)  # S3 or database down → 503; logs errors without their data
     api.add_middleware(NoStoreMiddleware)  # outermost: error answers carry no-store too
@@ -60,12 +61,9 @@ def create_app() -> FastAPI:
 
     @api.exception_handler(RequestValidationError)
     async def japanese_errors(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = []
-        for e in exc.errors():
-            loc = path_of(e.get("loc", ()))
-            kind = e.get("type", "invalid")
-            errors.append({"path": loc, "code": kind, "message": message_for(kind, e.get("ctx"))})
-        return JSONResponse(status_code=422, content={"detail": "入力内容に誤りがあります。", "errors": errors})
+        errors = [FieldError(path_of(e.get("loc", ())), message_for(e.get("type", "invalid"), e.get("ctx")),
+                             e.get("type", "invalid")) for e in exc.errors()]
+        return JSONResponse(status_code=422, content=refusal_body(Invalid(INVALID_JA, errors=errors)))
 
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

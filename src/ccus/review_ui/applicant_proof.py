@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, status
 
 from ccus.models.applicant_view import SECRET_HEADER
-from ccus.models.errors import ApplicationInvalid, FieldError
+from ccus.models.errors import ApplicationInvalid, FieldError, Forbidden
 from ccus.models.identifiers import normalize_application_number
 from ccus.review_ui.access import APPLICANT, BUSINESS, declares
 from ccus.services.auth.portal_sign_in import PortalUser, resolve
@@ -43,9 +43,10 @@ def proof(
     return Proof(x_application_secret.strip() if x_application_secret else None, user)
 
 
-def _refuse(found_proof: Proof) -> HTTPException:
+def _refuse(found_proof: Proof) -> HTTPException | Forbidden:
+    """Signed in as a business that is not the case's: refused (403); no proof at all: challenged (401)."""
     if found_proof.portal is not None:
-        return HTTPException(status.HTTP_403_FORBIDDEN, detail=NOT_YOURS)
+        return Forbidden(NOT_YOURS)
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=NO_PROOF,
                          headers={"WWW-Authenticate": f'Bearer, {SECRET_HEADER}'})
 

@@ -10,6 +10,10 @@ applicants' personal data and password hashes.
 
 One ASGI middleware, inside Starlette's ServerErrorMiddleware: it answers instead of letting the
 exception reach the server (uvicorn would log the exception with its message).
+
+A business refusal (``models.errors.Refusal``) is no failure: ONE exception handler
+(``install_refusals``) answers it with its kind's HTTP status, as the one JSON envelope for the API
+(``refusal_body``) and as the message page for the staff screens.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ import traceback
 from typing import Any
 
 from botocore import exceptions as boto
+from fastapi import FastAPI
 from sqlalchemy import exc as sa
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ccus.models.errors import INVALID_JA, Refusal
 
 log = logging.getLogger("ccus.web")
 
@@ -109,3 +116,44 @@ class FailureMiddleware:
                       "unavailable" if is_unavailable else "error", describe(exc))
             if not started:
                 await _answer(scope, is_unavailable)(scope, receive, send)
+
+
+# Business refusals ---------------------------------------------------------------------------
+
+APPLICATION_INVALID_JA = "申請内容に誤りがあります。"  # the internet channel's word for its form: 申請内容
+
+
+def refusal_body(exc: Refusal, path: str = "") -> dict[str, Any]:
+    """The one JSON envelope of a refusal: ``{"detail": <message>, "errors": [...]}`` when fields
+    are at fault, ``{"detail": {"code": …, "message": …}}`` when it has a code, else
+    ``{"detail": <message>}``."""
+    if exc.errors:
+        summary = exc.message
+        if summary == INVALID_JA and path.startswith("/api/v1/applications"):
+            summary = APPLICATION_INVALID_JA
+        return {"detail": summary, "errors": [e.as_dict() for e in exc.errors]}
+    if exc.code is not None:
+        return {"detail": {"code": exc.code, "message": exc.message}}
+    return {"detail": exc.message}
+
+
+def refusal_headers(exc: Refusal) -> dict[str, str]:
+    return {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+
+
+def install_refusals(api: FastAPI) -> None:
+    """The one place a ``Refusal`` becomes an HTTP answer: JSON under /api/, a page elsewhere."""
+
+    @api.exception_handler(Refusal)
+    async def refusal(request: Request, exc: Refusal) -> Response:
+        headers = refusal_headers(exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(refusal_body(exc, request.url.path), status_code=exc.status, headers=headers)
+        from ccus.review_ui.web import refused
+
+        message = exc.message
+        if exc.errors:
+            message = "、".join(e.message for e in exc.errors)
+        response: Response = refused(request, message, exc.status)
+        response.headers.update(headers)
+        return response

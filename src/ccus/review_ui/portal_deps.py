@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, status
 
+from ccus.models.errors import Forbidden
 from ccus.review_ui.access import BUSINESS, BUSINESS_INITIAL, declares
 from ccus.services.auth.portal_sign_in import PortalUser, resolve
 
@@ -29,9 +30,7 @@ def _any_scope(token: Annotated[str, Depends(bearer)]) -> PortalUser:
 @declares(BUSINESS)
 def _full(user: Annotated[PortalUser, Depends(_any_scope)]) -> PortalUser:
     if user.scope != "full":
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            detail={"code": "must_change_password",
-                                    "message": "初期パスワードを変更してください（セキュリティコードが必要です）。"})
+        raise Forbidden("初期パスワードを変更してください（セキュリティコードが必要です）。", code="must_change_password")
     return user
 
 

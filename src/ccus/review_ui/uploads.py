@@ -22,20 +22,19 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from ccus.infra.settings import get_settings
-from ccus.models.errors import FieldError
+from ccus.models.errors import FieldError, Refusal
 from ccus.services.intake.submission import IncomingFile
 
 MAX_FILES = 20
 MAX_FIELD_BYTES = 1024 * 1024
 
 
-class UploadRefused(Exception):
+class UploadRefused(Refusal):
     """The body was refused before intake saw it: ``status`` 413 (too large) or 422 (malformed,
     too many parts); ``error`` names what."""
 
     def __init__(self, status: int, error: FieldError) -> None:
-        super().__init__(error.message)
-        self.status = status
+        super().__init__(error.message, kind=Refusal.kind_for(status), errors=[error])
         self.error = error
 
 

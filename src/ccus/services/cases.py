@@ -12,12 +12,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ccus.models.errors import CASE_NOT_FOUND_JA, NotFound
 from ccus.models.status import Status, check_entry, check_transition
 from ccus.models.tables import Application, AuditLog, StageLog
 
 
-class CaseNotFound(LookupError):
-    pass
+class CaseNotFound(NotFound, LookupError):
+    """No case has that 申請番号 (or the caller may not know that one does)."""
+
+    def __init__(self, application_number: str = "") -> None:
+        super().__init__(CASE_NOT_FOUND_JA)
+        self.application_number = application_number
 
 
 def enter(session: Session, app: Application, steps: Sequence[tuple[Status, str]], *, actor: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request, status
+from fastapi import APIRouter, BackgroundTasks, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -17,8 +17,8 @@ from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.text_rules import ERROR_CODE, first_forbidden
 from ccus.review_ui import uploads
 from ccus.review_ui.applicant_proof import ApplicantCase, ApplicantProof, proxy_filer
+from ccus.review_ui.schemas import ApplicationStatus, DocumentsAdded, Submitted
 from ccus.services.auth import applicant_secrets
-from ccus.services.cases import CaseNotFound
 from ccus.services.intake import applicant_view, resubmission, submission
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
@@ -45,17 +45,6 @@ _FORM_DOC = {
         },
     }
 }
-
-
-def invalid(errors: list[FieldError]) -> JSONResponse:
-    return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        content={"detail": "申請内容に誤りがあります。", "errors": [e.as_dict() for e in errors]},
-    )
-
-
-def refused_upload(exc: uploads.UploadRefused) -> JSONResponse:
-    return JSONResponse(status_code=exc.status, content={"detail": exc.error.message, "errors": [exc.error.as_dict()]})
 
 
 def _parse_envelope(parts: list[Any]) -> tuple[str, Any]:
@@ -92,7 +81,7 @@ def _parse_envelope(parts: list[Any]) -> tuple[str, Any]:
     return str(envelope["kind"]), envelope["data"]
 
 
-@router.post("", status_code=201, openapi_extra=_FORM_DOC,
+@router.post("", status_code=201, openapi_extra=_FORM_DOC, response_model=Submitted,
              summary="申請を提出する（multipart: application + 添付ファイル）")
 async def submit_application(
     request: Request,
@@ -100,10 +89,9 @@ async def submit_application(
     found: ApplicantProof,
     idempotency_key: Annotated[str | None, Header(max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> JSONResponse:
-    try:
-        form = await uploads.receive(request, max_fields=10)
-    except uploads.UploadRefused as exc:
-        return refused_upload(exc)
+    # A refusal (models/errors.Refusal: an invalid envelope or file, a reused Idempotency-Key) is
+    # answered by the app's one handler (review_ui/failures.py).
+    form = await uploads.receive(request, max_fields=10)
     try:
         kind, data = _parse_envelope(form.getlist("application"))
         if kind == Kind.PROXY_WORKER_REGISTRATION.value:
@@ -122,11 +110,6 @@ async def submit_application(
         result = await run_in_threadpool(lambda: submission.submit(
             kind=kind, channel=Channel.INTERNET, declared=data, files=files, idempotency_key=idempotency_key,
             actor="internet"))
-    except ApplicationInvalid as exc:
-        return invalid(exc.errors)
-    except submission.IdempotencyConflict:
-        return JSONResponse(status_code=409, content={
-            "detail": "この Idempotency-Key は別の内容の申請で使用済みです。"})
     finally:
         await form.close()
     if result.created:
@@ -135,16 +118,18 @@ async def submit_application(
     secret = await run_in_threadpool(applicant_secrets.issue, result.application_number, "intake")
     return JSONResponse(
         status_code=201 if result.created else 200,
-        content={"application_number": result.application_number, "status": result.status,
-                 "status_url": f"/api/v1/applications/{result.application_number}",
-                 "answer_secret": secret, "answer_secret_header": SECRET_HEADER},
+        content=Submitted(application_number=result.application_number, status=result.status,
+                          status_url=f"/api/v1/applications/{result.application_number}",
+                          answer_secret=secret, answer_secret_header=SECRET_HEADER).model_dump(),
         headers={"Cache-Control": "no-store"},
     )
 
 
-@router.get("/{application_number}", summary="申請の状況と次の手続き（回答用コードまたは事業者ポータルのログインが必要）")
+@router.get("/{application_number}", summary="申請の状況と次の手続き（回答用コードまたは事業者ポータルのログインが必要）",
+            response_model=ApplicationStatus)
 def get_application(case: ApplicantCase) -> JSONResponse:
-    return JSONResponse(applicant_view.status_view(case), headers={"Cache-Control": "no-store"})
+    view = ApplicationStatus.model_validate(applicant_view.status_view(case))
+    return JSONResponse(view.model_dump(exclude_unset=True), headers={"Cache-Control": "no-store"})
 
 
 _DOCUMENTS_DOC = {
@@ -157,14 +142,11 @@ _DOCUMENTS_DOC = {
 }
 
 
-@router.post("/{application_number}/documents", openapi_extra=_DOCUMENTS_DOC,
+@router.post("/{application_number}/documents", openapi_extra=_DOCUMENTS_DOC, response_model=DocumentsAdded,
              summary="差戻しへの回答：書類を追加して同じ申請の審査を再開する（差戻し中のみ）")
 async def add_documents(case: ApplicantCase, request: Request, background: BackgroundTasks) -> JSONResponse:
     number = case.application_number
-    try:
-        form = await uploads.receive(request, max_fields=uploads.MAX_FILES)
-    except uploads.UploadRefused as exc:
-        return refused_upload(exc)
+    form = await uploads.receive(request, max_fields=uploads.MAX_FILES)
     try:
         files: list[submission.IncomingFile] = []
         for name, value in form.multi_items():
@@ -172,16 +154,10 @@ async def add_documents(case: ApplicantCase, request: Request, background: Backg
                 raise ApplicationInvalid([FieldError(name, f"不明な項目 '{name}' です。", "extra_forbidden")])
             files.append(uploads.incoming(name, value))
         result = await run_in_threadpool(resubmission.add_documents, number, files, actor="internet")
-    except ApplicationInvalid as exc:
-        return invalid(exc.errors)
-    except CaseNotFound:
-        raise HTTPException(status_code=404, detail="該当する申請が見つかりません。") from None
-    except resubmission.ResubmissionRefused as exc:
-        return JSONResponse(status_code=409, content={"detail": exc.message, "code": exc.code})
     finally:
         await form.close()
     if result.resumed:
         background.add_task(trigger, PIPELINE_DEPLOYMENT)
-    return JSONResponse(status_code=200, content={
-        "application_number": result.application_number, "status": result.status, "stored": result.stored,
-        "status_url": f"/api/v1/applications/{result.application_number}"})
+    return JSONResponse(status_code=200, content=DocumentsAdded(
+        application_number=result.application_number, status=result.status, stored=result.stored,
+        status_url=f"/api/v1/applications/{result.application_number}").model_dump())

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, status
 from pydantic import BaseModel, Field
 
 from ccus.review_ui.access import LINKED_SYSTEM, declares
+from ccus.review_ui.schemas import AttendanceReport
 from ccus.services.clock import today_jst
 from ccus.services.registry import attendance
 
@@ -41,7 +42,8 @@ class AttendanceBatch(BaseModel):
     records: list[AttendanceLine] = Field(max_length=attendance.MAX_BATCH)
 
 
-@router.post("/attendance", summary="就業履歴の登録（連携システムから、行ごとに受付・不受理を返す）")
+@router.post("/attendance", summary="就業履歴の登録（連携システムから、行ごとに受付・不受理を返す）",
+             response_model=AttendanceReport, response_model_exclude_unset=True)
 def post_attendance(body: AttendanceBatch, system_code: LinkedSystemCode) -> dict[str, Any]:
     report = attendance.record_batch(system_code, [r.model_dump() for r in body.records], today=today_jst())
     return report.as_dict()

@@ -7,16 +7,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, BackgroundTasks, Path, Request
 from pydantic import BaseModel, Field
 
-from ccus.infra.db import unit_of_work
 from ccus.infra.orchestrator import MAIL_DEPLOYMENT, WITHDRAWALS_DEPLOYMENT, trigger
-from ccus.models.errors import ApplicationInvalid
+from ccus.models.errors import INVALID_JA, FieldError, Invalid, NotFound
 from ccus.models.text_rules import SafeJson, SafeMultiline, SafeText
+from ccus.review_ui.deps import SessionDep
 from ccus.review_ui.params import DbId
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
+from ccus.review_ui.schemas import (
+    CardRenewalFiled,
+    ContractAnswered,
+    ContractRequested,
+    DisclosureSet,
+    Filed,
+    Message,
+    PortalHome,
+    Read,
+    RenewalFiled,
+    SignedIn,
+    SiteRegistered,
+    WithdrawalFiled,
+)
 from ccus.services.auth import portal_sign_in
 from ccus.services.billing import invoices
 from ccus.services.clock import today_jst
@@ -26,15 +39,8 @@ from ccus.services.registry import disclosure, notices, renewal, sites
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
 
 
-def _refused(exc: portal_sign_in.PortalRefused | lifecycle.RequestRefused) -> HTTPException:
-    retry_after = getattr(exc, "retry_after", None)
-    return HTTPException(exc.status, detail={"code": exc.code, "message": exc.message},
-                         headers={"Retry-After": str(retry_after)} if retry_after else None)
-
-
-def _invalid(exc: ApplicationInvalid) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": "入力内容に誤りがあります。",
-                                                  "errors": [e.as_dict() for e in exc.errors]})
+# A refusal of a service (models/errors.Refusal: PortalRefused, RequestRefused, ApplicationInvalid,
+# …) is answered by the app's one handler (review_ui/failures.py), Retry-After included.
 
 
 class SignIn(BaseModel):
@@ -49,62 +55,53 @@ class PasswordChange(BaseModel):
                                          description="初回の変更では不要（ログイン時に確認済み）")
 
 
-@router.post("/sign-in", summary="ログイン（事業者ID・管理者ID とパスワード）")
+@router.post("/sign-in", summary="ログイン（事業者ID・管理者ID とパスワード）", response_model=SignedIn)
 def sign_in(body: SignIn, request: Request) -> dict[str, Any]:
-    try:
-        signed = portal_sign_in.sign_in(body.login_id, body.password, request.client.host if request.client else "unknown")
-    except portal_sign_in.PortalRefused as exc:
-        raise _refused(exc) from None
+    signed = portal_sign_in.sign_in(body.login_id, body.password, request.client.host if request.client else "unknown")
     return {"token": signed.token, "token_type": "bearer", "must_change_password": signed.must_change_password}
 
 
-@router.post("/password", summary="パスワード変更（セキュリティコードが必要）", response_model=None)
-def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str] | JSONResponse:
+@router.post("/password", summary="パスワード変更（セキュリティコードが必要）", response_model=Message)
+def change_password(body: PasswordChange, user: AnyPortalUser) -> dict[str, str]:
     try:
         message = portal_sign_in.change_password(user, new_password=body.new_password, security_code=body.security_code,
                                               current_password=body.current_password)
     except portal_sign_in.PortalRefused as exc:
         if exc.status == 422:  # the new password breaks a rule: the field is named
-            return JSONResponse(status_code=422, content={"detail": "入力内容に誤りがあります。", "errors": [
-                {"path": "new_password", "code": exc.code, "message": exc.message}]})
-        raise _refused(exc) from None
+            raise Invalid(INVALID_JA, errors=[FieldError("new_password", exc.message, exc.code)]) from None
+        raise
     return {"message": message}
 
 
-@router.post("/sign-out", summary="ログアウト")
+@router.post("/sign-out", summary="ログアウト", response_model=Message)
 def sign_out(token: Token, user: AnyPortalUser) -> dict[str, str]:
     portal_sign_in.sign_out(token)
     return {"message": "ログアウトしました。"}
 
 
-@router.get("/home", summary="事業者ポータル（主な事業者情報と未読の通知）")
-def home(user: BusinessUser) -> dict[str, Any]:
-    with unit_of_work() as session:
-        biz = lifecycle.business_by_id(session, user.business_id)
-        unread = notices.list_for(session, biz, unread_only=True)
-        return {"business_id": biz.business_id, "trade_name": biz.trade_name, "login_id": user.login_id,
-                "expires_on": biz.expires_on.isoformat(), "unread_notices": len(unread)}
+@router.get("/home", summary="事業者ポータル（主な事業者情報と未読の通知）", response_model=PortalHome)
+def home(user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    biz = lifecycle.business_by_id(session, user.business_id)
+    unread = notices.list_for(session, biz, unread_only=True)
+    return {"business_id": biz.business_id, "trade_name": biz.trade_name, "login_id": user.login_id,
+            "expires_on": biz.expires_on.isoformat(), "unread_notices": len(unread)}
 
 
 @router.get("/notifications", summary="事業者宛の通知")
-def list_notifications(user: BusinessUser, unread_only: bool = False) -> list[dict[str, Any]]:
-    with unit_of_work() as session:
-        return notices.list_for(session, lifecycle.business_by_id(session, user.business_id),
-                                      unread_only=unread_only)
+def list_notifications(user: BusinessUser, session: SessionDep, unread_only: bool = False) -> list[dict[str, Any]]:
+    return notices.list_for(session, lifecycle.business_by_id(session, user.business_id), unread_only=unread_only)
 
 
-@router.post("/notifications/{notice_id}/read", summary="通知を既読にする")
-def read_notification(notice_id: DbId, user: BusinessUser) -> dict[str, bool]:
-    with unit_of_work() as session:
-        if not notices.mark_read(session, lifecycle.business_by_id(session, user.business_id), notice_id):
-            raise HTTPException(404, detail="該当する通知が見つかりません。")
+@router.post("/notifications/{notice_id}/read", summary="通知を既読にする", response_model=Read)
+def read_notification(notice_id: DbId, user: BusinessUser, session: SessionDep) -> dict[str, bool]:
+    if not notices.mark_read(session, lifecycle.business_by_id(session, user.business_id), notice_id):
+        raise NotFound("該当する通知が見つかりません。")
     return {"read": True}
 
 
 @router.get("/profile", summary="閲覧 → 自社情報（登録内容）")
-def profile(user: BusinessUser) -> dict[str, Any]:
-    with unit_of_work() as session:
-        return lifecycle.registered_content(session, lifecycle.business_by_id(session, user.business_id))
+def profile(user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    return lifecycle.registered_content(session, lifecycle.business_by_id(session, user.business_id))
 
 
 ItemName = Annotated[SafeText, Field(max_length=100)]
@@ -115,24 +112,16 @@ class ChangeIn(BaseModel):
         max_length=50, description="変更する項目と新しい内容（項目は models/lifecycle.CHANGEABLE_ITEMS）")
 
 
-@router.post("/changes", status_code=201, summary="変更申請（審査を経て登録内容に反映）", response_model=None)
-def request_change(body: ChangeIn, user: BusinessUser) -> dict[str, Any] | JSONResponse:
-    try:
-        filed = lifecycle.request_change(user.business_id, body.changes, actor=user.actor)
-    except ApplicationInvalid as exc:
-        return _invalid(exc)
+@router.post("/changes", status_code=201, summary="変更申請（審査を経て登録内容に反映）", response_model=Filed)
+def request_change(body: ChangeIn, user: BusinessUser) -> dict[str, Any]:
+    filed = lifecycle.request_change(user.business_id, body.changes, actor=user.actor)
     return {"application_number": filed.application_number, "status": filed.status}
 
 
 @router.post("/changes/{application_number}", summary="差戻しされた変更申請の再申請（同じ申請番号で審査に戻る）",
-             response_model=None)
-def resubmit_change(application_number: str, body: ChangeIn, user: BusinessUser) -> dict[str, Any] | JSONResponse:
-    try:
-        filed = lifecycle.resubmit_change(user.business_id, application_number, body.changes, actor=user.actor)
-    except ApplicationInvalid as exc:
-        return _invalid(exc)
-    except lifecycle.RequestRefused as exc:
-        raise _refused(exc) from None
+             response_model=Filed)
+def resubmit_change(application_number: str, body: ChangeIn, user: BusinessUser) -> dict[str, Any]:
+    filed = lifecycle.resubmit_change(user.business_id, application_number, body.changes, actor=user.actor)
     return {"application_number": filed.application_number, "status": filed.status}
 
 
@@ -145,7 +134,8 @@ class WithdrawalIn(BaseModel):
     reason: SafeMultiline | None = Field(default=None, max_length=500)
 
 
-@router.post("/withdrawal", status_code=201, summary="事業者退会 → 削除申請（申請番号を返す）")
+@router.post("/withdrawal", status_code=201, summary="事業者退会 → 削除申請（申請番号を返す）",
+             response_model=WithdrawalFiled)
 def request_withdrawal(body: WithdrawalIn, user: BusinessUser, background: BackgroundTasks) -> dict[str, Any]:
     filed = lifecycle.request_withdrawal(user.business_id, actor=user.actor, reason=body.reason)
     background.add_task(trigger, WITHDRAWALS_DEPLOYMENT)  # carried out now, not at the next scheduled run
@@ -153,25 +143,20 @@ def request_withdrawal(body: WithdrawalIn, user: BusinessUser, background: Backg
             "message": "削除申請を受け付けました。申請番号をお控えください。"}
 
 
-@router.post("/renewal", status_code=201, summary="更新申請（登録料は新規登録と同額）")
+@router.post("/renewal", status_code=201, summary="更新申請（登録料は新規登録と同額）", response_model=RenewalFiled)
 def request_renewal(user: BusinessUser, background: BackgroundTasks) -> dict[str, Any]:
-    try:
-        filed = lifecycle.request_renewal(user.business_id, actor=user.actor, today=today_jst())
-    except lifecycle.RequestRefused as exc:
-        raise _refused(exc) from None
+    filed = lifecycle.request_renewal(user.business_id, actor=user.actor, today=today_jst())
     if filed.created and filed.amount:
         background.add_task(trigger, MAIL_DEPLOYMENT)  # the payment request mail, now
     return {"application_number": filed.application_number, "status": filed.status, "amount": filed.amount}
 
 
 @router.post("/workers/{worker_id}/card-renewal", status_code=201,
-             summary="所属技能者のカード更新申請（更新料は技能者登録料と同額。入金後に新しいカードを発行）")
+             summary="所属技能者のカード更新申請（更新料は技能者登録料と同額。入金後に新しいカードを発行）",
+             response_model=CardRenewalFiled)
 def request_card_renewal(worker_id: str, user: BusinessUser, background: BackgroundTasks) -> dict[str, Any]:
-    try:
-        req = renewal.request_card_renewal(worker_id, actor=user.actor, today=today_jst(),
-                                           employer_business_id=user.business_id)
-    except renewal.CardRenewalRefused as exc:
-        raise _refused(exc) from None
+    req = renewal.request_card_renewal(worker_id, actor=user.actor, today=today_jst(),
+                                       employer_business_id=user.business_id)
     background.add_task(trigger, MAIL_DEPLOYMENT)  # the request's mail, now
     return {"request_number": req.request_number, "worker_id": worker_id, "amount": req.amount, "status": req.status,
             "message": "カード更新申請を受け付けました。更新申請番号を依頼人名の前に記入してお振込みください。"
@@ -189,31 +174,21 @@ def disclosure_settings(user: BusinessUser) -> list[dict[str, Any]]:
     return disclosure.settings_of(user.business_id)
 
 
-@router.put("/disclosure/workers/{worker_id}", summary="所属技能者の情報項目ごとの開示設定", response_model=None)
-def set_disclosure(worker_id: str, body: DisclosureIn, user: BusinessUser) -> dict[str, Any] | JSONResponse:
-    try:
-        items = disclosure.set_settings(user.business_id, worker_id, body.items, actor=user.actor)
-    except ApplicationInvalid as exc:
-        return _invalid(exc)
-    except lifecycle.RequestRefused as exc:
-        raise _refused(exc) from None
+@router.put("/disclosure/workers/{worker_id}", summary="所属技能者の情報項目ごとの開示設定",
+            response_model=DisclosureSet)
+def set_disclosure(worker_id: str, body: DisclosureIn, user: BusinessUser) -> dict[str, Any]:
+    items = disclosure.set_settings(user.business_id, worker_id, body.items, actor=user.actor)
     return {"worker_id": worker_id, "items": items}
 
 
 @router.get("/registry/businesses/{business_id}", summary="事業者情報の閲覧（開示の範囲で）")
 def view_business(business_id: str, user: BusinessUser) -> dict[str, Any]:
-    try:
-        return disclosure.view_business(user.business_id, business_id)
-    except lifecycle.RequestRefused as exc:
-        raise _refused(exc) from None
+    return disclosure.view_business(user.business_id, business_id)
 
 
 @router.get("/registry/workers/{worker_id}", summary="技能者情報の閲覧（開示の範囲で）")
 def view_worker(worker_id: str, user: BusinessUser) -> dict[str, Any]:
-    try:
-        return disclosure.view_worker(user.business_id, worker_id)
-    except lifecycle.RequestRefused as exc:
-        raise _refused(exc) from None
+    return disclosure.view_worker(user.business_id, worker_id)
 
 
 # 現場（元請事業者として登録）と施工体制 -----------------------------------------------------------------
@@ -226,49 +201,43 @@ class ContractIn(BaseModel):
     business_id: SafeText = Field(max_length=40, description="下位の事業者ID")
 
 
-@router.post("/sites", status_code=201, summary="現場登録（元請事業者として）")
+@router.post("/sites", status_code=201, summary="現場登録（元請事業者として）", response_model=SiteRegistered)
 def register_site(body: SiteIn, user: BusinessUser) -> dict[str, str]:
     return {"site_id": sites.register_site(user.business_id, body.name, actor=user.actor)}
 
 
 @router.post("/sites/{site_id}/contracts", status_code=201,
-             summary="施工体制に下位の事業者の登録を依頼（相手の承諾までは何も開示されない）")
+             summary="施工体制に下位の事業者の登録を依頼（相手の承諾までは何も開示されない）",
+             response_model=ContractRequested)
 def add_contract(site_id: str, body: ContractIn, user: BusinessUser) -> dict[str, Any]:
-    try:
-        contract_id = sites.add_contract(user.business_id, site_id, body.business_id, user.business_id,
-                                         actor=user.actor)
-    except lifecycle.RequestRefused as exc:
-        raise _refused(exc) from None
+    contract_id = sites.add_contract(user.business_id, site_id, body.business_id, user.business_id,
+                                     actor=user.actor)
     return {"contract_id": contract_id, "site_id": site_id, "business_id": body.business_id,
             "upper_business_id": user.business_id, "status": sites.PENDING,
             "message": "登録を依頼しました。相手の事業者が承諾すると施工体制に加わります。"}
 
 
-@router.get("/contracts", summary="施工体制の登録依頼（自社を下位とする依頼。status で絞り込み）", response_model=None)
-def list_contracts(user: BusinessUser, status: str | None = None) -> list[dict[str, Any]] | JSONResponse:
-    try:
-        return sites.contracts_of(user.business_id, status)
-    except ApplicationInvalid as exc:
-        return _invalid(exc)
+@router.get("/contracts", summary="施工体制の登録依頼（自社を下位とする依頼。status で絞り込み）")
+def list_contracts(user: BusinessUser, status: str | None = None) -> list[dict[str, Any]]:
+    return sites.contracts_of(user.business_id, status)
 
 
 ContractId = Annotated[int, Path(ge=1, le=2**63 - 1, description="登録依頼の番号（contract_id）")]
 
 
 def _answer(contract_id: int, user: BusinessUser, *, accept: bool) -> dict[str, Any]:
-    try:
-        status = sites.answer_contract(user.business_id, contract_id, accept=accept, actor=user.actor)
-    except lifecycle.RequestRefused as exc:
-        raise _refused(exc) from None
+    status = sites.answer_contract(user.business_id, contract_id, accept=accept, actor=user.actor)
     return {"contract_id": contract_id, "status": status}
 
 
-@router.post("/contracts/{contract_id}/accept", summary="施工体制の登録依頼を承諾（自社として）")
+@router.post("/contracts/{contract_id}/accept", summary="施工体制の登録依頼を承諾（自社として）",
+             response_model=ContractAnswered)
 def accept_contract(contract_id: ContractId, user: BusinessUser) -> dict[str, Any]:
     return _answer(contract_id, user, accept=True)
 
 
-@router.post("/contracts/{contract_id}/decline", summary="施工体制の登録依頼を辞退（自社として）")
+@router.post("/contracts/{contract_id}/decline", summary="施工体制の登録依頼を辞退（自社として）",
+             response_model=ContractAnswered)
 def decline_contract(contract_id: ContractId, user: BusinessUser) -> dict[str, Any]:
     return _answer(contract_id, user, accept=False)
 

@@ -16,7 +16,7 @@ from ccus.models.status import Status
 from ccus.review_ui.auth import Form, Reviewer
 from ccus.review_ui.params import DbId
 from ccus.review_ui.web import page, refused, see_other
-from ccus.services.cases import CaseNotFound, by_number
+from ccus.services.cases import CaseNotFound
 from ccus.services.review import case_view, page_images, queue
 from ccus.services.review.corrections import CorrectionRefused, correct_field
 from ccus.services.review.decisions import Decision, DecisionRefused, decide
@@ -51,11 +51,8 @@ def correction(request: Request, number: str, user: Reviewer, form: Form) -> Res
     try:
         correct_field(number, path=str(form.get("field") or ""), value=str(form.get("value") or ""),
                       reason=str(form.get("reason") or ""), actor=user.username)
-    except CaseNotFound:
-        return refused(request, "該当する申請が見つかりません。", 404)
     except (CorrectionRefused, queue.ClaimRefused) as exc:
-        code = 422 if getattr(exc, "code", "") in ("invalid", "reason_required", "unchanged") else 409
-        return refused(request, exc.message, code, back=f"/cases/{quote(number)}")
+        return refused(request, exc.message, exc.status, back=f"/cases/{quote(number)}")
     return see_other(f"/cases/{quote(number)}?done=corrected")
 
 
@@ -67,13 +64,10 @@ def decision(request: Request, number: str, user: Reviewer, form: Form, backgrou
     except ValueError:
         return refused(request, "審査結果（承認・差戻し・却下）を選択してください。", 422, back=back)
     try:
-        with unit_of_work() as session:
-            queue.require_claim(session, by_number(session, number), user.username)
         result = decide(number, actor=user.username, decision=choice,
                         reason=str(form.get("reason") or "").strip() or None,
-                        reason_codes=[str(c) for c in form.getlist("reason_codes")], account_id=user.user_id)
-    except CaseNotFound:
-        return refused(request, "該当する申請が見つかりません。", 404)
+                        reason_codes=[str(c) for c in form.getlist("reason_codes")], account_id=user.user_id,
+                        own_claim=True)
     except (DecisionRefused, queue.ClaimRefused) as exc:
         return refused(request, exc.message, 409, back=back)
     if (deployment := after_decision(result.status, result.kind)) is not None:

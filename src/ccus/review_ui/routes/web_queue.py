@@ -12,7 +12,6 @@ from ccus.models.application_types import Channel, Kind
 from ccus.review_ui.auth import REVIEWERS, Form, Reviewer, Supervisor
 from ccus.review_ui.web import page, refused, see_other
 from ccus.services.auth import staff_accounts
-from ccus.services.cases import CaseNotFound
 from ccus.services.review import queue
 
 router = APIRouter(include_in_schema=False)
@@ -67,8 +66,6 @@ def claim_from_queue(request: Request, user: Reviewer, form: Form) -> Response:
 def claim(request: Request, number: str, user: Reviewer, form: Form) -> Response:
     try:
         queue.claim(number, user.username)
-    except CaseNotFound:
-        return refused(request, "該当する申請が見つかりません。", 404)
     except queue.ClaimRefused as exc:
         return refused(request, exc.message, 409, back="/queue")
     return see_other(_back(number) + "?done=claimed")
@@ -78,8 +75,6 @@ def claim(request: Request, number: str, user: Reviewer, form: Form) -> Response
 def release(request: Request, number: str, user: Reviewer, form: Form) -> Response:
     try:
         queue.release(number, user.username, supervisor=user.role == "supervisor")
-    except CaseNotFound:
-        return refused(request, "該当する申請が見つかりません。", 404)
     except queue.ClaimRefused as exc:
         return refused(request, exc.message, 409, back=_back(number))
     return see_other("/queue?done=released")
@@ -92,8 +87,6 @@ def reassign(request: Request, number: str, user: Supervisor, form: Form) -> Res
         return refused(request, f"担当者 '{to}' は審査担当として登録されていません。", 422, back=_back(number))
     try:
         queue.reassign(number, to, user.username)
-    except CaseNotFound:
-        return refused(request, "該当する申請が見つかりません。", 404)
     except queue.ClaimRefused as exc:
         return refused(request, exc.message, 409, back=_back(number))
     return see_other(_back(number) + "?done=reassigned")

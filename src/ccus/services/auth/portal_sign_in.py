@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
 from ccus.infra.security import hash_secret, verify_or_dummy, verify_secret
+from ccus.models.errors import Refusal
 from ccus.models.japanese import normalize_digits
 from ccus.models.lifecycle_tables import PortalSession
 from ccus.models.passwords import PORTAL_MIN_LENGTH
@@ -43,13 +44,14 @@ ACTIVE = "active"
 PASSWORD_CHANGED = "パスワードの変更に成功しました。"
 
 
-class PortalRefused(Exception):
+class PortalRefused(Refusal):
     def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+        super().__init__(message, code=code, kind=Refusal.kind_for(status), retry_after=retry_after)
+        self.code: str = code
 
 
 BAD_LOGIN = PortalRefused(401, "invalid_credentials", "IDまたはパスワードが正しくありません。")
+CHANGED_MEANWHILE = "パスワードが同時に変更されました。もう一度ログインしてからお試しください。"
 CODE_LOCKED = ("セキュリティコードの誤りが続いたため、セキュリティコードの入力を停止しています。"
                "お問い合わせ窓口へご連絡ください。")
 
@@ -128,6 +130,9 @@ def sign_in(login_id: str, password: str, client: str = "unknown") -> SignedIn:
     token = "ccusp_" + secrets.token_urlsafe(32)
     scope = "change_password" if cred.must_change else "full"
     with unit_of_work() as session:
+        now_hash = session.scalar(select(Credential.password_hash).where(Credential.id == cred.id).with_for_update())
+        if now_hash != cred.password_hash:  # changed since it was checked: the old password opens nothing
+            raise BAD_LOGIN
         session.add(PortalSession(token_sha256=_digest(token), login_id=login_id, business_id=biz.business_id,
                                   scope=scope, expires_at=func.now() + SESSION_TTL))
         audit(session, actor=f"portal:{login_id}", action="portal.signed_in", application_id=biz.application_id,
@@ -202,6 +207,9 @@ def change_password(user: PortalUser, *, new_password: str, security_code: str,
     same = verify_secret(cred.password_hash, new_password)
     with unit_of_work() as session:
         row = session.scalars(select(Credential).where(Credential.subject_id == user.login_id).with_for_update()).one()
+        if (row.password_hash, row.security_code_hash) != (cred.password_hash, cred.security_code_hash):
+            # Changed by another request since the checks above were made against the old values.
+            raise PortalRefused(409, "changed_meanwhile", CHANGED_MEANWHILE)
         row.code_failures = 0  # the right code was shown: its own count starts over
         if not same:
             row.password_hash = hash_secret(new_password)

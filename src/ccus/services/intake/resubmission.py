@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.models.application_types import DocumentRole
-from ccus.models.errors import ApplicationInvalid, FieldError
+from ccus.models.errors import ApplicationInvalid, Conflict, FieldError
 from ccus.models.status import Status
 from ccus.models.tables import Document
 from ccus.services.cases import advance, audit, by_number
@@ -32,11 +32,10 @@ from ccus.services.intake import submission
 MAX_FILES = 20
 
 
-class ResubmissionRefused(Exception):
+class ResubmissionRefused(Conflict):
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
+        self.code: str = code
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ccus.infra.db import unit_of_work
 from ccus.infra.settings import get_settings
 from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
 from ccus.models.declared import DECLARED_MODELS, ProxyWorkerRegistration
-from ccus.models.errors import ApplicationInvalid, FieldError, from_validation_error
+from ccus.models.errors import ApplicationInvalid, Conflict, FieldError, from_validation_error
 from ccus.models.identifiers import application_number
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document
@@ -53,8 +53,12 @@ class IntakeResult:
     created: bool
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Conflict):
     """The Idempotency-Key was used before for a different request."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__("この Idempotency-Key は別の内容の申請で使用済みです。")
+        self.key = key
 
 
 def _validate(kind_value: str, declared: Any, channel: Channel) -> tuple[Kind, dict[str, Any]]:

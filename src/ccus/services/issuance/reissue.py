@@ -18,6 +18,7 @@ from ccus.infra.db import unit_of_work
 from ccus.infra.security import hash_secret, new_security_code
 from ccus.models.billing_tables import CardReissue, Charge
 from ccus.models.charges import reissue_fee
+from ccus.models.errors import Conflict
 from ccus.models.identifiers import application_number
 from ccus.models.tables import Card, Credential, PrintJob, Worker
 from ccus.services.cases import audit
@@ -27,7 +28,7 @@ from ccus.services.issuance.cards import store_card_order
 VALID_CARD_STATES = ("ordered", "active")
 
 
-class ReissueRefused(Exception):
+class ReissueRefused(Conflict):
     pass
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
+from ccus.models.errors import Conflict
 from ccus.models.status import AUTOMATIC, Status, allowed_targets
 from ccus.models.tables import Application, AuditLog, StageLog
 from ccus.services.cases import CaseNotFound, advance, audit, by_number
@@ -110,7 +111,7 @@ def needs_operator(limit: int = 200) -> list[dict[str, str]]:
         return out
 
 
-class RetryRefused(Exception):
+class RetryRefused(Conflict):
     pass
 
 

@@ -32,6 +32,7 @@ from ccus.models.flags import (
     dump_extracted,
     dump_flags,
     extracted_documents,
+    load_extracted,
     mail_fields,
     replace_stage,
 )
@@ -249,10 +250,13 @@ def _business(session: Session, business_id: str) -> checks.BusinessRecord | Non
 
 
 def consent_flags(session: Session, app: Application, docs: dict[str, list[Document]],
-                  forms: dict[int, ConsentReading] | None = None, today: date | None = None) -> list[Flag]:
-    """The consent stage's flags (``models/checks.consent_flags``); every item checked on each
-    consent form goes to ``app.extracted["consent"]`` for the reviewer. The forms not in
-    ``forms`` are taken from the mail reading, else read now."""
+                  forms: dict[int, ConsentReading] | None = None, today: date | None = None,
+                  *, fetch: bool = True) -> list[Flag]:
+    """The consent stage's flags; every item checked on each consent form goes to
+    ``app.extracted["consent"]`` for the reviewer, every failed one is a blocking flag. What was
+    read off each form is kept in ``app.extracted["consent_readings"]``, so the check can be made
+    again (after a field correction) from storage: with ``fetch=False`` no document is fetched or
+    read, and a form with no stored readings is left as it was checked before, with a warning."""
     from ccus.services.clock import today_jst
 
     by_role = {role: [checks.ConsentDocument(doc.id, doc.role) for doc in ds] for role, ds in docs.items()}
@@ -261,11 +265,22 @@ def consent_flags(session: Session, app: Application, docs: dict[str, list[Docum
     if forms is None or any(doc.id not in forms for doc in checked):
         unread = [(doc.id, doc.role, doc.s3_key, doc.media_type) for doc in checked if doc.id not in (forms or {})]
         forms = {**(forms or {}), **stored_consent_readings(app.extracted, unread)}
-        forms.update(read_consent_documents([d for d in unread if d[0] not in forms]))
+        if fetch:
+            forms.update(read_consent_documents([d for d in unread if d[0] not in forms]))
+    before = load_extracted(app.extracted).get("consent") or []
+    kept = None if fetch else {doc.id: [r for r in before if r["document_id"] == doc.id] for doc in checked}
     outcome = checks.consent_flags(app.declared, by_role, forms, lambda bid: _business(session, bid),
-                                   today or today_jst())
-    app.extracted = {**(app.extracted or {}), "consent": outcome.results}
+                                   today or today_jst(), kept)
+    stored = {str(doc.id): _stored_reading(forms[doc.id]) for doc in checked if doc.id in forms}
+    app.extracted = {**(app.extracted or {}), "consent": outcome.results, "consent_readings": stored}
     return outcome.flags
+
+
+def _stored_reading(read: ConsentReading) -> dict[str, Any]:
+    """A consent form's readings as kept in ``extracted["consent_readings"]`` (JSON)."""
+    return {"form": read.form_key, "fields": {
+        name: {"value": r.value, "status": r.status, "reason": r.reason, "read": r.raw, "confidence": r.confidence}
+        for name, r in read.readings.items()}}
 
 
 def _batch_consent_documents(ids: list[int]) -> list[tuple[int, str, str, str]]:
@@ -292,14 +307,20 @@ def read_at_extract(ids: list[int], docs: list[tuple[int, str, str, str]]) -> di
 
 def stored_consent_readings(extracted: dict[str, Any] | None, docs: list[tuple[int, str, str, str]]
                             ) -> dict[int, ConsentReading]:
-    """The readings a case's ``extracted["mail"]["attachments"]`` keeps for those of ``docs``
+    """The readings a case's ``extracted`` keeps (``["mail"]["attachments"]``, read at the mail
+    extract stage, and ``["consent_readings"]``, kept by the consent stage) for those of ``docs``
     whose role is the form's (a document replaced since has another id and is not among them)."""
     from ccus.models.forms.catalogue import BY_KEY
     from ccus.models.forms.normalise import Reading
 
     roles = {doc_id: role for doc_id, role, _, _ in docs}
     out: dict[int, ConsentReading] = {}
-    for doc_id, read in (((extracted or {}).get("mail") or {}).get("attachments") or {}).items():
+    # Kept by the consent stage itself (a document that was no consent form at all, too).
+    for doc_id, read in ((extracted or {}).get("consent_readings") or {}).items():
+        if int(doc_id) in roles and read.get("form") is None:
+            out[int(doc_id)] = ConsentReading(None)
+    for doc_id, read in [*(((extracted or {}).get("mail") or {}).get("attachments") or {}).items(),
+                         *((extracted or {}).get("consent_readings") or {}).items()]:
         spec = BY_KEY.get(read.get("form"))
         if spec is None or roles.get(int(doc_id)) != spec.document_role:
             continue

@@ -21,7 +21,7 @@ from ccus.infra.db import unit_of_work
 from ccus.models import notices
 from ccus.models.billing_tables import Charge
 from ccus.models.declared import BusinessRegistration
-from ccus.models.errors import ApplicationInvalid, FieldError, from_validation_error
+from ccus.models.errors import ApplicationInvalid, FieldError, Refusal, from_validation_error
 from ccus.models.fees import business_registration_fee
 from ccus.models.lifecycle import CHANGEABLE_ITEMS, RENEWAL_WINDOW_DAYS, LifecycleKind
 from ccus.models.lifecycle_tables import BusinessProfile
@@ -36,10 +36,10 @@ from ccus.services.operations import outbox
 OPEN = tuple(s.value for s in Status if s not in TERMINAL and s is not Status.RETURNED)
 
 
-class RequestRefused(Exception):
+class RequestRefused(Refusal):
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        super().__init__(message, code=code, kind=Refusal.kind_for(status))
+        self.code: str = code
 
 
 @dataclass(frozen=True)

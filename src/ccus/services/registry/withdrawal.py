@@ -75,29 +75,45 @@ def _business_documents(session: Session, biz: Business) -> list[Any]:
     ))
     d = Document
     return list(session.execute(select(d.id, d.role, d.s3_key, d.sha256, d.size).where(
-        d.application_id.in_(own), d.purged_at.is_(None)).with_for_update()).all())
+        d.application_id.in_(own), d.purged_at.is_(None)).order_by(d.id)).all())
 
 
 def purge_due(today: date, limit: int = 100) -> int:
     """Purge the documents of every withdrawal whose retention ended on or before ``today``."""
-    d = Document
-    purged = 0
     with unit_of_work() as session:
-        due = session.scalars(select(Withdrawal).where(Withdrawal.purge_on <= today, Withdrawal.purged_at.is_(None))
-                              .order_by(Withdrawal.id).limit(limit).with_for_update(skip_locked=True)).all()
-        for row in due:
-            biz = session.get(Business, row.business_pk)
-            assert biz is not None
-            gone = []
-            for doc in _business_documents(session, biz):
-                shared = session.execute(select(func.count()).select_from(Document).where(
-                    d.s3_key == doc.s3_key, d.id != doc.id, d.purged_at.is_(None))).scalar_one()
-                if not shared:
-                    s3.delete(doc.s3_key)
-                session.execute(update(Document).where(d.id == doc.id).values(purged_at=func.now()))
-                gone.append({"role": doc.role, "sha256": doc.sha256, "size": doc.size, "kept_shared": bool(shared)})
-            row.purged_at = func.now()
-            audit(session, actor=ACTOR, action="documents.purged", application_id=row.application_id,
-                  business_id=biz.business_id, documents=gone)
-            purged += 1
-    return purged
+        due = list(session.scalars(select(Withdrawal.id).where(
+            Withdrawal.purge_on <= today, Withdrawal.purged_at.is_(None)).order_by(Withdrawal.id).limit(limit)))
+    return sum(1 for withdrawal_id in due if _purge(withdrawal_id))
+
+
+def _purge(withdrawal_id: int) -> bool:
+    """One withdrawal's purge in three steps, no lock held across S3: look (what goes, what another
+    live case still references), delete the objects, then mark the rows and audit in one short
+    transaction — only if no other run marked them first. A run that dies after the deletes leaves
+    the marks to the next run, which deletes again (a delete of a deleted object is no error)."""
+    d = Document
+    with unit_of_work() as session:
+        row = session.get(Withdrawal, withdrawal_id)
+        if row is None or row.purged_at is not None:
+            return False
+        biz = session.get(Business, row.business_pk)
+        assert biz is not None
+        plan = [(doc, bool(session.execute(select(func.count()).select_from(Document).where(
+            d.s3_key == doc.s3_key, d.id != doc.id, d.purged_at.is_(None))).scalar_one()))
+            for doc in _business_documents(session, biz)]
+    for doc, shared in plan:
+        if not shared:
+            s3.delete(doc.s3_key)
+    with unit_of_work() as session:
+        row = session.get(Withdrawal, withdrawal_id, with_for_update=True)
+        if row is None or row.purged_at is not None:
+            return False  # another run purged it meanwhile
+        biz = session.get(Business, row.business_pk)
+        assert biz is not None
+        session.execute(update(Document).where(d.id.in_([doc.id for doc, _ in plan])).values(purged_at=func.now()))
+        row.purged_at = func.now()
+        audit(session, actor=ACTOR, action="documents.purged", application_id=row.application_id,
+              business_id=biz.business_id, documents=[
+                  {"role": doc.role, "sha256": doc.sha256, "size": doc.size, "kept_shared": shared}
+                  for doc, shared in plan])
+    return True

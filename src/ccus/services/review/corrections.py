@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from ccus.infra.db import unit_of_work
 from ccus.models.application_types import Channel
 from ccus.models.declared import DECLARED_MODELS
-from ccus.models.errors import FieldError, from_validation_error
+from ccus.models.errors import Conflict, FieldError, from_validation_error
 from ccus.models.review_rules import field_spec, get_path, with_path
 from ccus.models.status import Status
 from ccus.models.tables import FieldCorrection
@@ -24,11 +24,14 @@ from ccus.services.reading import paper, pipeline
 from ccus.services.review.queue import require_claim
 
 
-class CorrectionRefused(Exception):
+class CorrectionRefused(Conflict):
+    """A correction refused: the value is wrong (``invalid``, 422) or the case cannot take one now (409)."""
+
+    INVALID_CODES = ("invalid", "reason_required", "unchanged")
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code, kind="invalid" if code in self.INVALID_CODES else None)
+        self.code: str = code
 
 
 def _parse(raw: str, current: Any) -> Any:
@@ -88,7 +91,8 @@ def correct_field(application_number: str, *, path: str, value: str, reason: str
             # Paper: the reading's flags stay, except those on the field the reviewer has now set.
             flags = [f for f in paper.model_flags(app) if f.get("field") != f"application.{path}"] + flags
         if app.kind == "proxy_worker_registration":
-            flags += [f.as_dict() for f in pipeline.consent_flags(session, app, docs)]
+            # From the readings the consent stage kept: no S3 fetch, no OCR under this row lock.
+            flags += [f.as_dict() for f in pipeline.consent_flags(session, app, docs, fetch=False)]
         flags += [f.as_dict() for f in pipeline.duplicate_flags(session, app)]
         app.flags = flags
         audit(session, actor=actor, action="case.field_corrected", application_id=app.id, field=path,

@@ -32,6 +32,7 @@ from ccus.infra.db import unit_of_work
 from ccus.models import notices
 from ccus.models.applicant_view import SECRET_PLACEHOLDER, answerable_by_secret
 from ccus.models.application_types import Kind
+from ccus.models.errors import Conflict
 from ccus.models.flags import blocking
 from ccus.models.review_rules import (
     Approver,
@@ -44,7 +45,7 @@ from ccus.models.status import Status
 from ccus.models.tables import Application, Business, FieldCorrection, PortalNotice, ReviewDecision, StaffUser
 from ccus.services.cases import advance, audit, by_number
 from ccus.services.operations import outbox
-from ccus.services.review.queue import current_claim, release_on_decision
+from ccus.services.review.queue import current_claim, release_on_decision, require_claim
 
 DECIDING_ROLES = ("reviewer", "supervisor")
 
@@ -55,11 +56,10 @@ class Decision(StrEnum):
     REJECT = "reject"
 
 
-class DecisionRefused(Exception):
+class DecisionRefused(Conflict):
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
+        self.code: str = code
 
 
 @dataclass(frozen=True)
@@ -160,12 +160,17 @@ def _notify(session: Session, app: Application, decision: Decision, entry_id: in
 
 
 def decide(application_number: str, *, actor: str, decision: Decision, reason: str | None,
-           reason_codes: list[str] | None = None, account_id: int | None = None) -> DecisionResult:
-    """``account_id`` is the deciding staff account (looked up by ``actor`` when not given)."""
+           reason_codes: list[str] | None = None, account_id: int | None = None,
+           own_claim: bool = False) -> DecisionResult:
+    """``account_id`` is the deciding staff account (looked up by ``actor`` when not given).
+    ``own_claim``: refused (``ClaimRefused``) unless ``actor`` holds the case's claim (担当), checked
+    under the case's row lock in the same transaction as the decision (the staff screens' rule)."""
     codes = list(dict.fromkeys(reason_codes or []))
     with unit_of_work() as session:
         account = account_id if account_id is not None else account_of(session, actor)
         app = by_number(session, application_number, lock=True)
+        if own_claim:
+            require_claim(session, app, actor)
         if app.status not in (Status.AWAITING_REVIEW.value, Status.AWAITING_SECOND_APPROVAL.value):
             raise DecisionRefused("not_awaiting_review", f"この申請は審査待ちではありません（現在の状態：{app.status}）。")
         holder = current_claim(session, app.id)

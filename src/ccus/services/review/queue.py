@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
+from ccus.models.errors import Conflict
 from ccus.models.status import Status
 from ccus.models.tables import Application, ReviewClaim
 from ccus.services.cases import audit, by_number
@@ -67,11 +68,10 @@ class QueuePage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-class ClaimRefused(Exception):
+class ClaimRefused(Conflict):
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
+        self.code: str = code
 
 
 def live_claim() -> Any:
@@ -146,7 +146,7 @@ def current_claim(session: Session, app_id: int) -> ReviewClaim | None:
 def claim(application_number: str, actor: str, *, lease: timedelta = CLAIM_LEASE) -> datetime:
     """Take (or extend) ``actor``'s claim on a case awaiting review. Returns its expiry."""
     with unit_of_work() as session:
-        app = by_number(session, application_number)
+        app = by_number(session, application_number, lock=True)  # no decision slips between check and claim
         if app.status not in QUEUE_STATUSES:
             raise ClaimRefused("not_in_queue", "この申請は審査待ちではないため担当できません。")
         stmt = insert(ReviewClaim).values(application_id=app.id, reviewer=actor, expires_at=func.now() + lease)
@@ -172,14 +172,16 @@ def release(application_number: str, actor: str, *, supervisor: bool = False) ->
             return
         if holder.reviewer != actor and not supervisor:
             raise ClaimRefused("claimed_by_other", f"この申請は {holder.reviewer} が担当中です。")
-        session.execute(delete(ReviewClaim).where(ReviewClaim.application_id == app.id))
+        # Only the claim just looked at: one taken over meanwhile (after expiry) stays its new holder's.
+        session.execute(delete(ReviewClaim).where(ReviewClaim.application_id == app.id,
+                                                  ReviewClaim.reviewer == holder.reviewer))
         audit(session, actor=actor, action="case.released", application_id=app.id, holder=holder.reviewer)
 
 
 def reassign(application_number: str, to: str, by: str, *, lease: timedelta = CLAIM_LEASE) -> None:
     """A supervisor hands a case to another reviewer (whatever claim it had)."""
     with unit_of_work() as session:
-        app = by_number(session, application_number)
+        app = by_number(session, application_number, lock=True)
         if app.status not in QUEUE_STATUSES:
             raise ClaimRefused("not_in_queue", "この申請は審査待ちではありません。")
         before = current_claim(session, app.id)
