@@ -33,7 +33,6 @@ import argparse
 import contextlib
 import os
 import random
-import socket
 import sys
 import tempfile
 import time
@@ -302,20 +301,15 @@ class Breakdown:
 
 
 def drain_direct() -> None:
+    """The pipeline's drain loop (tasks/drain.py) over the stages' service calls, without Prefect."""
     from ccus.models.status import PIPELINE_NEXT
-    from ccus.services.operations import lease
     from ccus.services.reading import pipeline
+    from ccus.tasks.drain import Stage, drain
 
-    worker = f"{socket.gethostname()}:{os.getpid()}"
-    for _ in range(100):
-        progressed = False
-        for status in PIPELINE_NEXT:
-            ids = lease.claim(status, worker=worker, limit=50)
-            if ids:
-                pipeline.STAGES[status](ids, f"pipeline:{status.value}")
-                progressed = True
-        if not progressed:
-            break
+    def stage(status: Any) -> Stage:
+        return Stage(status, lambda ids: pipeline.STAGES[status](ids, f"pipeline:{status.value}"))
+
+    drain([stage(status) for status in PIPELINE_NEXT], batch_size=50, max_rounds=100)
 
 
 def run_direct(apps: list[Application], folder: Path) -> tuple[dict[str, list[str]], float, float, float]:

@@ -25,7 +25,6 @@ import argparse
 import contextlib
 import os
 import random
-import socket
 import sys
 import tempfile
 import time
@@ -171,12 +170,15 @@ class Probe:
         self._patch(routes, "trigger", self.timed("intake: trigger(run_deployment)"))
         for status in list(pipeline.STAGES):
             self._patch(pipeline.STAGES, status, self._stage(f"stage {status.value}"))
-        # The flow looks its tasks up as module globals: time each task call as the flow sees it
-        # (orchestration + the service call inside), to split task overhead from flow overhead.
+        # The flow looks its stages up as a module global: time each stage's task call as the flow
+        # sees it (orchestration + the service call inside), to split task overhead from flow
+        # overhead. Claims are plain calls of the drain loop (timed above as "claim").
+        from dataclasses import replace
+
         from ccus.flows import pipeline as flow_module
 
-        self._patch(flow_module, "claim_batch", self.timed("task call: claim-batch"))
-        self._patch(flow_module, "run_stage", self.timed("task call: run-stage"))
+        self._patch(flow_module, "READING_STAGES", lambda stages: tuple(
+            replace(s, run=self.timed(f"task call: {s.status.value}")(s.run)) for s in stages))
         # Prefect 3.9's sync flow engine stops its heartbeat thread at the end of every flow run
         # and joins it; the thread sleeps in whole seconds. Time that stop (Prefect internals:
         # skipped if the name is gone in another version).
@@ -221,23 +223,16 @@ class Probe:
 # --- the two ways ---------------------------------------------------------------------------------
 
 def drain_direct(batch_size: int = 50, max_rounds: int = 1000) -> dict[str, int]:
-    """``process_pipeline`` without Prefect: its loop, and the calls its two tasks make."""
+    """``process_pipeline`` without Prefect: the same drain loop (tasks/drain.py, which imports no
+    Prefect) over the service calls its stage tasks make."""
     from ccus.models.status import PIPELINE_NEXT
-    from ccus.services.operations import lease
     from ccus.services.reading import pipeline
+    from ccus.tasks.drain import Stage, drain
 
-    worker = f"{socket.gethostname()}:{os.getpid()}"  # what ccus.tasks.stages.worker_name() gives
-    moved = {status.value: 0 for status in PIPELINE_NEXT}
-    for _ in range(max_rounds):
-        progressed = False
-        for status in PIPELINE_NEXT:
-            ids = lease.claim(status, worker=worker, limit=batch_size)
-            if ids:
-                moved[status.value] += pipeline.STAGES[status](ids, f"pipeline:{status.value}")
-                progressed = True
-        if not progressed:
-            break
-    return moved
+    def stage(status: Any) -> Stage:
+        return Stage(status, lambda ids: pipeline.STAGES[status](ids, f"pipeline:{status.value}"))
+
+    return drain([stage(status) for status in PIPELINE_NEXT], batch_size=batch_size, max_rounds=max_rounds)
 
 
 def drain_prefect(batch_size: int = 50) -> dict[str, int]:

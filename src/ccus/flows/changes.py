@@ -1,18 +1,19 @@
-"""Flow: apply approved change applications (変更申請) to the registered content."""
+"""Flow: apply approved change applications (変更申請) to the registered content.
+
+    approved (business_change) → apply change → registered content updated
+"""
 
 from __future__ import annotations
 
 from prefect import flow
 
-from ccus.tasks.lifecycle import apply_change_batch, claim_lifecycle
+from ccus.models.status import Status
+from ccus.tasks.drain import Stage, drain
+from ccus.tasks.lifecycle import apply_change
 
 
 @flow(name="apply-changes")
 def apply_changes(batch_size: int = 50, max_rounds: int = 100) -> dict[str, int]:
-    applied = 0
-    for _ in range(max_rounds):
-        ids = claim_lifecycle("approved", "business_change", batch_size)
-        if not ids:
-            break
-        applied += apply_change_batch(ids)
-    return {"applied": applied}
+    moved = drain((Stage(Status.APPROVED, apply_change, kinds=("business_change",)),),
+                  batch_size=batch_size, max_rounds=max_rounds)
+    return {"applied": moved[Status.APPROVED.value]}

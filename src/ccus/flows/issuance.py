@@ -1,29 +1,28 @@
 """Flow: charge approved cases, issue paid ones (IDs, credentials, mails, postcards, card orders)
-and paid card reissues, then gather the new postcards and card orders into print batches."""
+and paid card reissues, then gather the new postcards and card orders into print batches.
+
+    approved → charge → (awaiting_payment | issuing) → issue → registered
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from prefect import flow
 
 from ccus.models.status import Status
 from ccus.services.clock import today_jst
-from ccus.tasks.issuance import charge_batch, claim, deliver_mail, issue_batch, issue_reissues, print_batches
+from ccus.tasks.drain import Stage, drain
+from ccus.tasks.issuance import charge, deliver_mail, issue, issue_reissues, print_batches
 
 
 @flow(name="issue-approved")
 def issue_approved(today: date | None = None, batch_size: int = 50, max_rounds: int = 100) -> int:
     day = today or today_jst()
-    while ids := claim(Status.APPROVED.value, batch_size):
-        charge_batch(ids)
-    issued = 0
-    for _ in range(max_rounds):
-        ids = claim(Status.ISSUING.value, batch_size)
-        if not ids:
-            break
-        issued += issue_batch(ids, day)
+    moved = drain((Stage(Status.APPROVED, charge), Stage(Status.ISSUING, partial(issue, today=day))),
+                  batch_size=batch_size, max_rounds=max_rounds)
     issue_reissues(day)
     print_batches()
     deliver_mail()
-    return issued
+    return moved[Status.ISSUING.value]

@@ -10,7 +10,7 @@ With ``drain_pipeline`` (the default) the same flow run then drains the automati
 pipeline's own tasks, so a scanned batch is read and awaits review without waiting for the next
 scheduled ``process-pipeline`` run, and without a second flow run's orchestration cost (about a
 second against a local server). Claims are ``SKIP LOCKED``: both flows may drain at once.
-Only the stage runs are tasks; the claims are plain calls of the flow.
+Both drain with the one loop of tasks/drain.py (only the stage runs are tasks).
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from typing import Any
 
 from prefect import flow, task
 
-from ccus.models.status import PIPELINE_NEXT
+from ccus.flows.pipeline import READING_STAGES
 from ccus.services.intake.postal import Folders, drain_inbox, intake_file, intake_root, recover_work
-from ccus.services.operations import lease
-from ccus.tasks.stages import run_stage, worker_name
+from ccus.tasks.drain import drain
 
 
 @task(name="intake-batch")
@@ -54,20 +53,7 @@ def mail_intake(paths: list[str] | None = None, root: str | None = None, batch_s
                 break
     summary: dict[str, Any] = {"files": len(outcomes), "cases": [c for o in outcomes for c in o["cases"]]}
     if drain_pipeline and summary["cases"]:
-        # Claims are plain calls here, not tasks: a claim is one short query, and as a task its
-        # orchestration cost more than the query (the last round, which finds every stage empty,
-        # cost four task runs). Each stage run over a claimed batch is a task.
-        moved = dict.fromkeys((stage.value for stage in PIPELINE_NEXT), 0)
-        for _ in range(1000):
-            progressed = False
-            for status in PIPELINE_NEXT:
-                ids = lease.claim(status, worker=worker_name(), limit=pipeline_batch_size)
-                if ids:
-                    moved[status.value] += run_stage(status.value, ids)
-                    progressed = True
-            if not progressed:
-                break
-        summary["pipeline"] = moved
+        summary["pipeline"] = drain(READING_STAGES, batch_size=pipeline_batch_size, max_rounds=1000)
     for outcome in ("processed", "duplicate", "quarantined", "failed", "refused"):
         summary[outcome] = sum(1 for o in outcomes if o["status"] == outcome)
     return summary

@@ -6,28 +6,21 @@ Paid renewals are applied first, so a registration renewed on its last day never
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from prefect import flow
 
+from ccus.models.status import Status
 from ccus.services.clock import today_jst
-from ccus.tasks.lifecycle import (
-    apply_renewal_batch,
-    card_renewals,
-    claim_lifecycle,
-    lapse_expired,
-    renewal_notices,
-)
+from ccus.tasks.drain import Stage, drain
+from ccus.tasks.lifecycle import apply_renewal, card_renewals, lapse_expired, renewal_notices
 
 
 @flow(name="renewals")
 def renewals(today: date | None = None, batch_size: int = 50, max_rounds: int = 100) -> dict[str, Any]:
     day = today or today_jst()
-    renewed = 0
-    for _ in range(max_rounds):
-        ids = claim_lifecycle("issuing", "business_renewal", batch_size)
-        if not ids:
-            break
-        renewed += apply_renewal_batch(ids, day)
-    return {"renewed": renewed, "notices": renewal_notices(day), "lapsed": lapse_expired(day),
+    moved = drain((Stage(Status.ISSUING, partial(apply_renewal, today=day), kinds=("business_renewal",)),),
+                  batch_size=batch_size, max_rounds=max_rounds)
+    return {"renewed": moved[Status.ISSUING.value], "notices": renewal_notices(day), "lapsed": lapse_expired(day),
             "cards": card_renewals(day)}

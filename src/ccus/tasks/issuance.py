@@ -1,42 +1,37 @@
-"""Prefect tasks for charging, issuance, print batches and mail delivery."""
+"""Prefect tasks for charging, issuance, print batches and mail delivery.
+
+``charge`` and ``issue`` are the stages approved → (awaiting_payment | issuing) and issuing →
+registered, run over a batch of claimed cases; a case that fails is retried later or, when the
+failure is final, handed to an operator (services/operations/failures.py).
+"""
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from prefect import task
 
-from ccus.models.status import Status
 from ccus.services.billing import payments
 from ccus.services.issuance import printing, reissue, steps
-from ccus.services.operations import lease, outbox
-from ccus.tasks.stages import worker_name
-
-log = logging.getLogger(__name__)
+from ccus.services.operations import failures, outbox
 
 
-@task(name="claim", retries=2, retry_delay_seconds=2)
-def claim(status: str, limit: int) -> list[int]:
-    return lease.claim(Status(status), worker=worker_name(), limit=limit)
-
-
-@task(name="charge-batch")
-def charge_batch(ids: list[int]) -> int:
+@task(name="charge")
+def charge(ids: list[int]) -> int:
     """Charge approved cases: each waits for payment, or goes to issuance if it owes nothing."""
     done = 0
     for app_id in ids:
         try:
             payments.charge_approved(app_id)
             done += 1
-        except Exception as exc:  # noqa: BLE001 - the case stays claimable and is retried; others go on
-            log.warning("charging failed for case id %s: %s", app_id, type(exc).__name__)
-            lease.release_with_error(app_id, f"charge: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - recorded on the case (retried, or to an operator); others go on
+            failures.record(app_id, "charge", exc)
     return done
 
 
-@task(name="issue-batch")
-def issue_batch(ids: list[int], today: date) -> int:
+@task(name="issue")
+def issue(ids: list[int], today: date) -> int:
+    """Issue paid cases: IDs, credentials, mails, postcards, card orders (each keyed, never twice)."""
     done = 0
     for app_id in ids:
         try:
@@ -44,9 +39,8 @@ def issue_batch(ids: list[int], today: date) -> int:
             done += 1
         except steps.DeliveryUncertain as exc:
             steps.to_operator(app_id, str(exc))
-        except Exception as exc:  # noqa: BLE001 - the case stays claimable and is retried; others go on
-            log.warning("issuance failed for case id %s: %s", app_id, type(exc).__name__)
-            lease.release_with_error(app_id, f"issuance: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - recorded on the case (retried, or to an operator); others go on
+            failures.record(app_id, "issuance", exc)
     return done
 
 

@@ -1,11 +1,11 @@
-"""Prefect tasks of the scheduled lifecycle flows: re-drive, renewal, withdrawal, changes, billing.
+"""Prefect tasks of the scheduled lifecycle flows: re-drive, renewal, withdrawal, changes.
 
-One batch each; the rules live in models/ and the units of work in services/.
+One batch each; the rules live in models/ and the units of work in services/. The stages over
+claimed cases (apply a change, apply a renewal, process a withdrawal) are drained by tasks/drain.py.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,12 +14,8 @@ from prefect import task
 
 from ccus.infra.orchestrator import trigger
 from ccus.models.next_flows import after_release
-from ccus.models.status import Status
-from ccus.services.operations import lease, redrive
+from ccus.services.operations import failures, redrive
 from ccus.services.registry import business_changes, renewal, withdrawal
-from ccus.tasks.stages import worker_name
-
-log = logging.getLogger(__name__)
 
 
 @task(name="redrive-stuck", retries=2, retry_delay_seconds=5)
@@ -40,31 +36,26 @@ def trigger_drains(statuses: list[str]) -> list[str]:
 
 
 def _each(ids: list[int], what: str, fn: Callable[[int], bool]) -> int:
-    """Run ``fn`` on every claimed case; a failure is recorded on its case (retried, then re-driven)."""
+    """Run ``fn`` on every claimed case; a failure is recorded on its case (a transient one is
+    retried, then re-driven; a final one goes to an operator at once)."""
     done = 0
     for app_id in ids:
         try:
             done += 1 if fn(app_id) else 0
-        except Exception as exc:  # noqa: BLE001 - the case stays claimable and is retried; others go on
-            log.warning("%s failed for case id %s: %s", what, app_id, type(exc).__name__)
-            lease.release_with_error(app_id, f"{what}: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - recorded on the case; the others go on
+            failures.record(app_id, what, exc)
     return done
 
 
-@task(name="claim-lifecycle", retries=2, retry_delay_seconds=2)
-def claim_lifecycle(status: str, kind: str, limit: int) -> list[int]:
-    return lease.claim(Status(status), worker=worker_name(), limit=limit, kinds=(kind,))
-
-
-@task(name="apply-change-batch")
-def apply_change_batch(ids: list[int]) -> int:
+@task(name="apply-change")
+def apply_change(ids: list[int]) -> int:
     return _each(ids, "apply change", business_changes.apply_change)
 
 
 # Renewal ----------------------------------------------------------------------------------------
 
-@task(name="apply-renewal-batch")
-def apply_renewal_batch(ids: list[int], today: date) -> int:
+@task(name="apply-renewal")
+def apply_renewal(ids: list[int], today: date) -> int:
     return _each(ids, "apply renewal", lambda i: renewal.apply_renewal(i, today))
 
 
@@ -86,8 +77,8 @@ def card_renewals(today: date) -> dict[str, int]:
 
 # Withdrawal -------------------------------------------------------------------------------------
 
-@task(name="process-withdrawal-batch")
-def process_withdrawal_batch(ids: list[int], today: date, retention_days: int) -> int:
+@task(name="process-withdrawal")
+def process_withdrawal(ids: list[int], today: date, retention_days: int) -> int:
     return _each(ids, "withdrawal", lambda i: withdrawal.process(i, today, retention_days=retention_days))
 
 

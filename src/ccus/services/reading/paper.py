@@ -55,7 +55,7 @@ from ccus.models.lifecycle import MAIL_LIFECYCLE_KINDS
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document, MailSegment
 from ccus.services.cases import advance
-from ccus.services.operations.lease import release_with_error
+from ccus.services.operations import failures
 from ccus.services.reading import paper_answers, paper_requests
 
 log = logging.getLogger(__name__)
@@ -125,9 +125,8 @@ def extract(ids: list[int], actor: str) -> int:
                                                 if p.get("role") == "application_form" and p.get("marker")}
             try:
                 _load(cases[app_id], docs, form_pages, evidence, text_only)
-            except Exception as exc:  # noqa: BLE001 - recorded on the case, which is retried
-                log.warning("mail extract failed for case id %s: %s", app_id, type(exc).__name__)
-                release_with_error(app_id, f"extract: {type(exc).__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - recorded on the case: retried, or to an operator if final
+                failures.record(app_id, "extract", exc)
                 del cases[app_id]
     form_pages = [p for p in form_pages if p.app_id in cases]
     evidence = [e for e in evidence if e[0] in cases]
@@ -180,8 +179,7 @@ def extract(ids: list[int], actor: str) -> int:
                 _finish(session, case, actor)
             done += 1
         except Exception as exc:  # noqa: BLE001 - one bad case must not stop the batch
-            log.warning("mail extract failed for case id %s: %s", app_id, type(exc).__name__)
-            release_with_error(app_id, f"extract: {type(exc).__name__}: {exc}")
+            failures.record(app_id, "extract", exc)
     return done
 
 

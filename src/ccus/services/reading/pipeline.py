@@ -40,7 +40,7 @@ from ccus.models.lifecycle import REGISTRATION_KINDS
 from ccus.models.status import Status
 from ccus.models.tables import Application, Business, Document, MailSegment, Worker
 from ccus.services.cases import advance
-from ccus.services.operations.lease import release_with_error
+from ccus.services.operations import failures
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ def _each(ids: list[int], stage: str, fn: Callable[[Session, Application], None]
                 fn(session, app)
             done += 1
         except Exception as exc:  # noqa: BLE001 - one bad case must not stop the batch
-            log.warning("stage %s failed for case id %s: %s", stage, app_id, type(exc).__name__)
-            release_with_error(app_id, f"{stage}: {type(exc).__name__}: {exc}")
+            failures.record(app_id, stage, exc)  # retried later, or to an operator if final
     return done
 
 
@@ -95,13 +94,13 @@ def extract(ids: list[int], actor: str) -> int:
     return done + _each(ok, "extract", lambda s, a: _extracted(s, a, actor))
 
 
-def _read_documents(docs: list[Document]) -> dict[int, str]:
+def _read_documents(docs: list[Document]) -> dict[int, tuple[str, Exception]]:
     """Read ``docs`` (text layer, else Tesseract, all pages of the batch in one process) and store
-    their text; returns the cases whose documents could not be read, with the reason."""
+    their text; returns the cases whose documents could not be read, with the document and error."""
     images, owners = [], []
     texts: dict[int, list[str]] = {}
     confidences: dict[int, list[float]] = {}
-    failed: dict[int, str] = {}
+    failed: dict[int, tuple[str, Exception]] = {}
     for doc in docs:
         try:
             data = s3.get_bytes(doc.s3_key)
@@ -118,8 +117,8 @@ def _read_documents(docs: list[Document]) -> dict[int, str]:
                 # read as nothing at all under a global threshold (70 ms a page).
                 images.append(flatten_lighting(img))
                 owners.append(doc.id)
-        except Exception as exc:  # noqa: BLE001 - recorded on the case, which is retried
-            failed[doc.application_id] = f"{doc.role}: {type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - recorded on the case (retried, or to an operator if final)
+            failed[doc.application_id] = (doc.role, exc)
     if images:
         for owner, result in zip(owners, ocr_many(images, lang="jpn+eng", psm=3), strict=True):
             texts.setdefault(owner, []).append(result.text)
@@ -132,8 +131,8 @@ def _read_documents(docs: list[Document]) -> dict[int, str]:
                 row.ocr_text = "\f".join(texts[doc.id])
                 conf = confidences.get(doc.id) or [0.0]
                 row.ocr_confidence = sum(conf) / len(conf)
-    for app_id, error in failed.items():
-        release_with_error(app_id, f"extract: {error}")
+    for app_id, (role, error) in failed.items():
+        failures.record(app_id, f"extract: {role}", error)
     return failed
 
 
