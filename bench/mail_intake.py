@@ -326,7 +326,7 @@ def run_direct(apps: list[Application], folder: Path) -> tuple[dict[str, list[st
 
 
 def run_prefect(apps: list[Application], folder: Path) -> tuple[dict[str, list[str]], float, float, float]:
-    from ccus.flows.mail_intake import postal
+    from ccus.flows.mail_intake import mail_intake
     from ccus.infra.orchestrator import run_here
     from ccus.services.intake.postal import Folders
 
@@ -334,7 +334,7 @@ def run_prefect(apps: list[Application], folder: Path) -> tuple[dict[str, list[s
     for app in apps:
         (folders.inbox / app.name).write_bytes(app.data)
     started, cpu0 = time.perf_counter(), cpu()
-    result = run_here(postal, paths=[str(folders.inbox / a.name) for a in apps], root=str(folder), batch_size=20)
+    result = run_here(mail_intake, paths=[str(folders.inbox / a.name) for a in apps], root=str(folder), batch_size=20)
     total = time.perf_counter() - started
     intake_s = float("nan")  # one flow run: intake, then the pipeline's stages, as tasks
     if not result.get("pipeline"):

@@ -137,7 +137,7 @@ def test_a_wrong_or_missing_api_key_is_refused_and_nothing_is_stored(api: Any) -
 
 
 def test_site_usage_is_billed_to_the_prime_once_at_the_schedule_of_the_work_date(db: Any) -> None:
-    from ccus.flows.billing import invoices as billing_flow
+    from ccus.flows.billing import billing as billing_flow
 
     system = attendance.register_system("現場利用料テスト")
     prime = make.business(registered_on=date(2022, 4, 1), must_change=False)
@@ -180,7 +180,7 @@ def test_site_usage_is_billed_to_the_prime_once_at_the_schedule_of_the_work_date
 
 
 def test_admin_id_fee_is_invoiced_yearly_before_the_anniversary_once(db: Any) -> None:
-    from ccus.flows.billing import invoices as billing_flow
+    from ccus.flows.billing import billing as billing_flow
 
     biz = make.business(registered_on=date(2019, 6, 10), admin_ids=3, must_change=False)
     solo = make.business(registered_on=date(2019, 6, 12), must_change=False, one_person=True)
