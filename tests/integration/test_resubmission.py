@@ -81,7 +81,7 @@ def test_an_answered_document_supersedes_the_old_one_which_is_kept(api: Any) -> 
     from ccus.services.intake.submission import IncomingFile, submit
     from tests.support.web import new_user, sign_in, worker_sample
 
-    sample, stranger = worker_sample(), worker_sample()
+    sample, stranger = worker_sample(legible=True), worker_sample()
     right = next(f for f in sample.files if f.role == "identity_document")
     wrong = next(f for f in stranger.files if f.role == "identity_document")
     files = [IncomingFile(f.role, f.filename, f.content_type, f.data) for f in sample.files if f is not right]

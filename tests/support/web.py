@@ -19,7 +19,7 @@ from ccus.services.auth import staff_accounts
 from ccus.services.intake.submission import IncomingFile, submit
 from ccus.services.operations import lease
 from ccus.services.reading import pipeline
-from tests.support.factories import corporate_number, person
+from tests.support.factories import corporate_number, person, written_person
 
 PASSWORD = "correct-horse-battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -65,8 +65,10 @@ def business_sample() -> samples.SampleApplication:
     return samples.business(corporate_number=corporate_number(), email=f"b-{uuid.uuid4().hex[:6]}@example.jp")
 
 
-def worker_sample() -> samples.SampleApplication:
-    name, kana, born = person()
+def worker_sample(*, legible: bool = False) -> samples.SampleApplication:
+    """A worker application; ``legible``: a name its identity document's OCR reads cleanly (a test
+    that needs the name found on the document takes one; random kanji pairs read poorly)."""
+    name, kana, born = written_person() if legible else person()
     return samples.worker(name=name, kana=kana, birth_date=born, email=f"w-{uuid.uuid4().hex[:6]}@example.jp")
 
 
