@@ -201,9 +201,9 @@ def _fill_field(cv: _Canvas, f: FormField, value: Any) -> None:
     elif f.kind is FieldKind.PHOTO:
         from reportlab.lib.utils import ImageReader
 
-        from ccus.infra.samples import _face_image
+        from ccus.infra.samples import face_image
 
-        img = value if isinstance(value, Image.Image) else _face_image(int(value) if isinstance(value, int) else 0)
+        img = value if isinstance(value, Image.Image) else face_image(int(value) if isinstance(value, int) else 0)
         cv.c.drawImage(ImageReader(img), (f.box.x + 0.5) * MM, (PAGE_H - f.box.y - f.box.h + 0.5) * MM,
                        (f.box.w - 1) * MM, (f.box.h - 1) * MM)
 

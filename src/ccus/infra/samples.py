@@ -121,7 +121,7 @@ def _fake_qr(draw: ImageDraw.ImageDraw, x: int, y: int, size: int, data: str) ->
 
 # --- 顔写真 ----------------------------------------------------------------------------------------
 
-def _face_image(variant: int = 0) -> Image.Image:
+def face_image(variant: int = 0) -> Image.Image:
     skins: list[Color] = [(241, 204, 174), (226, 185, 150), (198, 150, 112)]
     hairs: list[Color] = [(35, 30, 30), (80, 55, 40), (120, 120, 120)]
     skin, hair = skins[variant % 3], hairs[(variant // 3) % 3]
@@ -145,7 +145,7 @@ def _face_image(variant: int = 0) -> Image.Image:
 
 def face_photo_jpeg(variant: int = 0) -> bytes:
     """顔写真: a 294×378 colour, frontal, plain-background JPEG (``variant`` picks skin/hair)."""
-    return _jpeg(_face_image(variant))
+    return _jpeg(face_image(variant))
 
 
 # --- 運転免許証 ------------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def identity_document_jpeg(name: str, birth_date: date, address: str) -> bytes:
     d.text((40, 306), "免許の条件等  眼鏡等", font=f_small, fill=BLACK)
     d.text((40, 370), f"第 {_digits(seed, 12)} 号", font=_font(32), fill=BLACK)
     d.text((40, 440), "二・小・原  普通", font=f_small, fill=BLACK)
-    face = _face_image(int(_digits(seed + "face", 1))).resize((230, 296))
+    face = face_image(int(_digits(seed + "face", 1))).resize((230, 296))
     img.paste(face, (730, 190))
     d.text((500, 560), "運転免許証", font=_font(44), fill=BLACK, anchor="mm")
     d.text((900, 560), "公安委員会", font=f_small, fill=BLACK, anchor="rm")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ccus.models.machines import CardReissueStatus, ChargeStatus, PrintBatchStatus
 from ccus.models.status_column import StatusType
-from ccus.models.tables import Base, _now
+from ccus.models.tables import Base, server_now
 
 
 class Charge(Base):
@@ -41,7 +41,7 @@ class Charge(Base):
     breakdown: Mapped[str] = mapped_column(Text)
     fee_date: Mapped[date] = mapped_column(Date)
     status: Mapped[ChargeStatus] = mapped_column(StatusType(ChargeStatus, 20), server_default="open")
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (CheckConstraint("status IN ('open','paid')", name="status"),)
 
@@ -62,7 +62,7 @@ class Payment(Base):
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
-    imported_at: Mapped[datetime] = mapped_column(server_default=_now())
+    imported_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (
         UniqueConstraint("source_sha256", "line_no", name="uq_payments_source_line"),
@@ -95,7 +95,7 @@ class PrintBatch(Base):
     # building: its jobs are claimed and its files are being written (outside any transaction);
     # ready: its files are complete, for the print shop; printed: its secret-bearing files are gone.
     status: Mapped[PrintBatchStatus] = mapped_column(StatusType(PrintBatchStatus, 20), server_default="ready")
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (
         CheckConstraint("kind IN ('postcard','card_order')", name="kind"),
@@ -116,7 +116,7 @@ class CardReissue(Base):
     requested_by: Mapped[str] = mapped_column(String(100))
     status: Mapped[CardReissueStatus] = mapped_column(StatusType(CardReissueStatus, 20),
                                                       server_default="awaiting_payment")
-    requested_at: Mapped[datetime] = mapped_column(server_default=_now())
+    requested_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (
         CheckConstraint("reason IN ('lost','damaged')", name="reason"),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ccus.models.machines import CardRenewalStatus, InvoiceStatus, SiteContractStatus
 from ccus.models.status_column import StatusType
-from ccus.models.tables import Base, _now
+from ccus.models.tables import Base, server_now
 
 
 class PortalSession(Base):
@@ -30,7 +30,7 @@ class PortalSession(Base):
     login_id: Mapped[str] = mapped_column(String(14))
     business_id: Mapped[str] = mapped_column(String(14), index=True)
     scope: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
 
@@ -58,7 +58,7 @@ class BusinessProfile(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     version: Mapped[int] = mapped_column(Integer, server_default="0")
     applied: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")  # 申請番号 of applied changes
-    updated_at: Mapped[datetime] = mapped_column(server_default=_now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class DisclosureSetting(Base):
@@ -72,7 +72,7 @@ class DisclosureSetting(Base):
     worker_pk: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
     item: Mapped[str] = mapped_column(String(40))
     disclosed: Mapped[bool] = mapped_column(Boolean)
-    updated_at: Mapped[datetime] = mapped_column(server_default=_now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (UniqueConstraint("business_pk", "worker_pk", "item", name="uq_disclosure_settings_bwi"),)
 
@@ -86,7 +86,7 @@ class Site(Base):
     site_id: Mapped[str] = mapped_column(String(14), unique=True)
     name: Mapped[str] = mapped_column(Text)
     prime_business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class SiteContract(Base):
@@ -102,7 +102,7 @@ class SiteContract(Base):
     business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
     upper_business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
     status: Mapped[SiteContractStatus] = mapped_column(StatusType(SiteContractStatus, 20), server_default="pending")
-    requested_at: Mapped[datetime] = mapped_column(server_default=_now())
+    requested_at: Mapped[datetime] = mapped_column(server_default=server_now())
     decided_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
@@ -121,7 +121,7 @@ class LinkedSystem(Base):
     system_code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(Text)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class AttendanceRecord(Base):
@@ -136,7 +136,7 @@ class AttendanceRecord(Base):
     system_code: Mapped[str] = mapped_column(String(20))
     prime_business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
-    received_at: Mapped[datetime] = mapped_column(server_default=_now())
+    received_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (UniqueConstraint("worker_pk", "site_pk", "work_date", name="uq_attendance_worker_site_day"),)
 
@@ -159,7 +159,7 @@ class Invoice(Base):
     status: Mapped[InvoiceStatus] = mapped_column(StatusType(InvoiceStatus, 20), server_default="open")
     paid_on: Mapped[date | None] = mapped_column(Date)  # the payment line's date
     paid_at: Mapped[datetime | None] = mapped_column()  # when the payment was imported
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (
         CheckConstraint("kind IN ('admin_id_fee','site_usage')", name="kind"),
@@ -193,6 +193,6 @@ class CardRenewal(Base):
     new_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
     requested_by: Mapped[str] = mapped_column(String(100))
     status: Mapped[CardRenewalStatus] = mapped_column(StatusType(CardRenewalStatus, 20), server_default="requested")
-    requested_at: Mapped[datetime] = mapped_column(server_default=_now())
+    requested_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (CheckConstraint("status IN ('awaiting_payment','requested','issued')", name="status"),)

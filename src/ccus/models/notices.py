@@ -84,7 +84,7 @@ def honorific_for(name: str) -> str:
     return "様"
 
 
-def _addressee(name: str) -> str:
+def salutation(name: str) -> str:
     honorific = honorific_for(name)
     return f"{name.strip()} {honorific}" if honorific else name.strip()
 
@@ -93,7 +93,7 @@ def _subject(title: str, application_number: str) -> str:
     return f"{_SUBJECT_PREFIX}{title}（申請番号：{application_number}）"
 
 
-def _body(*paragraphs: str) -> str:
+def notice_body(*paragraphs: str) -> str:
     return "\n\n".join(p.rstrip("\n") for p in (*paragraphs, _SIGNATURE)) + "\n"
 
 
@@ -119,8 +119,8 @@ def business_id_notice(
         f"　管理者ID{i}：{a}" + ("（登録責任者）" if i == 1 else "") for i, a in enumerate(ids, 1)
     )
     subject = _subject("事業者ID発行のお知らせ", application_number)
-    body = _body(
-        _addressee(trade_name),
+    body = notice_body(
+        salutation(trade_name),
         f"このたびは{SYSTEM_NAME}への事業者情報登録をお申し込みいただき、誠にありがとうございます。\n"
         "審査およびお支払いの確認が完了し、事業者情報の登録が完了しましたので、"
         "事業者IDおよび管理者IDをお知らせいたします。",
@@ -167,8 +167,8 @@ def business_password_notice(
     password = _require(initial_password, "initial_password")
     hint = _check_hint(security_code_hint)
     subject = _subject("初期パスワードのお知らせ", application_number)
-    body = _body(
-        _addressee(trade_name),
+    body = notice_body(
+        salutation(trade_name),
         f"{SYSTEM_NAME}の事業者情報登録が完了しましたので、初期パスワードをお知らせいたします。\n"
         "事業者IDは、別のメール（件名「事業者ID発行のお知らせ」）でお送りしております。",
         f"■申請番号：{application_number}\n■初期パスワード：{password}\n■ログインURL：{login_url}",
@@ -192,8 +192,8 @@ def worker_id_notice(
     """First issuance e-mail to a skilled worker: the 技能者ID, never the password."""
     _require(worker_id, "worker_id")
     subject = _subject("技能者ID発行のお知らせ", application_number)
-    body = _body(
-        _addressee(name),
+    body = notice_body(
+        salutation(name),
         f"このたびは{SYSTEM_NAME}への技能者情報登録をお申し込みいただき、誠にありがとうございます。\n"
         "技能者情報の登録が完了しましたので、技能者IDをお知らせいたします。",
         f"■申請番号：{application_number}\n■技能者ID：{worker_id.strip()}\n■ログインURL：{login_url}",
@@ -214,8 +214,8 @@ def worker_password_notice(
     """Second issuance e-mail to a skilled worker: the initial password, never the ID."""
     password = _require(initial_password, "initial_password")
     subject = _subject("初期パスワードのお知らせ", application_number)
-    body = _body(
-        _addressee(name),
+    body = notice_body(
+        salutation(name),
         f"{SYSTEM_NAME}の技能者情報登録が完了しましたので、初期パスワードをお知らせいたします。\n"
         "技能者IDは、別のメール（件名「技能者ID発行のお知らせ」）でお送りしております。",
         f"■申請番号：{application_number}\n■初期パスワード：{password}\n■ログインURL：{login_url}",
@@ -253,8 +253,8 @@ def return_for_correction_notice(
                  "（申請状況の照会にも使用します）。第三者には教えないでください。")
     elif portal:
         proof = "\n■再提出の方法：申請した事業者が事業者ポータルにログインのうえ、同じ申請番号で再提出してください。"
-    body = _body(
-        _addressee(name),
+    body = notice_body(
+        salutation(name),
         f"{SYSTEM_NAME}へのお申し込みにつきまして、審査の結果、下記の点に不備がございましたので、"
         "お手数ですが内容のご確認とご対応をお願いいたします。",
         f"■申請番号：{application_number}\n■不備の内容：\n{listed}{proof}",
@@ -271,8 +271,8 @@ def rejection_notice(name: str, application_number: str, reason: str) -> tuple[s
     """Final refusal of an application, with the reason."""
     why = _require(reason, "reason")
     subject = _subject("審査結果のお知らせ", application_number)
-    body = _body(
-        _addressee(name),
+    body = notice_body(
+        salutation(name),
         f"{SYSTEM_NAME}へのお申し込みにつきまして、慎重に審査いたしました結果、"
         "誠に恐縮ながら、今回は登録をお受けすることができませんでした。",
         f"■申請番号：{application_number}\n■理由：{why}",
@@ -295,11 +295,11 @@ BANK_TRANSFER_DETAILS: Final = (
 _WEEKDAYS: Final = "月火水木金土日"
 
 
-def _date_jp(d: date) -> str:
+def date_jp(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日（{_WEEKDAYS[d.weekday()]}）"
 
 
-def _yen(amount: int) -> str:
+def yen_ja(amount: int) -> str:
     return f"{amount:,}円"
 
 
@@ -345,13 +345,13 @@ def payment_request_notice(
         raise ValueError("breakdown must not be empty")
     reference = _payer_reference(application_number)
     listed = "\n".join(f"　{line}" for line in items)
-    due = f"\n■お支払い期限：{_date_jp(pay_by)}" if pay_by is not None else ""
+    due = f"\n■お支払い期限：{date_jp(pay_by)}" if pay_by is not None else ""
     subject = _subject("審査完了およびお支払いのお願い", application_number)
-    body = _body(
-        _addressee(name),
+    body = notice_body(
+        salutation(name),
         f"このたびは{SYSTEM_NAME}へお申し込みいただき、誠にありがとうございます。\n"
         "お申し込み内容の審査が完了いたしましたので、下記のとおり登録料のお支払いをお願いいたします。",
-        f"■申請番号：{application_number}\n■ご請求金額：{_yen(total)}（税込）\n■内訳：\n{listed}{due}",
+        f"■申請番号：{application_number}\n■ご請求金額：{yen_ja(total)}（税込）\n■内訳：\n{listed}{due}",
         "【お支払い方法（銀行振込）】\n"
         + _transfer_instructions(reference)
         + "\n・ご請求金額と同じ金額を、一度にお振り込みください。\n"
@@ -384,24 +384,24 @@ def payment_mismatch_notice(
         kind = "不足"
         what_next = (
             "【差額のお振り込みのお願い】\n"
-            f"・お手数ですが、不足額 {_yen(difference)} を下記の振込先へお振り込みください。\n"
+            f"・お手数ですが、不足額 {yen_ja(difference)} を下記の振込先へお振り込みください。\n"
             + _transfer_instructions(reference)
         )
     else:
         kind = "超過"
         what_next = (
             "【超過分の取り扱いについて】\n"
-            f"・ご請求金額を超えてお振り込みいただいた {_yen(difference)} につきましては、"
+            f"・ご請求金額を超えてお振り込みいただいた {yen_ja(difference)} につきましては、"
             "返金のお手続きのため、担当者から改めてご連絡いたします。\n"
             "・ご連絡まで、今しばらくお待ちくださいますようお願いいたします。"
         )
     subject = _subject("お振込金額の確認のお願い", application_number)
-    body = _body(
-        _addressee(name),
+    body = notice_body(
+        salutation(name),
         f"{SYSTEM_NAME}の登録料につきまして、お振り込みいただき誠にありがとうございます。\n"
         "ご入金を確認いたしましたところ、ご請求金額と異なっておりました。",
-        f"■申請番号：{application_number}\n■ご請求金額：{_yen(requested)}\n"
-        f"■ご入金額：{_yen(paid)}\n■差額：{_yen(difference)}（{kind}）",
+        f"■申請番号：{application_number}\n■ご請求金額：{yen_ja(requested)}\n"
+        f"■ご入金額：{yen_ja(paid)}\n■差額：{yen_ja(difference)}（{kind}）",
         what_next,
         "【IDの発行について】\n"
         "・入金額の確認が完了するまで、IDの発行を保留しております。\n"

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ccus.models.tables import Base, _now
+from ccus.models.tables import Base, server_now
 
 
 class ApplicationSecret(Base):
@@ -23,7 +23,7 @@ class ApplicationSecret(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     purpose: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (CheckConstraint("purpose IN ('intake','return','counter')", name="purpose"),)

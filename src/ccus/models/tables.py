@@ -56,7 +56,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSONB, datetime: DateTime(timezone=True)}
 
 
-def _now() -> Any:
+def server_now() -> Any:
     return func.now()
 
 
@@ -84,8 +84,8 @@ class Application(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     request_hash: Mapped[str | None] = mapped_column(String(64))
     filed_by_business_id: Mapped[str | None] = mapped_column(String(14))
-    received_at: Mapped[datetime] = mapped_column(server_default=_now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=_now())
+    received_at: Mapped[datetime] = mapped_column(server_default=server_now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=server_now())
     # Claiming and re-drive: a stage worker leases the case until claimed_until.
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None] = mapped_column()
@@ -127,7 +127,7 @@ class StageLog(Base):
     to_status: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(server_default=_now())
+    at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class Document(Base):
@@ -146,7 +146,7 @@ class Document(Base):
     filename: Mapped[str] = mapped_column(String(255))
     ocr_text: Mapped[str | None] = mapped_column(Text)
     ocr_confidence: Mapped[float | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
     purged_at: Mapped[datetime | None] = mapped_column()  # bytes deleted from S3 after retention
     # Replaced by the applicant's answer to a return (kept, never deleted): by which document, when.
     superseded_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("documents.id"))
@@ -180,7 +180,7 @@ class Business(Base):
     registered_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
     status: Mapped[BusinessStatus] = mapped_column(StatusType(BusinessStatus, 20), server_default="active")
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class AdminId(Base):
@@ -210,7 +210,7 @@ class Worker(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     person_key: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class Affiliation(Base):
@@ -245,7 +245,7 @@ class Credential(Base):
     code_failures: Mapped[int] = mapped_column(Integer, server_default="0")
     generation: Mapped[int] = mapped_column(Integer, server_default="1")
     delivered_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class Card(Base):
@@ -280,7 +280,7 @@ class PrintJob(Base):
     data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[PrintJobStatus] = mapped_column(StatusType(PrintJobStatus, 20), server_default="rendered")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batches.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class Outbox(Base):
@@ -299,7 +299,7 @@ class Outbox(Base):
     status: Mapped[OutboxStatus] = mapped_column(StatusType(OutboxStatus, 20), server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (CheckConstraint("status IN ('pending','sending','sent')", name="status"),)
 
@@ -310,7 +310,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    at: Mapped[datetime] = mapped_column(server_default=_now())
+    at: Mapped[datetime] = mapped_column(server_default=server_now())
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(60))
     application_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -330,7 +330,7 @@ class ApiToken(Base):
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     actor: Mapped[str] = mapped_column(String(100))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
     expires_at: Mapped[datetime] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -349,7 +349,7 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
     last_login_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (CheckConstraint("role IN ('reviewer','supervisor','clerk','admin')", name="role"),)
@@ -364,8 +364,8 @@ class StaffSession(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
-    last_seen_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=server_now())
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
 
@@ -377,7 +377,7 @@ class ReviewClaim(Base):
 
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
     reviewer: Mapped[str] = mapped_column(String(100), index=True)
-    claimed_at: Mapped[datetime] = mapped_column(server_default=_now())
+    claimed_at: Mapped[datetime] = mapped_column(server_default=server_now())
     expires_at: Mapped[datetime] = mapped_column()
 
 
@@ -393,7 +393,7 @@ class FieldCorrection(Base):
     after: Mapped[Any] = mapped_column(JSONB, nullable=True)
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(server_default=_now())
+    at: Mapped[datetime] = mapped_column(server_default=server_now())
 
 
 class ReviewDecision(Base):
@@ -409,7 +409,7 @@ class ReviewDecision(Base):
     step: Mapped[str] = mapped_column(String(20))
     reason_codes: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
     reason: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(server_default=_now(), index=True)
+    at: Mapped[datetime] = mapped_column(server_default=server_now(), index=True)
 
     __table_args__ = (
         CheckConstraint("decision IN ('approve','return','reject')", name="decision"),
@@ -428,7 +428,7 @@ class PortalNotice(Base):
     effect_key: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
     read_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -452,7 +452,7 @@ class MailBatch(Base):
     s3_key: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[MailBatchStatus] = mapped_column(StatusType(MailBatchStatus, 20), server_default="splitting")
     reason: Mapped[str | None] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(server_default=_now())
+    received_at: Mapped[datetime] = mapped_column(server_default=server_now())
     finished_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (CheckConstraint("status IN ('splitting','done','quarantined')", name="status"),)
@@ -474,7 +474,7 @@ class MailSegment(Base):
     status: Mapped[MailSegmentStatus] = mapped_column(StatusType(MailSegmentStatus, 20))
     note: Mapped[str | None] = mapped_column(Text)
     pages: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
-    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
     __table_args__ = (
         UniqueConstraint("batch_id", "seq", name="uq_mail_segments_batch_seq"),

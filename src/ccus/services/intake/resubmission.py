@@ -52,7 +52,7 @@ def add_documents(application_number: str, files: list[submission.IncomingFile],
         raise ApplicationInvalid([FieldError("attachments", "添付ファイルがありません。", "missing")])
     if len(files) > MAX_FILES:
         raise ApplicationInvalid([FieldError("attachments", f"添付ファイルは{MAX_FILES}件までです。", "too_many")])
-    inspected = submission._inspect(files)
+    inspected = submission.inspect_files(files)
     with unit_of_work() as session:
         app = by_number(session, application_number)
         have = {(d.role, d.sha256) for d in session.scalars(select(Document).where(Document.application_id == app.id))}

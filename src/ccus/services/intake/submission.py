@@ -78,7 +78,7 @@ def _validate(kind_value: str, declared: Any, channel: Channel) -> tuple[Kind, d
     return kind, model.model_dump(mode="json")
 
 
-def _inspect(files: list[IncomingFile]) -> list[tuple[IncomingFile, AttachmentInfo]]:
+def inspect_files(files: list[IncomingFile]) -> list[tuple[IncomingFile, AttachmentInfo]]:
     settings = get_settings()
     errors: list[FieldError] = []
     out: list[tuple[IncomingFile, AttachmentInfo]] = []
@@ -211,7 +211,7 @@ def submit(
         if found:
             return found
     kind_enum, clean = _validate(kind, declared, channel)
-    inspected = _inspect(files)
+    inspected = inspect_files(files)
     _check_required(kind_enum, channel, clean, {f.role for f, _ in inspected})
 
     filed_by = None

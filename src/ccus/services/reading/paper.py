@@ -231,7 +231,7 @@ def _load(case: _Case, docs: dict[int, Document], form_pages: list[_FormPage],
             continue
         layer = None
         if doc.media_type == PDF:
-            words = _words(blobs[doc.id], p["doc_page"])
+            words = ocr_words(blobs[doc.id], p["doc_page"])
             if words:
                 layer = text_layer_fields(words, located, READ_DPI, spec.pages[located.marker.page - 1])
         page_spec = spec.pages[located.marker.page - 1]
@@ -258,7 +258,7 @@ def _load(case: _Case, docs: dict[int, Document], form_pages: list[_FormPage],
                                     "application"))
 
 
-def _words(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str]]:
+def ocr_words(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str]]:
     """The words of a PDF page's text layer (pdfplumber), in points; [] for a scanned page."""
     import pdfplumber
 

@@ -11,7 +11,7 @@ into the request the form asks for, in the extract stage's transaction:
   (``business_lifecycle.apply_change``, ``withdrawal.process``);
 * the target is looked up by its 14-digit ID among the businesses, then the workers;
 * the items to change are taken from the free text (``models.change_request.parse_details``) and
-  checked by the portal's own rule (``business_lifecycle._checked_changes``) against the
+  checked by the portal's own rule (``business_lifecycle.checked_changes``) against the
   registered content.
 
 Unlike a portal request (made by a business signed in with its own password), every X1 goes to
@@ -36,7 +36,7 @@ from ccus.models.forms.normalise import LOW_CONFIDENCE, OK, Reading
 from ccus.models.forms.spec import FormSpec
 from ccus.models.lifecycle import CHANGEABLE_ITEMS, LifecycleKind
 from ccus.models.tables import Application, Business, Worker
-from ccus.services.registry.business_changes import _checked_changes, open_case, profile
+from ccus.services.registry.business_changes import checked_changes, open_case, profile
 
 FORM_KEY = "X1"
 STAGE = VALIDATION
@@ -112,7 +112,7 @@ def _changes(session: Session, biz: Business, details: str, declared: dict[str, 
         return
     current = profile(session, biz).data
     try:
-        clean = _checked_changes(current, proposed)
+        clean = checked_changes(current, proposed)
     except ApplicationInvalid as exc:
         flag("change_details_invalid", "block", "変更内容に誤りがあります：" + "、".join(e.message for e in exc.errors),
              "details")

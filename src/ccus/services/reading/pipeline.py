@@ -148,7 +148,7 @@ def _extracted(session: Session, app: Application, actor: str) -> None:
 
 # Validation ----------------------------------------------------------------------------------
 
-def _docs_by_role(session: Session, app_id: int) -> dict[str, list[Document]]:
+def docs_by_role(session: Session, app_id: int) -> dict[str, list[Document]]:
     out: dict[str, list[Document]] = {}
     for d in session.scalars(select(Document).where(Document.application_id == app_id, Document.current())
                              .order_by(Document.id)):
@@ -171,7 +171,7 @@ def validate(ids: list[int], actor: str) -> int:
         if app.status != Status.EXTRACTED.value:
             return
         # A lifecycle request by mail (様式X1) needs no documents: its checks are its reading's.
-        flags = validation_flags(app, _docs_by_role(session, app.id)) if app.kind in REGISTRATION_KINDS else []
+        flags = validation_flags(app, docs_by_role(session, app.id)) if app.kind in REGISTRATION_KINDS else []
         if app.channel == Channel.MAIL.value:
             # Paper is never refused: the model's errors and the reading's become flags.
             from ccus.services.reading import paper
@@ -195,9 +195,9 @@ CONSENT_READ_DPI = 300
 
 
 def _pdf_words(pdf: bytes, index: int) -> list[tuple[float, float, float, float, str]]:
-    from ccus.services.reading.paper import _words
+    from ccus.services.reading.paper import ocr_words
 
-    return _words(pdf, index)
+    return ocr_words(pdf, index)
 
 
 def read_consent_documents(docs: list[tuple[int, str, str, str]]) -> dict[int, ConsentReading]:
@@ -348,7 +348,7 @@ def check_consent(ids: list[int], actor: str) -> int:
         if app.kind != Kind.PROXY_WORKER_REGISTRATION.value:
             advance(session, app, Status.CONSENT_CHECKED, actor=actor, reason="not a proxy application")
             return
-        flags = consent_flags(session, app, _docs_by_role(session, app.id), forms)
+        flags = consent_flags(session, app, docs_by_role(session, app.id), forms)
         app.flags = replace_stage(app.flags, CONSENT, flags)
         blocking = [f.code for f in flags if f.blocking]
         advance(session, app, Status.CONSENT_CHECKED, actor=actor,

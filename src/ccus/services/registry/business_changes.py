@@ -99,7 +99,7 @@ def open_case(session: Session, biz: Business, kind: LifecycleKind, *, excluding
 
 # 変更申請 -------------------------------------------------------------------------------------
 
-def _checked_changes(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+def checked_changes(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     unknown = [k for k in changes if k not in CHANGEABLE_ITEMS]
     if unknown or not changes:
         raise ApplicationInvalid([FieldError(f"changes.{k}", "変更できない項目です。", "not_changeable") for k in unknown]
@@ -121,7 +121,7 @@ def request_change(business_id: str, changes: dict[str, Any], *, actor: str) -> 
     with unit_of_work() as session:
         biz = business_by_id(session, business_id, lock=True)
         current = profile(session, biz).data
-        clean = _checked_changes(current, changes)
+        clean = checked_changes(current, changes)
         before = {k: current.get(k) for k in clean}
         app = new_case(session, biz, LifecycleKind.BUSINESS_CHANGE, Status.AWAITING_REVIEW, actor=actor,
                        declared={"changes": clean, "before": before}, reason="変更申請（審査待ち）")
@@ -142,7 +142,7 @@ def resubmit_change(business_id: str, application_number: str, changes: dict[str
         if app is None:
             raise RequestRefused(404, "not_found", "該当する変更申請が見つかりません。")
         current = profile(session, biz).data
-        clean = _checked_changes(current, changes)
+        clean = checked_changes(current, changes)
         if app.status != Status.RETURNED.value:
             if app.status == Status.AWAITING_REVIEW.value and app.declared.get("changes") == clean:
                 return Filed(app.application_number, app.status, False)  # a retry of this answer

@@ -85,7 +85,7 @@ def correct_field(application_number: str, *, path: str, value: str, reason: str
         row = FieldCorrection(application_id=app.id, field=path, before=before, after=after,
                               reason=reason.strip(), actor=actor)
         session.add(row)
-        docs = pipeline._docs_by_role(session, app.id)
+        docs = pipeline.docs_by_role(session, app.id)
         flags = [f.as_dict() for f in pipeline.validation_flags(app, docs)]
         if app.channel == Channel.MAIL.value:
             # Paper: the reading's flags stay, except those on the field the reviewer has now set.
