@@ -4,7 +4,8 @@
 a temporary CCUS_HOME and on ports of its own, and only when a test asks for it: unit tests never pay
 for it. The Prefect server (16–80 s to start on 2 cores, and CPU while it idles) is started on the
 same stack by ``prefect_server``, only for tests that run flows: a test module of the stack that
-names ``ccus.flows``, ``ccus.tasks``, ``run_here`` or ``prefect`` in its source gets it (see
+names ``ccus.flows``, ``ccus.tasks``, ``run_here`` or ``prefect`` in its source, or imports a test
+helper module that does, gets it (see
 ``pytest_collection_modifyitems``), any other test may ask for it by name. When the session holds
 such tests, they run last and the server starts in the background meanwhile. Without it,
 PREFECT_API_URL points at a port where nothing listens, so a flow run fails loudly, and the web
@@ -37,6 +38,27 @@ RUNS_FLOWS = re.compile(r"\bccus\.(flows|tasks)\b|\bprefect\b|\brun_here\b")
 _prefect_wanted = False
 
 
+TESTS_ROOT = Path(__file__).resolve().parent
+TEST_IMPORT = re.compile(r"^from (tests(?:\.\w+)+) import", re.MULTILINE)
+
+
+def _runs_flows(path: Path, seen: dict[Path, bool]) -> bool:
+    """Whether a test module runs flows itself or through the test helpers it imports (a module that
+    takes ``run_pipeline`` from tests/e2e/test_slice.py runs flows as surely as test_slice does)."""
+    if path in seen:
+        return seen[path]
+    seen[path] = False  # an import cycle reads as "not through this path"
+    source = path.read_text(encoding="utf-8")
+    found = bool(RUNS_FLOWS.search(source))
+    for module in TEST_IMPORT.findall(source):
+        if found:
+            break
+        helper = TESTS_ROOT.parent.joinpath(*module.split(".")).with_suffix(".py")
+        found = helper.is_file() and _runs_flows(helper, seen)
+    seen[path] = found
+    return found
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give ``prefect_server`` to the stack tests of modules that run flows, and run those modules
     after the others (in their own order), so the server starts while the database-only tests run."""
@@ -47,9 +69,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if names is None or "stack" not in names or "prefect_server" in names:
             continue
         path = Path(str(item.path))
-        if path not in runs_flows:
-            runs_flows[path] = bool(RUNS_FLOWS.search(path.read_text(encoding="utf-8")))
-        if runs_flows[path]:
+        if _runs_flows(path, runs_flows):
             names.insert(0, "prefect_server")  # before the fixtures that talk to it
     needs = [item for item in items if "prefect_server" in getattr(item, "fixturenames", ())]
     _prefect_wanted = bool(needs)

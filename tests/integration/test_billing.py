@@ -198,8 +198,8 @@ def test_admin_id_fee_is_invoiced_yearly_before_the_anniversary_once(db: Any) ->
 
     billing_flow(today=date(2021, 5, 20))  # after the 2020-10 revision: 11,400 per ID
     billing_flow(today=date(2021, 5, 21))
-    invoices = _invoices(biz.pk, "admin_id_fee")
-    assert [(i.period, i.amount) for i in invoices] == [("2020-06-10", 4_800), ("2021-06-10", 2 * 11_400)]
+    issued = _invoices(biz.pk, "admin_id_fee")
+    assert [(i.period, i.amount) for i in issued] == [("2020-06-10", 4_800), ("2021-06-10", 2 * 11_400)]
     assert [(i.period, i.amount) for i in _invoices(solo.pk)] == [("2020-06-12", 2_400), ("2021-06-12", 2_400)]
     with unit_of_work() as session:
         titles = session.scalars(select(PortalNotice.title).where(PortalNotice.business_id == biz.business_id,

@@ -103,7 +103,8 @@ def test_change_application_is_reviewed_then_applied(api: Any, reviewer_token: s
     assert r.status_code == 201, r.text
     number = r.json()["application_number"]
     assert api.get(f"/api/v1/applications/{number}", headers=headers).json()["status"] == "awaiting_review"
-    queue = api.get("/api/v1/review/queue", headers=bearer(reviewer_token)).json()
+    # The queue lists oldest first; the session's earlier tests leave more than one default page.
+    queue = api.get("/api/v1/review/queue?limit=500", headers=bearer(reviewer_token)).json()
     assert number in {c["application_number"] for c in queue}
     decided = api.post(f"/api/v1/review/applications/{number}/decision", headers=bearer(reviewer_token),
                        json={"decision": "approve"})
@@ -154,7 +155,7 @@ def test_returned_change_application_is_answered_in_the_portal_and_resumes_the_s
                                                                      ("returned", "awaiting_review")]
         assert log[-1].actor == f"portal:{biz.business_id}"
     assert number in {c["application_number"] for c in
-                      api.get("/api/v1/review/queue", headers=bearer(reviewer_token)).json()}
+                      api.get("/api/v1/review/queue?limit=500", headers=bearer(reviewer_token)).json()}
     assert api.post(f"/api/v1/review/applications/{number}/decision", headers=bearer(reviewer_token),
                     json={"decision": "approve"}).status_code == 200
     assert apply_changes()["applied"] >= 1

@@ -115,16 +115,21 @@ def test_s3_out_of_reach_is_retried_and_the_next_drain_moves_the_case_on(db: Any
     from ccus.flows.pipeline import process_pipeline
 
     app_id, _ = _case_with_document(_png())
-    saved = os.environ.get("S3_ENDPOINT_URL")
-    os.environ["S3_ENDPOINT_URL"] = f"http://127.0.0.1:{_closed_port()}"
+    # An S3 that is not the embedded one may not be reached with the embedded stack's published
+    # keys (settings refuse them), so the unreachable endpoint gets keys of its own.
+    unreachable = {"S3_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
+                   "AWS_ACCESS_KEY_ID": "unreachable-test-key", "AWS_SECRET_ACCESS_KEY": "unreachable-test-secret"}
+    saved = {name: os.environ.get(name) for name in unreachable}
+    os.environ.update(unreachable)
     reset_settings()
     try:
         process_pipeline()
     finally:
-        if saved is None:
-            os.environ.pop("S3_ENDPOINT_URL", None)
-        else:
-            os.environ["S3_ENDPOINT_URL"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         reset_settings()
 
     app = _row(app_id)
