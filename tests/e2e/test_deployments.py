@@ -47,7 +47,7 @@ def test_worker_runs_the_triggered_pipeline_and_issuance_deployments(
     assert decide(api, reviewer_token, number).status_code == 200
     assert wait_for(api, number, "awaiting_payment") == "awaiting_payment"
     pay(number)
-    from prefect.deployments import run_deployment
+    from ccus.infra.orchestrator import run_deployment_now as run_deployment
 
     run_deployment(ISSUANCE_DEPLOYMENT, timeout=0)  # as `ccus payments import` does
     assert wait_for(api, number, "registered") == "registered"

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
 def test_worker_runs_the_withdrawals_deployment_with_today_as_parameter(api: Any, worker: None) -> None:  # noqa: F811
-    from prefect.deployments import run_deployment
+    from ccus.infra.orchestrator import run_deployment_now as run_deployment
 
     biz = make.business(must_change=False)
     token = sign_in(api, biz.business_id, make.PASSWORD).json()["token"]
@@ -34,8 +34,7 @@ def test_worker_runs_the_withdrawals_deployment_with_today_as_parameter(api: Any
 
 
 def test_worker_runs_the_billing_deployment_and_the_invoice_shows_in_the_portal(api: Any, worker: None) -> None:  # noqa: F811
-    from prefect.deployments import run_deployment
-
+    from ccus.infra.orchestrator import run_deployment_now as run_deployment
     from ccus.services.billing.payments import import_payments
 
     biz = make.business(registered_on=date(2019, 9, 3), admin_ids=2, must_change=False)

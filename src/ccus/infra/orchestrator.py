@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ccus.infra.debounce import Debounce
 from ccus.models import next_flows
@@ -46,9 +46,17 @@ def after_decision(status: str, kind: str) -> str | None:
 TRIGGER_MIN_INTERVAL = 15.0
 
 
+def run_deployment_now(name: str, **options: Any) -> Any:
+    """``prefect.deployments.run_deployment``, always its synchronous form: Prefect picks its
+    async twin whenever the thread has a running event loop (an async route, a test session after
+    Playwright's), and that coroutine, never awaited, would drop the run without a word."""
+    from prefect.deployments import run_deployment
+
+    return cast(Any, run_deployment)(name, _sync=True, **options)
+
+
 def _start_deployment(deployment: str) -> None:
     try:
-        from prefect.deployments import run_deployment
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         from ccus.infra.settings import get_settings
@@ -56,7 +64,7 @@ def _start_deployment(deployment: str) -> None:
         # The API named explicitly: this runs on a web request's worker thread or a timer's, where
         # Prefect's settings context may predate the environment and would start a temporary server.
         with temporary_settings(updates={PREFECT_API_URL: get_settings().prefect_api}):
-            run_deployment(deployment, timeout=0)
+            run_deployment_now(deployment, timeout=0)
     except Exception as exc:  # noqa: BLE001 - the scheduled drain will pick the case up
         log.info("could not trigger %s now (%s); the scheduled run will pick it up", deployment,
                  type(exc).__name__)
