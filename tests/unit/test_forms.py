@@ -166,45 +166,62 @@ def test_suspicious_or_mapped_text_is_read_at_low_confidence() -> None:
     assert normalise(BY_KEY["W1"].field("address"), Raw("東京 都 8 番 ] 号", 95)).status == LOW_CONFIDENCE
 
 
-@pytest.mark.parametrize(("name", "first", "second", "status"), [
-    ("name", "口吉 和志", "口吉和也", LOW_CONFIDENCE),  # 也 or 志: two readings disagree
-    ("name", "木吉 一郎", "木吉一郎", OK),  # confirmed (spacing does not count)
-    ("name_kana", "アエマムンン", "アエマム]ン", LOW_CONFIDENCE),  # the second fails the rule: not confirmed
-    ("name_kana", "アエマムシン", "", LOW_CONFIDENCE),  # the second read nothing
-    ("address", "東京都新宿区西新宿2丁目8番1号", "東京 都 新宿 区 西新宿 2 丁目 8 番 1 号", OK),
+@pytest.mark.parametrize(("name", "first", "second", "value", "status"), [
+    # Both recognisers agree after the field's normalisation: accepted, however doubtful either was.
+    ("name", "木吉 一郎", "木吉一郎", "木吉一郎", OK),
+    ("address", "東京 都 新宿 区 西新宿 2 丁目 8 番 1 号", "東京都新宿区西新宿2丁目8番1号", "東京都新宿区西新宿2丁目8番1号", OK),
+    ("postcode", "1638001", "163-8001", "163-8001", OK),
+    # They disagree: the second recogniser's reading kept, the field flagged with both.
+    ("name", "口吉 和志", "口吉和也", "口吉和也", LOW_CONFIDENCE),
+    ("name_kana", "タカハン", "タカハシ", "タカハシ", LOW_CONFIDENCE),  # ン for シ at 93 passed alone
+    ("name_kana", "ョン", "ツヨシ", "ツヨシ", LOW_CONFIDENCE),
+    ("postcode", "9900001", "9990001", "999-0001", LOW_CONFIDENCE),  # 990→999 at 74 passed alone
+    ("experience_years", "4", "1", 1, LOW_CONFIDENCE),  # 管理者ID数 1→4 at 93 passed alone
+    # One fails the field's rule: the other kept, still flagged.
+    ("name_kana", "アエマム]ン", "アエマムシン", "アエマムシン", LOW_CONFIDENCE),
+    ("name_kana", "タカハシ", "夕カ八シ3", "タカハシ", LOW_CONFIDENCE),
+    ("name", "", "齋藤 花子", "齋藤花子", LOW_CONFIDENCE),  # one read nothing
+    # Both fail the rule: invalid.
+    ("postcode", "12", "123", None, INVALID),
+    # Variant kanji: the form as written kept, and the reviewer asked to confirm it.
+    ("name", "髙橋 一郎", "高橋 一郎", "髙橋一郎", LOW_CONFIDENCE),
+    ("name", "柳田 美咲", "栁田 美咲", "栁田美咲", LOW_CONFIDENCE),
 ])
-def test_a_doubtful_reading_must_be_confirmed_by_the_second_one(name: str, first: str, second: str,
-                                                                status: str) -> None:
+def test_two_recognisers_vote(name: str, first: str, second: str, value: object, status: str) -> None:
     f = BY_KEY["W1"].field(name)
-    r = normalise(f, Raw(first, 75, check=second, check_confidence=80))
-    assert r.status == status, r
-    assert r.value is not None  # kept for the reviewer either way
+    r = normalise(f, Raw(first, 93, check=second, check_confidence=80))
+    assert (r.value, r.status) == (value, status), r
     if status == LOW_CONFIDENCE:
-        assert "読み取りが一定しません" in (r.reason or "") and r.extra["second_reading"] == second
-        assert field_flags(BY_KEY["W1"], {name: r}, {})[0]["code"] == "field_low_confidence"
-    assert normalise(f, Raw(first, 75)).status == OK  # without a second reading, the first stands
+        [flag] = field_flags(BY_KEY["W1"], {name: r}, {})
+        assert flag["code"] == "field_low_confidence" and flag["second_reading"] == second
+        assert flag["read"] == (first or second)
+        assert "字体" in flag["message"] if "髙" in first + second or "栁" in first + second else \
+            "二つの読み取りが一致しません" in flag["message"]
 
 
-def test_a_confirmation_read_below_the_threshold_confirms_nothing() -> None:
-    f = BY_KEY["W1"].field("name")
-    r = normalise(f, Raw("辺木 和志", 62, check="辺木和志", check_confidence=41))
-    assert r.status == LOW_CONFIDENCE and "読み直しでも確かめられません" in (r.reason or "")
-    assert normalise(f, Raw("辺木 和志", 62, check="辺木和志", check_confidence=f.min_confidence)).status == OK
+def test_a_missing_field_read_by_neither_recogniser_is_missing() -> None:
+    assert normalise(BY_KEY["W1"].field("name"), Raw("", 0, check="", check_confidence=0)).status == MISSING
+    assert normalise(BY_KEY["W1"].field("employer_business_id"), Raw("", 0, check="")).status == OK
 
 
-def test_which_zones_are_read_twice() -> None:
-    from ccus.infra.form_reader import SECOND_READING_BELOW, needs_second_reading
+@pytest.mark.parametrize(("first", "second", "value", "status"), [
+    (("08", "03", "14"), ("08", "03", "14"), "2026-03-14", OK),
+    (("08", "03", "14"), ("06", "03", "14"), "2024-03-14", LOW_CONFIDENCE),  # 令和8 read as 6
+    (("08", "13", "14"), ("08", "03", "14"), "2026-03-14", LOW_CONFIDENCE),  # no 13th month: the other kept
+    (("08", "13", "14"), ("08", "13", "14"), None, INVALID),
+])
+def test_both_readings_of_a_date_must_agree(first: tuple[str, ...], second: tuple[str, ...], value: object,
+                                            status: str) -> None:
+    f = BY_KEY["W1"].field("applied_on")
+    r = normalise(f, Raw(ticked=("令和",), parts=first, confidence=70, check_parts=second, check_confidence=95))
+    assert (r.value, r.status) == (value, status), r
 
-    f = BY_KEY["W1"].field("name")
-    assert needs_second_reading(f, f.min_confidence) and needs_second_reading(f, SECOND_READING_BELOW - 0.1)
-    assert not needs_second_reading(f, f.min_confidence - 1)  # flagged anyway: no need
-    assert not needs_second_reading(f, SECOND_READING_BELOW)  # confident enough
-    # The confident misread the bench met (seed 9): a reading's シ read as ン at 88.1, read right
-    # by the second reading; it must be read twice and flagged.
-    kana = BY_KEY["W2"].field("name_kana")
-    assert needs_second_reading(kana, 88.1)
-    r = normalise(kana, Raw("シル ン ヨ サ ア", 88.1, check="シル シ ヨ サ ア", check_confidence=90.5))
-    assert r.status == LOW_CONFIDENCE and "「シルンヨサア」と「シルシヨサア」" in (r.reason or ""), r
+
+def test_an_unclear_era_tick_is_not_made_clear_by_agreeing_digits() -> None:
+    f = BY_KEY["W1"].field("applied_on")
+    r = normalise(f, Raw(ticked=("令和",), parts=("08", "03", "14"), confidence=40, tick_confidence=40,
+                         check_parts=("08", "03", "14"), check_confidence=99))
+    assert (r.value, r.status) == ("2026-03-14", LOW_CONFIDENCE)
 
 
 def test_declared_data_and_flags_from_a_read_form() -> None:
@@ -236,3 +253,15 @@ def test_classify_marker_less_pages() -> None:
     assert classify("代行申請同意書 私は、下記の代行申請事業者が")[0] == "worker_consent"
     assert classify("お品書き 本日のおすすめ 天ぷら定食") == (None, [])
     assert classify("") == (None, [])
+
+
+@pytest.mark.parametrize(("name", "both", "status"), [
+    ("nationality", "B本", LOW_CONFIDENCE),  # a Japanese word starting with a latin letter (日本 → B本)
+    ("address", "東京都新宿区西新宿2丁目8番]号", LOW_CONFIDENCE),  # a stray mark
+    ("postcode", "16380O1", LOW_CONFIDENCE),  # a letter where a digit belongs
+    ("name_kana", "パク ミンジュン", OK),  # パ alone is no doubt when both read it
+    ("nationality", "日本", OK),
+])
+def test_field_rules_doubt_what_both_recognisers_agree_on(name: str, both: str, status: str) -> None:
+    r = normalise(BY_KEY["W1"].field(name), Raw(both, 95, check=both, check_confidence=95))
+    assert r.status == status, r

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageOps
 
+from ccus.infra.line_reader import read_lines
 from ccus.infra.zonal_ocr import read_zones
 from ccus.models.forms.catalogue import comb_cells, part_cells
 from ccus.models.forms.marker import MARK_SIZE, Marker, decode, mark_centres, module_boxes
 from ccus.models.forms.normalise import Raw
-from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, Charset, FieldKind, FormField, Option, PageSpec
+from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, Charset, FieldKind, Option, PageSpec
 
 DETECT_PX_PER_MM = 2.4  # ~61 dpi for finding the marks
 OCR_DPI = 300  # zones are read at 300 dpi: at 220, 5 of 60 names were misread against 2
@@ -372,26 +373,16 @@ class _Entry:
     parts: list[str] | None = None
     ink: float = 0.0
     confs: list[float] = field(default_factory=list)
-    check: str | None = None  # a second reading of a text zone, prepared the other way
-    check_confidence: float = 0.0
+    tick_confidence: float = 100.0
+    check: str | None = None  # the second recogniser's reading of a text or comb zone
+    check_parts: list[str] = field(default_factory=list)  # ... of a date's parts
+    check_confs: list[float] = field(default_factory=list)
 
     def raw(self) -> Raw:
         return Raw(text=self.text, confidence=min(self.confs) if self.confs else 0.0, ticked=self.ticked,
                    parts=tuple(self.parts) if self.parts is not None else (), ink=self.ink, check=self.check,
-                   check_confidence=self.check_confidence)
-
-
-SECOND_READING_BELOW = 90.0  # a text zone read at a confidence between the field's threshold and
-# this is read a second time, prepared the other way, and flagged when the two disagree. Measured
-# first on 168 degraded name / reading / address zones of two corpora: every confident misread (4,
-# at 74-75) scored under 80, and 20 of the 144 right readings did; the band was 85. Then the bench
-# (seed 9) met a reading misread at 88.1 (シ as ン, in a PDF page re-encoded by the scanner) that
-# the second reading, at 90.5, read right: the band is 90 since.
-# A second reading that agrees but itself scores under the field's threshold confirms nothing.
-
-
-def needs_second_reading(f: FormField, confidence: float) -> bool:
-    return f.min_confidence <= confidence < SECOND_READING_BELOW
+                   check_confidence=min(self.check_confs) if self.check_confs else 0.0,
+                   check_parts=tuple(self.check_parts), tick_confidence=self.tick_confidence)
 
 
 def text_layer_fields(words: Sequence[tuple[float, float, float, float, str]], located: Located, dpi: float,
@@ -430,7 +421,6 @@ class PageCut:
     zones: list[tuple[Image.Image, Charset]] = field(default_factory=list)  # to OCR, as prepared
     wanted: list[tuple[_Entry, int]] = field(default_factory=list)  # (field, part) of each zone
     originals: dict[int, Image.Image] = field(default_factory=dict)  # text zones as cut, for a second try
-    fields_of: dict[int, FormField] = field(default_factory=dict)
 
     def ink(self, name: str) -> float:
         return self.entries[name].ink
@@ -446,6 +436,7 @@ def cut_page(image: Image.Image, located: Located, page: PageSpec, layer: dict[s
         if f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
             e.ticked, clarity = _ticks(red, located, f.options)
             e.confs.append(clarity)
+            e.tick_confidence = clarity
         if layer is not None and f.kind in (FieldKind.TEXT, FieldKind.COMB, FieldKind.DATE):
             if f.kind is FieldKind.DATE:
                 e.parts = [layer.get(f"{f.name}#{n}", "") for n in range(len(f.parts))]
@@ -458,7 +449,6 @@ def cut_page(image: Image.Image, located: Located, page: PageSpec, layer: dict[s
                 cut.zones.append((prepare_for_ocr(zone), f.charset))
                 cut.wanted.append((e, 0))
                 cut.originals[id(e)] = zone
-                cut.fields_of[id(e)] = f
         elif f.kind is FieldKind.COMB:
             line = compact_cells(red, located, comb_cells(f))
             if line is not None:
@@ -489,36 +479,42 @@ def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]],
                       for i, (image, located, page) in enumerate(pages)])
 
 
-def read_cuts(cuts: Sequence[PageCut]) -> list[dict[str, Raw]]:
-    """The fields of cut pages, with ONE OCR run per language for all of them (and one more run
-    for the zones read again)."""
+def read_cuts(cuts: Sequence[PageCut], *, second: bool = True) -> list[dict[str, Raw]]:
+    """The fields of cut pages, with ONE Tesseract run per language for all of them (and one more
+    run for the inked zones it read nothing in), then every zone read again by the second
+    recogniser (PP-OCRv5, :mod:`ccus.infra.line_reader`) unless ``second`` is False: the two
+    readings vote in :func:`ccus.models.forms.normalise.normalise`."""
     zones = [z for c in cuts for z in c.zones]
     wanted = [w for c in cuts for w in c.wanted]
     originals = {k: v for c in cuts for k, v in c.originals.items()}
-    fields_of = {k: v for c in cuts for k, v in c.fields_of.items()}
     results = read_zones(zones)
-    # One more run, for two kinds of text zone, both prepared another way: inked zones Tesseract
-    # read nothing in (its line finder gives up on some clean lines), contrast stretched and read
-    # again in place of the first reading; and zones read with a confidence in the doubtful band
-    # (see SECOND_READING_BELOW), thresholded by Otsu and read again as a check on the first.
+    # Inked text zones Tesseract read nothing in (its line finder gives up on some clean lines):
+    # contrast stretched and read again in place of the first reading.
     retry = [i for i, ((e, _), zt) in enumerate(zip(wanted, results, strict=True))
              if not zt.text and id(e) in originals]
-    confirm = [i for i, ((e, _), zt) in enumerate(zip(wanted, results, strict=True))
-               if zt.text and id(e) in originals and needs_second_reading(fields_of[id(e)], zt.confidence)]
-    if retry or confirm:
-        again = read_zones([(prepare_for_ocr(originals[id(wanted[i][0])], even=False), zones[i][1]) for i in retry]
-                           + [(prepare_for_ocr(originals[id(wanted[i][0])], otsu=True), zones[i][1]) for i in confirm])
-        for i, zt in zip(retry, again[:len(retry)], strict=True):
+    if retry:
+        again = read_zones([(prepare_for_ocr(originals[id(wanted[i][0])], even=False), zones[i][1]) for i in retry])
+        for i, zt in zip(retry, again, strict=True):
             results[i] = zt
-        for i, zt in zip(confirm, again[len(retry):], strict=True):
-            wanted[i][0].check = zt.text
-            wanted[i][0].check_confidence = zt.confidence if zt.words else 0.0
     for (e, slot), zt in zip(wanted, results, strict=True):
         if e.parts is not None:
             e.parts[slot] = zt.text
         else:
             e.text = zt.text
         e.confs.append(zt.confidence if zt.words else 0.0)
+    if second and wanted:
+        # A text zone is read as cut (grey: the recogniser was trained on photographs of text, not
+        # on thresholded lines); a comb or date part as its cells set side by side.
+        lines = read_lines([originals.get(id(e), zones[i][0]) for i, (e, _) in enumerate(wanted)])
+        for (e, slot), line in zip(wanted, lines, strict=True):
+            if e.parts is not None:
+                if not e.check_parts:
+                    e.check_parts = [""] * len(e.parts)
+                e.check_parts[slot] = line.text
+                e.check_confs.append(line.confidence)
+            else:
+                e.check = line.text
+                e.check_confs.append(line.confidence)
     return [{name: e.raw() for name, e in c.entries.items()} for c in cuts]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ccus.models.forms.spec import FieldKind, FormField
+from ccus.models.forms.variants import differ_only_by_variants, variant_count
 from ccus.models.identifiers import (
     corporate_number_is_valid,
     employment_insurance_number_is_valid,
@@ -40,11 +41,13 @@ class Raw:
     ticked: tuple[str, ...] = ()  # CHOICE, MULTI, DATE (era): option values ticked
     parts: tuple[str, ...] = ()  # DATE: year, month, day as read
     ink: float = 0.0  # MARK, PHOTO: share of the zone covered by ink
-    # TEXT: a second reading of the zone, prepared another way, made when the first one's
-    # confidence was doubtful (None: not made), and its confidence. A value it does not confirm,
-    # or confirms only at a confidence under the field's threshold, is flagged.
+    # TEXT, COMB: the second recogniser's reading of the same zone (None: not read by it), and
+    # its confidence; DATE: its readings of the three parts. The two readings vote (see
+    # :func:`normalise`): equal after the field's normalisation → accepted; different → flagged.
     check: str | None = None
     check_confidence: float = 0.0
+    check_parts: tuple[str, ...] = ()
+    tick_confidence: float = 100.0  # DATE: how clear the era's tick was (part of ``confidence``)
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,10 @@ _GROUPED = re.compile(r"\d{1,3}([,.]\d{3})+")
 _EMAIL_LOOKALIKE = re.compile(r"[lIOoSBbGgZzq](?=[0-9])|(?<=[0-9])[lIOoSBbGgZzq]|[A-Z]|[lI|O01](?=@)")
 
 
-def as_katakana(text: str) -> tuple[str, bool]:
+def as_katakana(text: str, *, confusable: bool = True) -> tuple[str, bool]:
     """A reading with hiragana and kanji look-alikes turned into katakana; True if any was, or
-    if it holds a kana OCR confuses: a semi-voiced one (パピプペポ, read for バビブベボ), メ or ヌ."""
+    (``confusable``) if it holds a kana OCR confuses: a semi-voiced one (パピプペポ, read for
+    バビブベボ), メ or ヌ."""
     raw = normalize_text(text)
     out = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in raw.translate(_AS_KATAKANA))
     squashed = out.replace(" ", "")
@@ -112,8 +116,8 @@ def as_katakana(text: str) -> tuple[str, bool]:
         if wrong in squashed and wrong != right:
             out = squashed.replace(wrong, right)
             squashed = out
-    return out, (out.replace(" ", "") != raw.replace(" ", "") and not _entity_only(raw, out)) or bool(
-        _SEMI_VOICED.search(out))
+    return out, (out.replace(" ", "") != raw.replace(" ", "") and not _entity_only(raw, out)) or (
+        confusable and bool(_SEMI_VOICED.search(out)))
 
 
 def _entity_only(raw: str, out: str) -> bool:
@@ -127,7 +131,9 @@ def _entity_only(raw: str, out: str) -> bool:
 _CJK = r"\u3400-\u9fff\uf900-\ufaff々〆"
 _KANJI_LOOKALIKES = {"エ": "工", "ロ": "口", "カ": "力", "ニ": "二", "ハ": "八", "タ": "夕", "ト": "卜"}
 _STRAY = re.compile(r"[\[\]{}|\\~_^`\"'<>!?;*#$%=@]")
-_LATIN_IN_JAPANESE = re.compile(rf"(?<=[{_CJK}\u3040-\u30ff])[A-Za-z](?=[{_CJK}\u3040-\u30ff0-9])")
+# A lone latin letter inside Japanese words (番l号), or starting one (日本 read as B本 at 89).
+_LATIN_IN_JAPANESE = re.compile(rf"(?<=[{_CJK}\u3040-\u30ff])[A-Za-z](?=[{_CJK}\u3040-\u30ff0-9])"
+                                rf"|(?<![A-Za-z])[A-Za-z](?=[{_CJK}\u3040-\u30ff])")
 
 
 def as_kanji_in_context(text: str) -> tuple[str, bool]:
@@ -241,6 +247,10 @@ def normalise(f: FormField, raw: Raw) -> Reading:
     shown = raw.text if f.kind not in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE) else (
         "/".join(raw.ticked) + (" " + "/".join(raw.parts) if raw.parts else ""))
     conf = raw.confidence
+    if f.kind in (FieldKind.TEXT, FieldKind.COMB) and raw.check is not None:
+        return _vote(f, raw)
+    if f.kind is FieldKind.DATE and raw.check_parts:
+        return _vote_date(f, raw, shown)
     if is_blank(f, raw):
         if f.kind is FieldKind.MULTI and not f.required:
             return Reading([], OK, None, shown, conf)
@@ -270,24 +280,16 @@ def normalise(f: FormField, raw: Raw) -> Reading:
         return _fail(INVALID, reason, shown, conf)
     if conf < f.min_confidence:
         return Reading(value, LOW_CONFIDENCE, f"読み取りの確信度が低い（{conf:.0f}）ため確認してください。", shown, conf)
-    if raw.check is not None and f.kind is FieldKind.TEXT:
-        second, why, _ = _read_text(f, raw.check)
-        if why is not None or comparable(f.rule, second) != comparable(f.rule, value):
-            seen = second if why is None else (normalize_text(raw.check).strip() or "読み取りなし")
-            return Reading(value, LOW_CONFIDENCE, f"読み取りが一定しません（「{value}」と「{seen}」）。記入内容を確認してください。",
-                           shown, conf, {"second_reading": raw.check})
-        if raw.check_confidence < f.min_confidence:
-            return Reading(value, LOW_CONFIDENCE, f"読み取りの確信度が低く（{conf:.0f}）、読み直しでも確かめられません"
-                           f"（{raw.check_confidence:.0f}）。記入内容を確認してください。", shown, conf,
-                           {"second_reading": raw.check})
     return Reading(value, OK, None, shown, conf)
 
 
-def _read_text(f: FormField, text: str) -> tuple[Any, str | None, bool]:
-    """A TEXT or COMB field's OCR text → (value, reason it fails its rule, look-alike mapped)."""
+def _read_text(f: FormField, text: str, *, confusable: bool = True) -> tuple[Any, str | None, bool]:
+    """A TEXT or COMB field's OCR text → (value, reason it fails its rule, look-alike mapped).
+    ``confusable=False``: a reading holding kana one recogniser confuses (パ/バ, メ/ヌ) is not
+    doubtful for that alone (two recognisers that read it alike are the check)."""
     mapped = False
     if f.rule == "kana":
-        text, mapped = as_katakana(text)
+        text, mapped = as_katakana(text, confusable=confusable)
     elif f.charset.value in ("digits", "number"):
         text, mapped = as_digits(text)
         mapped = mapped or (f.rule == "amount" and "." in text and not _GROUPED.fullmatch(text.strip()))
@@ -306,3 +308,97 @@ def comparable(rule: str, value: Any) -> Any:
     if isinstance(value, str) and rule in ("text", "kana", "address", "licence"):
         return "".join(value.split())
     return value
+
+
+# --- Two recognisers vote -------------------------------------------------------------------
+
+NOTHING_READ = "読み取りなし"
+
+
+@dataclass(frozen=True)
+class _Side:
+    text: str
+    value: Any
+    reason: str | None
+    mapped: bool
+    confidence: float
+
+    @property
+    def valid(self) -> bool:
+        return self.reason is None and bool(self.text.strip())
+
+    def shown(self, rule: str) -> str:
+        if self.valid:
+            return str(self.value)
+        if not self.text.strip():
+            return NOTHING_READ
+        return "".join(normalize_text(self.text).split()) if rule in ("text", "kana", "address") else (
+            normalize_text(self.text))
+
+
+def _side(f: FormField, text: str, confidence: float) -> _Side:
+    if not text.strip():
+        return _Side("", None, NOTHING_READ, False, 0.0)
+    value, reason, mapped = _read_text(f, text, confusable=False)
+    return _Side(text, value, reason, mapped, confidence)
+
+
+def _vote(f: FormField, raw: Raw) -> Reading:
+    """A TEXT or COMB field read by both recognisers (``raw.text``: Tesseract, ``raw.check``:
+    PP-OCRv5). Equal after the field's normalisation → accepted, whatever either one's confidence
+    (two different engines agreeing on a wrong reading is rare: once in 142 zones measured); the
+    same but for variant kanji → the variant kept and flagged; different → the better-supported
+    reading kept (one that passes the field's rule over one that fails; between two that pass,
+    the second recogniser's, the one that reads handwriting) and the field flagged with both."""
+    first, second = _side(f, raw.text, raw.confidence), _side(f, raw.check or "", raw.check_confidence)
+    shown = raw.text if raw.text.strip() else (raw.check or "")
+    readings = {"second_reading": raw.check or "", "readings": [raw.text, raw.check or ""]}
+    if not first.text and not second.text:
+        if f.required:
+            return _fail(MISSING, "記入がない、又は読み取れません。", shown, 0.0)
+        return Reading(None, OK, None, shown, 100.0)
+    conf = max(first.confidence, second.confidence)
+    if first.valid and second.valid:
+        a, b = comparable(f.rule, first.value), comparable(f.rule, second.value)
+        if a == b:
+            if first.mapped or second.mapped:  # the field's rules doubt it: a stray mark, a letter
+                # in Japanese text (日本 read as B本), a look-alike put in place of a digit
+                return Reading(second.value, LOW_CONFIDENCE, "読み取りに不自然な文字があります。記入内容を確認してください。",
+                               shown, min(conf, MAPPED_CONFIDENCE_CAP), readings)
+            return Reading(second.value, OK, None, shown, conf, readings)
+        if isinstance(a, str) and isinstance(b, str) and differ_only_by_variants(a, b):
+            kept = first if variant_count(a) > variant_count(b) else second
+            return Reading(kept.value, LOW_CONFIDENCE,
+                           f"字体の異なる読み取りがあります（「{first.value}」と「{second.value}」）。記入どおりの字体か確認してください。",
+                           shown, conf, readings)
+    kept = second if second.valid or not first.valid else first
+    other = first if kept is second else second
+    if not kept.valid:
+        return Reading(None, INVALID, kept.reason or first.reason, shown, conf, readings)
+    return Reading(kept.value, LOW_CONFIDENCE,
+                   f"二つの読み取りが一致しません（「{kept.shown(f.rule)}」と「{other.shown(f.rule)}」）。記入内容を確認してください。",
+                   shown, kept.confidence, readings)
+
+
+def _vote_date(f: FormField, raw: Raw, shown: str) -> Reading:
+    """A DATE field whose digits both recognisers read: the era's tick is read once (it is no
+    text); the parts must agree. A date either reading cannot make is never accepted."""
+    if is_blank(f, raw) and not "".join(raw.check_parts).strip():
+        if f.required:
+            return _fail(MISSING, "記入がない、又は読み取れません。", shown, 0.0)
+        return Reading(None, OK, None, shown, 100.0)
+    first, why_first = _date(raw)
+    second, why_second = _date(Raw(ticked=raw.ticked, parts=raw.check_parts))
+    readings = {"second_reading": "/".join(raw.check_parts), "readings": ["/".join(raw.parts), "/".join(raw.check_parts)]}
+    if why_first is not None and why_second is not None:
+        return Reading(None, INVALID, why_second, shown, raw.confidence, readings)
+    if first == second:
+        conf = min(raw.tick_confidence, max(raw.confidence, raw.check_confidence))
+        if conf < f.min_confidence:
+            return Reading(first, LOW_CONFIDENCE, f"読み取りの確信度が低い（{conf:.0f}）ため確認してください。",
+                           shown, conf, readings)
+        return Reading(first, OK, None, shown, conf, readings)
+    kept, other = (second, first) if why_second is None else (first, second)
+    return Reading(kept, LOW_CONFIDENCE,
+                   f"二つの読み取りが一致しません（「{kept}」と「{other or NOTHING_READ}」）。記入内容を確認してください。",
+                   shown, raw.confidence, readings)
