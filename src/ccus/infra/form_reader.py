@@ -17,7 +17,7 @@ from PIL import Image, ImageOps
 
 from ccus.infra.line_reader import read_lines
 from ccus.infra.zonal_ocr import read_zones
-from ccus.models.forms.catalogue import comb_cells, part_cells
+from ccus.models.forms.catalogue import comb_cells, option_label, part_cells
 from ccus.models.forms.marker import MARK_SIZE, Marker, decode, mark_centres, module_boxes
 from ccus.models.forms.normalise import Raw
 from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, Charset, FieldKind, Option, PageSpec
@@ -240,16 +240,33 @@ def dropout_page(image: Image.Image) -> Image.Image:
     return src.getchannel("R") if src.mode == "RGB" else src
 
 
+PAGE_PAPER_SHARE = 0.85  # a zone's paper is never taken darker than this share of the page's paper.
+# Measured on the 216 tick boxes of every form, scanned twice (light falling to 0.75 at the right
+# edge): an empty box's 95th percentile is 0.87-1.01 of the page's paper (0.87 at x = 165 mm); a
+# box filled solid 0.11 as rendered, 0.14-0.15 scanned (also on an edge darkened to 0.72), 0 on a
+# fax-like page: its own ink, against which the ink share read ■ as empty. Paper at the darkest
+# edge (0.72) stays well above the ink level this floor gives (0.6 × 0.85 = 0.51).
+
+
+def paper_reference(local: float, page: float) -> float:
+    """The paper level ink is measured against: the zone's own (``local``, its 95th percentile,
+    which follows a scanner's uneven light) unless that is darker than PAGE_PAPER_SHARE of the
+    page's paper (``page``); then the zone is mostly ink (a box filled solid) and the page's paper
+    is the reference."""
+    return max(local, PAGE_PAPER_SHARE * page, 1.0)
+
+
 def ink_share(zone: Image.Image, paper: float, *, colour_ink: bool = False, factor: float = 0.6) -> float:
-    """Share of the zone covered by ink darker than ``factor`` × paper. ``colour_ink`` counts a red
-    seal as ink (grey levels); otherwise the red channel drops the frames (and red ink) out."""
+    """Share of the zone covered by ink darker than ``factor`` × paper (see :func:`paper_reference`:
+    the zone's paper, or the page's ``paper`` when the zone is mostly ink). ``colour_ink`` counts a
+    red seal as ink (grey levels); otherwise the red channel drops the frames (and red ink) out."""
     grey = _grey(zone) if colour_ink else dropout(zone)
     if grey.width * grey.height == 0:
         return 0.0
     hist = np.asarray(grey.histogram()[:256])
-    local_paper = max(_percentile(grey, 95, hist), 1.0)
+    reference = paper_reference(_percentile(grey, 95, hist), paper)
     # share of pixels whose level is under factor × paper, counted from the histogram
-    return float(hist[:int(np.ceil(factor * local_paper))].sum() / hist.sum())
+    return float(hist[:int(np.ceil(factor * reference))].sum() / hist.sum())
 
 
 def _percentile(grey: Image.Image, q: float, hist: np.ndarray | None = None) -> float:
@@ -353,13 +370,103 @@ def page_size_ok(image: Image.Image) -> bool:
 # --- reading the fields of located pages ---------------------------------------------------------
 
 TICKED, NOT_TICKED = 0.06, 0.025  # share of a tick box's inside covered by ink
+AROUND_DPI = 150  # the surroundings of a tick box (its label, the margins) are measured at 150 dpi
 
 
-def _ticks(image: Image.Image, located: Located, options: tuple[Option, ...]) -> tuple[tuple[str, ...], float]:
+@dataclass(frozen=True)
+class Around:
+    """The ink (True) around one option, cut at AROUND_DPI from ``origin`` (mm): its tick box, the
+    margins left and right of it and its printed label with a margin above and below."""
+
+    ink: np.ndarray
+    origin: tuple[float, float]
+    k: float = AROUND_DPI / 25.4  # px per mm
+
+    def part(self, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
+        """The ink between x0..x1 and y0..y1 (mm on the page)."""
+        ox, oy = self.origin
+        c0, c1 = max(0, round((x0 - ox) * self.k)), max(0, round((x1 - ox) * self.k))
+        r0, r1 = max(0, round((y0 - oy) * self.k)), max(0, round((y1 - oy) * self.k))
+        part: np.ndarray = self.ink[r0:max(r0 + 1, r1), c0:max(c0 + 1, c1)]
+        return part
+
+
+def _around(image: Image.Image, located: Located, f: FormField, o: Option) -> Around:
+    label = option_label(f, o)
+    x0, y0 = o.box.x - 3.0, o.box.y - 2.4
+    zone = crop(image, located, Box(x0, y0, label.x + label.w + 3.0 - x0, o.box.h + 4.8), dpi=AROUND_DPI)
+    grey = dropout(zone)
+    hist = np.asarray(grey.histogram()[:256])
+    reference = paper_reference(_percentile(grey, 95, hist), located.paper)
+    return Around(np.asarray(grey) < 0.6 * reference, (x0, y0))
+
+
+def _columns_inked(ink: np.ndarray) -> float:
+    """Share of the columns of ``ink`` that hold ink (a stroke running across it covers them all)."""
+    return float(ink.any(axis=0).mean()) if ink.size else 0.0
+
+
+def _rows_inked(ink: np.ndarray) -> float:
+    return float(ink.any(axis=1).mean()) if ink.size else 0.0
+
+
+CIRCLE_ARC, CIRCLE_SIDE = 0.3, 0.5  # shares of the label's width (margins above and below) and of its
+# middle height (beside it) that a circle's strokes cross. Measured on forms B1 and W1, blank and
+# filled by the renderer, as rendered, scanned, office-scanned and fax-like (every option, 4 × 4
+# pages): 0.0 in all three. Circles drawn around labels, closed or tilted and open at the top:
+# above 0.38-1.0, below 0.83-1.0, beside 0.91-1.0.
+
+
+def circled_label(around: Around, f: FormField, o: Option) -> bool:
+    """A circle drawn around the option's printed label (instead of a tick): ink in the margin above
+    the label and in the one below across most of its width, where nothing is printed, and ink
+    beside it (after its end, or before it: between the label and the box, or left of the box).
+    Above and below alone are not enough: the circles around the labels over and under this one in
+    a multi-choice column reach into both its margins."""
+    lb = option_label(f, o)
+    above = _columns_inked(around.part(lb.x, lb.x + lb.w, lb.y - 2.0, lb.y - 0.3))
+    below = _columns_inked(around.part(lb.x, lb.x + lb.w, lb.y + lb.h + 0.3, lb.y + lb.h + 2.0))
+    mid = (lb.y + 0.5, lb.y + lb.h - 0.5)
+    sides = (around.part(lb.x + lb.w + 0.3, lb.x + lb.w + 2.5, *mid),
+             around.part(o.box.x + o.box.w + 0.2, lb.x - 0.2, *mid),
+             around.part(o.box.x - 2.5, o.box.x - 0.3, *mid))
+    return above >= CIRCLE_ARC and below >= CIRCLE_ARC and max(_rows_inked(s) for s in sides) >= CIRCLE_SIDE
+
+
+STRIKE_COVER = 0.8  # share of a row a horizontal stroke covers, in each of the three parts. Measured
+# (the least of the three, best row): 0.0 for ✓, ○, ■ and the renderer's ticks, at most 0.2 for a
+# 2 mm marker × over the box, 1.0 for a double line through a ticked box (4 conditions as above).
+
+
+def struck_through(around: Around, f: FormField, o: Option) -> bool:
+    """訂正: a horizontal stroke (a line or a double line) through the box that runs on past it on
+    both sides: in some row, ink across the margin left of the box, across its inside and across
+    the gap between box and label. The strokes of ✓ and × run slanted (a few pixels of a row) and
+    a box filled solid stops at its edges; rows are joined ±0.4 mm for a stroke drawn aslant."""
+    b, lb = o.box, option_label(f, o)
+    rows = (b.y + 0.4, b.y + b.h - 0.4)
+    parts = (around.part(b.x - 2.2, b.x - 0.4, *rows), around.part(b.x + 0.6, b.x + b.w - 0.6, *rows),
+             around.part(b.x + b.w + 0.3, lb.x - 0.2, *rows))
+    reach = max(1, round(0.4 * around.k))
+    across = []
+    for part in parts:
+        full = part.mean(axis=1) >= STRIKE_COVER
+        across.append(np.convolve(full, np.ones(2 * reach + 1), mode="same") > 0)
+    return bool(np.any(across[0] & across[1] & across[2]))
+
+
+def _ticks(image: Image.Image, located: Located, f: FormField) -> tuple[tuple[str, ...], float]:
+    """The options ticked in a field and the clarity of the reading (100, or 40 when a box holds
+    too little ink to tell or a tick was struck through: the field is then flagged for a reviewer).
+    A box is ticked by ink inside it (✓, ×, ○, ■) or by a circle around its label; a struck-through
+    box is not ticked."""
     ticked, clear = [], True
-    for o in options:
+    for o in f.options:
         share = ink_share(crop(image, located, o.box.inset(0.6), dpi=100), located.paper)
-        if share >= TICKED:
+        around = _around(image, located, f, o)
+        if struck_through(around, f, o):
+            clear = False
+        elif share >= TICKED or circled_label(around, f, o):
             ticked.append(o.value)
         elif share > NOT_TICKED:
             clear = False
@@ -434,7 +541,7 @@ def cut_page(image: Image.Image, located: Located, page: PageSpec, layer: dict[s
     for f in page.fields:
         e = cut.entries[f.name] = _Entry()
         if f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
-            e.ticked, clarity = _ticks(red, located, f.options)
+            e.ticked, clarity = _ticks(red, located, f)
             e.confs.append(clarity)
             e.tick_confidence = clarity
         if layer is not None and f.kind in (FieldKind.TEXT, FieldKind.COMB, FieldKind.DATE):

@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from ccus.infra.pdf_fonts import font_path
-from ccus.models.forms.catalogue import CELL_W, FORMS, comb_cells, part_cells
+from ccus.models.forms.catalogue import CELL_W, FORMS, comb_cells, option_label, part_cells
 from ccus.models.forms.marker import MARK_SIZE, Marker, encode, mark_centres, module_boxes
 from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, FieldKind, FormField, FormSpec, PageSpec
 
@@ -135,11 +135,8 @@ def _draw_field(cv: _Canvas, f: FormField) -> None:
     elif f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
         for o in f.options:
             cv.rect(o.box, width=0.35)
-            size = 3.2
-            if f.kind is FieldKind.MULTI:  # a label never runs into the next column's tick box
-                right = min((p.box.x for p in f.options if p.box.x > o.box.x + 1), default=f.box.x + f.box.w)
-                size = min(2.9, 0.95 * (right - o.box.x - o.box.w - 3.0) / max(1.0, cv.width(o.label, 1.0)))
-            cv.text(o.box.x + o.box.w + 1.5, o.box.y + o.box.h - 0.8, o.label, size)
+            label = option_label(f, o)  # where the reader looks for a circled label
+            cv.text(label.x, label.y + 0.88 * label.h, o.label, label.h)
         for part, unit in zip(f.parts, ("年", "月", "日"), strict=False):
             for cell in part_cells(part):
                 cv.rect(cell, width=0.35)

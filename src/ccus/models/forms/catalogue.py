@@ -8,6 +8,8 @@ and a version the catalogue does not know is flagged instead of read with the wr
 
 from __future__ import annotations
 
+import unicodedata
+
 from ccus.models.forms.spec import (
     Box,
     Charset,
@@ -29,6 +31,8 @@ BOTTOM = 272.0
 CELL_W = 6.5
 TICK = 4.5  # side of a tick box
 CHAR_MM = 3.6  # width of a printed label character (estimate used for the layout)
+LABEL_SIZE = 3.2  # size (mm) of an option's printed label; MULTI labels shrink to fit their column
+LABEL_GAP = 1.5  # between a tick box and its label
 
 
 class _Page:
@@ -348,3 +352,22 @@ def comb_cells(f: FormField) -> list[Box]:
 def part_cells(part: Box) -> list[Box]:
     """The two cells of a date part (year, month or day)."""
     return [Box(part.x, part.y, CELL_W, part.h), Box(part.x + CELL_W, part.y, CELL_W, part.h)]
+
+
+def label_em(text: str) -> float:
+    """Printed width of ``text`` at a size of 1 mm: 1 for a full-width character, 0.55 for others
+    (IPAexGothic's advances; a unit test holds this to the font for every label of the catalogue)."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in text)
+
+
+def option_label(f: FormField, o: Option) -> Box:
+    """Where an option's label is printed (mm): right of its tick box, from the top of the
+    characters to their baseline and a little below (0.88 and 0.12 of the size). The renderer
+    prints it here and the reader looks for a circle drawn around it."""
+    size = LABEL_SIZE
+    em = label_em(o.label)
+    if f.kind is FieldKind.MULTI:  # a label never runs into the next column's tick box
+        right = min((p.box.x for p in f.options if p.box.x > o.box.x + 1), default=f.box.x + f.box.w)
+        size = min(2.9, 0.95 * (right - o.box.x - o.box.w - 3.0) / max(1.0, em))
+    baseline = o.box.y + o.box.h - 0.8
+    return Box(o.box.x + o.box.w + LABEL_GAP, baseline - 0.88 * size, em * size, size)
