@@ -1,14 +1,19 @@
 """Mail intake: field accuracy on degraded scans, speed against full-page OCR, Prefect's overhead.
 
-    uv run python bench/mail_intake.py [--apps 12] [--seed 1] [--baseline-pages 0]
+    uv run python bench/mail_intake.py [--apps 12] [--seed 1] [--baseline-pages 0] [--corpus hands|typed]
 
 In ONE run, against an embedded stack of its own (temporary CCUS_HOME, free port base, stopped at
 the end):
 
 1. generates a corpus of filled forms with known, random values — worker (W1, 2 pages), business
-   (B1, 2 pages) and proxy worker (W2 + the worker's consent form C1, 3 pages) applications — and
-   degrades every page as a postal scanner would: 300 dpi, skew up to ±3°, uneven light, grain,
-   blur, JPEG artefacts; about one page in six fed upside down, some at JPEG quality 35;
+   (B1, 2 pages) and proxy worker (W2 + the worker's consent form C1, 3 pages) applications. By
+   default (``--corpus hands``) ``hand_samples`` fills them as people do: several handwriting-style
+   and typed fonts that are not the forms' own, per-character jitter, every tick style, seals over
+   ink, variant kanji, long addresses; scanners at 300 and 200 dpi and fax, JPEG 40–80, stains, pages
+   upside down; some envelopes lack page 2 or swapped it with another's. ``--corpus typed`` types
+   the values in the forms' own font and degrades every page as a postal scanner would: 300 dpi,
+   skew up to ±3°, uneven light, grain, blur, JPEG artefacts; about one page in six fed upside
+   down, some at JPEG quality 35;
 2. takes half A in through Prefect (ONE run of the ``mail-intake`` flow with the files, started
    as ``ccus run`` starts flows: an intake task per 20 files, then a task per stage run until
    awaiting review) and half B through the same service functions called directly, in the same
@@ -17,8 +22,10 @@ the end):
    the same work and the overhead figure is Prefect's alone (the duplicate check flags each twin
    as in flight). Each way runs twice, A, B, B, A, with new twin files each time, so whatever
    drifts over the run weighs on both;
-3. compares every field read (after normalisation) with the value typed on the form, and counts
-   how many of the wrong ones were flagged for the reviewer;
+3. compares every field read (after normalisation) with the value written on the form, and counts
+   how many of the wrong ones were flagged for the reviewer; prints accuracy, unflagged wrong
+   fields and the auto-accept rate (fields with no flag) by font family, field kind, tick style,
+   scanner and page set;
 4. reads the same pages of half B with raw full-page Tesseract (one run for all pages, Japanese +
    English, automatic layout, as the internet channel reads a page of unknown layout), and prints
    pages/s of both, and the overhead of going through Prefect.
@@ -118,12 +125,19 @@ def _business(rng: random.Random) -> dict[str, Any]:
     )
 
 
+TYPED = "IPAexGothic (typed)"
+
+
 @dataclass
 class Application:
     name: str  # file name
     forms: list[tuple[str, dict[str, Any]]]  # (form key, values) in stack order
     data: bytes = b""
     pages: list[Any] = field(default_factory=list)  # the degraded page images
+    fonts: list[str] = field(default_factory=list)  # font family each form was filled in (stack order)
+    ticks: list[str] = field(default_factory=list)  # tick style of each form
+    scanner: str = "300dpi"
+    fault: str = ""  # "", "page 2 missing", "page 2 swapped"
 
 
 def corpus(count: int, rng: random.Random, tag: str) -> list[Application]:
@@ -141,7 +155,7 @@ def corpus(count: int, rng: random.Random, tag: str) -> list[Application]:
             w = _worker(rng, proxy=(filer, "employer"))
             forms = [("W2", w), ("C1", ms.consent_values(w["name"], w["name_kana"], w["birth_date"],
                                                          "株式会社元請建設", filer, "株式会社元請建設"))]
-        app = Application(f"{tag}-{i:03d}.pdf", forms)
+        app = Application(f"{tag}-{i:03d}.pdf", forms, fonts=[TYPED] * len(forms), ticks=["check"] * len(forms))
         for key, values in forms:
             for page in ms.pages(key, values):
                 turn = 180 if rng.random() < 1 / 6 else 0
@@ -154,11 +168,87 @@ def corpus(count: int, rng: random.Random, tag: str) -> list[Application]:
     return apps
 
 
+def _hand_worker(rng: random.Random, proxy: tuple[str, str] | None = None) -> dict[str, Any]:
+    from ccus import hand_samples as hs
+
+    name, kana, romaji = hs.person(rng)
+    values = _worker(rng, proxy)
+    values.update(name=name, name_kana=kana, signature=name, address=hs.address(rng),
+                  email=f"{romaji}@{rng.choice(['example.jp', 'mail.example.ne.jp', 'genba-kensetsu.example.co.jp'])}")
+    return values
+
+
+def _hand_business(rng: random.Random) -> dict[str, Any]:
+    from ccus import hand_samples as hs
+
+    values = _business(rng)
+    trade_name, trade_kana = hs.company(rng)
+    rep, rep_kana, _ = hs.person(rng)
+    registrant, _, romaji = hs.person(rng)
+    values.update(trade_name=trade_name, trade_name_kana=trade_kana, representative_name=rep,
+                  representative_name_kana=rep_kana, signature=rep, address=hs.address(rng),
+                  registrant_name=registrant, registrant_email=f"{romaji}@example.co.jp")
+    return values
+
+
+def hand_corpus(count: int, rng: random.Random, tag: str, faults: bool = True) -> list[Application]:
+    """Applications filled by hand (``hand_samples``): each form by a person of its own (font, tick
+    style, ink, size, shakiness, seal), every font in turn; each envelope through one scanner (300
+    dpi 55 %, 200 dpi 25 %, fax 20 %), JPEG 40–80, one page in six upside down, some stained. About
+    one envelope in ten lacks its page 2, and some pairs of same-form envelopes swapped page 2."""
+    from rich.progress import Progress
+
+    from ccus import hand_fonts
+    from ccus import hand_samples as hs
+    from ccus import mail_samples as ms
+
+    fonts = [f.key for f in hand_fonts.FONTS]
+    hand_fonts.ensure_fonts()
+    apps: list[Application] = []
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"filling by hand ({tag})", total=count)
+        for i in range(count):
+            kind = i % 3
+            if kind == 0:
+                forms = [("W1", _hand_worker(rng))]
+            elif kind == 1:
+                forms = [("B1", _hand_business(rng))]
+            else:
+                filer = _registry_id(rng)
+                proxy_name, _ = hs.company(rng)
+                employer, _ = hs.company(rng)
+                w = _hand_worker(rng, proxy=(filer, "employer"))
+                forms = [("W2", w), ("C1", ms.consent_values(w["name"], w["name_kana"], w["birth_date"],
+                                                             proxy_name, filer, employer))]
+            scanner = rng.choices(hs.SCANNERS, weights=(55, 25, 20))[0]
+            app = Application(f"{tag}-{i:03d}.pdf", forms, scanner=scanner)
+            raw = []
+            for n, (key, values) in enumerate(forms):
+                hand = hs.hand(fonts[(i + 3 * n + rng.randrange(2)) % len(fonts)], rng)
+                app.fonts.append(hand_fonts.BY_KEY[hand.font].family)
+                app.ticks.append(hand.tick)
+                raw += hs.fill(key, values, hand, seed=rng.randrange(10**6))
+            app.pages = [hs.scanner(p, rng, scanner, turn=180 if rng.random() < 1 / 6 else 0) for p in raw]
+            apps.append(app)
+            bar.advance(task)
+    if faults:
+        for i, app in enumerate(apps):
+            if rng.random() < 0.1:
+                app.pages, app.fault = hs.drop_page(app.pages), "page 2 missing"
+            elif i + 3 < len(apps) and not apps[i + 3].fault and rng.random() < 0.1:
+                other = apps[i + 3]
+                app.pages, other.pages = hs.swap_second_pages(app.pages, other.pages)
+                app.fault = other.fault = "page 2 swapped"
+    for app in apps:
+        app.data = ms.pdf_stack(app.pages)
+    return apps
+
+
 def twins(apps: list[Application], tag: str) -> list[Application]:
     """The same applications, page for page, in files of other names and bytes (a PDF comment
     after the end marker): the same reading work, but new files for the intake."""
-    return [Application(f"{tag}-{a.name.split('-', 1)[1]}", a.forms, a.data + f"\n% twin {tag}\n".encode(), a.pages)
-            for a in apps]
+    return [Application(f"{tag}-{a.name.split('-', 1)[1]}", a.forms, a.data + f"\n% twin {tag}\n".encode(), a.pages,
+                        a.fonts, a.ticks, a.scanner, a.fault) for a in apps]
 
 
 # --- scoring --------------------------------------------------------------------------------------
@@ -191,6 +281,45 @@ def expected(form_key: str, values: dict[str, Any]) -> dict[str, Any]:
     return want
 
 
+def field_kind(f: Any) -> str:
+    """The kind of a field, for the figures by kind."""
+    from ccus.models.forms.spec import FieldKind
+
+    if f.kind in (FieldKind.CHOICE, FieldKind.MULTI):
+        return "ticks"
+    if f.kind is FieldKind.DATE:
+        return "date (era tick + digits)"
+    if f.kind is FieldKind.MARK:
+        return "signature / seal"
+    if f.kind is FieldKind.PHOTO:
+        return "photo"
+    if f.rule == "kana":
+        return "kana reading"
+    if f.rule in ("address", "email", "phone", "postcode"):
+        return f.rule
+    if f.rule in ("registry_id", "corporate_number", "insurer_number", "employment_insurance"):
+        return "id number"
+    if f.rule in ("count", "amount"):
+        return "number"
+    if "name" in f.name:
+        return "name"
+    return "other text"
+
+
+@dataclass
+class Tally:
+    fields: int = 0
+    right: int = 0
+    wrong_unflagged: int = 0
+    accepted: int = 0  # no flag on the field: accepted without a reviewer
+
+    def add(self, right: bool, flagged: bool) -> None:
+        self.fields += 1
+        self.right += right
+        self.wrong_unflagged += (not right) and not flagged
+        self.accepted += not flagged
+
+
 @dataclass
 class Score:
     fields: int = 0
@@ -200,6 +329,19 @@ class Score:
     right_flagged: int = 0
     misses: list[str] = field(default_factory=list)
     by_form: Counter[str] = field(default_factory=Counter)
+    groups: dict[tuple[str, str], Tally] = field(default_factory=dict)
+    not_one_case: list[str] = field(default_factory=list)  # applications not made into exactly one case
+
+    def count(self, right: bool, flagged: bool, *groups: tuple[str, str]) -> None:
+        self.fields += 1
+        if right:
+            self.right += 1
+            self.right_flagged += flagged
+        else:
+            self.wrong += 1
+            self.wrong_flagged += flagged
+        for g in groups:
+            self.groups.setdefault(g, Tally()).add(right, flagged)
 
 
 def score(apps: list[Application], numbers: dict[str, list[str]], s: Score) -> None:
@@ -212,6 +354,9 @@ def score(apps: list[Application], numbers: dict[str, list[str]], s: Score) -> N
     from ccus.models.tables import Document
 
     for app in apps:
+        if len(numbers[app.name]) != 1:
+            s.not_one_case.append(f"{app.name} ({app.fault or 'no fault'}): {len(numbers[app.name])} cases")
+            continue
         [number] = numbers[app.name]
         with unit_of_work() as session:
             row = session.scalars(select(Row).where(Row.application_number == number)).one()
@@ -222,31 +367,45 @@ def score(apps: list[Application], numbers: dict[str, list[str]], s: Score) -> N
         want = expected(key, values)
         got = row.extracted["mail"]["fields"]
         flagged_paths = {f.get("field") for f in row.flags}
+        common = [("scanner", app.scanner), ("page set", app.fault or "complete")]
         for f in form.fields():
             g = got.get(f.name, {})
             value = g.get("value")
             value = comparable(f.rule, sorted(value) if isinstance(value, list) else value)
             flagged = g.get("status") != "ok" or (f.path is not None and f"application.{f.path}" in flagged_paths)
-            s.fields += 1
-            if value == want[f.name]:
-                s.right += 1
-                s.right_flagged += flagged
-            else:
-                s.wrong += 1
-                s.wrong_flagged += flagged
+            right = value == want[f.name]
+            kind = field_kind(f)
+            groups = [("font", app.fonts[0]), ("field kind", kind), *common]
+            if kind in ("ticks", "date (era tick + digits)"):
+                groups.append(("tick style", app.ticks[0]))
+            s.count(right, flagged, *groups)
+            if not right:
                 s.by_form[key] += 1
                 if not flagged:
-                    s.misses.append(f"{number} {key}.{f.name}: read {g.get('read')!r} → {value!r} "
-                                    f"(confidence {g.get('confidence')}), typed {want[f.name]!r}")
+                    s.misses.append(f"{number} {key}.{f.name} [{app.fonts[0]}, {app.scanner}"
+                                    f"{', ' + app.fault if app.fault else ''}]: read {g.get('read')!r} → {value!r} "
+                                    f"(confidence {g.get('confidence')}), written {want[f.name]!r}")
         if len(app.forms) > 1:  # the consent form's reading is checked by its text in the consent stage
             c = app.forms[1][1]
-            s.fields += 1
-            if "".join(c["worker_name"].split()) in "".join(consent_text.split()):
-                s.right += 1
-            else:
-                s.wrong += 1
-                s.wrong_flagged += any(f.get("code", "").startswith("consent_worker_name")
-                                       or f.get("field") == "form.C1.worker_name" for f in row.flags)
+            right = "".join(c["worker_name"].split()) in "".join(consent_text.split())
+            flagged = any(f.get("code", "").startswith("consent_worker_name")
+                          or f.get("field") == "form.C1.worker_name" for f in row.flags)
+            s.count(right, flagged, ("font", app.fonts[1]), ("field kind", "name (consent form)"), *common)
+            if not right and not flagged:
+                s.misses.append(f"{number} C1.worker_name [{app.fonts[1]}]: {c['worker_name']!r} not in the consent text")
+
+
+def group_table(s: Score, dimension: str) -> Table:
+    table = Table(title=f"By {dimension}")
+    for name, justify in ((dimension, "left"), ("fields", "right"), ("accuracy", "right"),
+                          ("wrong, not flagged", "right"), ("auto-accepted (no flag)", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    rows = sorted((k[1], t) for k, t in s.groups.items() if k[0] == dimension)
+    for label, t in rows:
+        table.add_row(label, str(t.fields), f"{100 * t.right / t.fields:.1f} %",
+                      f"{t.wrong_unflagged} ({100 * t.wrong_unflagged / t.fields:.1f} %)",
+                      f"{100 * t.accepted / t.fields:.1f} %")
+    return table
 
 
 # --- the two ways ---------------------------------------------------------------------------------
@@ -383,6 +542,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--apps", type=int, default=15, help="applications per way (a third of each kind)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--corpus", choices=("hands", "typed"), default="hands",
+                        help="hands: filled by hand in several fonts, tick styles, scanners, with page-set faults "
+                             "(hand_samples); typed: the forms' own font and one scanner (the old corpus)")
+    parser.add_argument("--no-faults", action="store_true", help="hands corpus without missing or swapped pages")
     parser.add_argument("--baseline-pages", type=int, default=0,
                         help="full-page OCR on only this many of half B's pages (0: all)")
     args = parser.parse_args(argv)
@@ -397,10 +560,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ccus-bench-mail-") as home:
         settings = embedded_settings(Path(home), free_port_base())
         try:
-            err.print(f"[bold]generating[/] {2 * args.apps + 2} applications (degraded 300-dpi scans) …")
+            err.print(f"[bold]generating[/] {args.apps + 2} applications ({args.corpus} corpus) …")
             t = time.perf_counter()
             warm_a, warm_b = corpus(1, rng, "warm-a"), corpus(1, rng, "warm-b")
-            half_a = corpus(args.apps, rng, "a")
+            if args.corpus == "hands":
+                half_a = hand_corpus(args.apps, rng, "a", faults=not args.no_faults)
+            else:
+                half_a = corpus(args.apps, rng, "a")
             half_b = twins(half_a, "b")
             again_b, again_a = twins(half_a, "b2"), twins(half_a, "a2")  # the second round, in reverse order
             err.print(f"  done in {time.perf_counter() - t:.0f} s")
@@ -436,9 +602,12 @@ def main(argv: list[str] | None = None) -> int:
             for label, numbers, count in (("A", numbers_a, args.apps), ("B", numbers_b, args.apps),
                                           ("B again", numbers_b2, args.apps), ("A again", numbers_a2, args.apps)):
                 made = sum(len(n) for n in numbers.values())
-                if made != count:
+                faulty = sum(1 for a in half_a if a.fault)
+                if made != count and not faulty:
                     err.print(f"[bold red]FAILED[/] half {label}: {made} cases for {count} applications")
                     return 1
+                if made != count:
+                    err.print(f"half {label}: {made} cases for {count} applications ({faulty} with a faulty page set)")
             sa, sb = statuses(numbers_a), statuses(numbers_b)
             s = Score()
             score(half_a, numbers_a, s)
@@ -463,8 +632,8 @@ def main(argv: list[str] | None = None) -> int:
     prefect_pps = pages_a / total_a
     base_pps = len(ocr_pages) / base_s
     overhead = (total_a / pages_a) / (total_b / pages_b)
-    table = Table(title=f"Mail intake: {args.apps} applications read four times (A, B, B, A), "
-                        f"{pages_a + pages_b} degraded pages (seed {args.seed})")
+    table = Table(title=f"Mail intake: {args.apps} applications ({args.corpus} corpus) read four times "
+                        f"(A, B, B, A), {pages_a + pages_b} degraded pages (seed {args.seed})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("fields compared", str(s.fields))
@@ -474,6 +643,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"[bold]{s.wrong_flagged}/{s.wrong} = {100 * s.wrong_flagged / max(1, s.wrong):.0f} %[/]")
     table.add_row("right fields flagged anyway (reviewer looks, value was right)",
                   f"{s.right_flagged} ({100 * s.right_flagged / max(1, s.right):.1f} %)")
+    table.add_row("[bold]auto-accept rate (fields with no flag)[/]",
+                  f"[bold]{100 * (s.fields - s.wrong_flagged - s.right_flagged) / max(1, s.fields):.1f} %[/]")
     table.add_row("cases by status (A / B)", f"{dict(sa)} / {dict(sb)}")
     table.add_row("mail pipeline direct: intake + pipeline",
                   f"{direct_pps:.2f} pages/s ({pages_b} pages in {total_b:.1f} s; intake {intake_b:.1f} s)")
@@ -498,7 +669,11 @@ def main(argv: list[str] | None = None) -> int:
         t2.add_row(label, f"{seconds:.1f}", f"{seconds / pages_b:.3f}")
     t2.add_row("total (intake + all stages)", f"{total_b:.1f}", f"{total_b / pages_b:.3f}")
     out.print(t2)
-    for miss in s.misses[:15]:
+    for dimension in ("font", "field kind", "tick style", "scanner", "page set"):
+        out.print(group_table(s, dimension))
+    for line in s.not_one_case:
+        out.print(f"[yellow]not one case[/] {line}")
+    for miss in s.misses[:25]:
         out.print(f"[yellow]unflagged wrong field[/] {miss}")
     return 0
 
