@@ -8,6 +8,7 @@ white)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -232,3 +233,18 @@ def test_the_label_box_is_where_the_font_prints_the_label() -> None:
         for f in form.fields():
             for o in f.options:
                 assert label_em(o.label) == pytest.approx(font.getlength(o.label) / 1000, abs=0.01), o.label
+
+
+def test_a_struck_tick_is_flagged_on_its_field_with_the_options_named() -> None:
+    from ccus.models.forms.normalise import INVALID, LOW_CONFIDENCE, normalise
+
+    page = CONDITIONS["scanned"](_drawn([("health", "enrolled", _cancelled), ("health", "exempt", _check),
+                                         ("trades", "大工工事業", _cancelled)]))
+    located = form_reader.locate(page)
+    assert located is not None
+    raws = {name: e.raw() for name, e in form_reader.cut_page(page, located, PAGE).entries.items()}
+    health = normalise(BY_KEY["B1"].field("health"), raws["health"])
+    assert (health.value, health.status) == ("exempt", LOW_CONFIDENCE) and "訂正線" in (health.reason or "")
+    trades = normalise(BY_KEY["B1"].field("trades"), raws["trades"])
+    assert trades.status == LOW_CONFIDENCE and "大工工事業" in (trades.reason or "")
+    assert normalise(BY_KEY["B1"].field("health"), replace(raws["health"], ticked=())).status == INVALID

@@ -20,7 +20,7 @@ from ccus.infra.zonal_ocr import read_zones
 from ccus.models.forms.catalogue import comb_cells, option_label, part_cells
 from ccus.models.forms.marker import MARK_SIZE, Marker, decode, mark_centres, module_boxes
 from ccus.models.forms.normalise import Raw
-from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, Charset, FieldKind, Option, PageSpec
+from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, Charset, FieldKind, FormField, Option, PageSpec
 
 DETECT_PX_PER_MM = 2.4  # ~61 dpi for finding the marks
 OCR_DPI = 300  # zones are read at 300 dpi: at 220, 5 of 60 names were misread against 2
@@ -455,22 +455,23 @@ def struck_through(around: Around, f: FormField, o: Option) -> bool:
     return bool(np.any(across[0] & across[1] & across[2]))
 
 
-def _ticks(image: Image.Image, located: Located, f: FormField) -> tuple[tuple[str, ...], float]:
-    """The options ticked in a field and the clarity of the reading (100, or 40 when a box holds
-    too little ink to tell or a tick was struck through: the field is then flagged for a reviewer).
-    A box is ticked by ink inside it (✓, ×, ○, ■) or by a circle around its label; a struck-through
-    box is not ticked."""
-    ticked, clear = [], True
+def _ticks(image: Image.Image, located: Located, f: FormField) -> tuple[tuple[str, ...], float, tuple[str, ...]]:
+    """The options ticked in a field, the clarity of the reading (100, or 40 when a box holds too
+    little ink to tell or a tick was struck through: the field is then flagged for a reviewer) and
+    the options struck through (訂正). A box is ticked by ink inside it (✓, ×, ○, ■) or by a circle
+    around its label; a struck-through box is not ticked."""
+    ticked, struck, clear = [], [], True
     for o in f.options:
         share = ink_share(crop(image, located, o.box.inset(0.6), dpi=100), located.paper)
         around = _around(image, located, f, o)
         if struck_through(around, f, o):
             clear = False
+            struck.append(o.value)
         elif share >= TICKED or circled_label(around, f, o):
             ticked.append(o.value)
         elif share > NOT_TICKED:
             clear = False
-    return tuple(ticked), 100.0 if clear else 40.0
+    return tuple(ticked), 100.0 if clear else 40.0, tuple(struck)
 
 
 @dataclass
@@ -481,6 +482,7 @@ class _Entry:
     ink: float = 0.0
     confs: list[float] = field(default_factory=list)
     tick_confidence: float = 100.0
+    struck: tuple[str, ...] = ()
     check: str | None = None  # the second recogniser's reading of a text or comb zone
     check_parts: list[str] = field(default_factory=list)  # ... of a date's parts
     check_confs: list[float] = field(default_factory=list)
@@ -489,7 +491,7 @@ class _Entry:
         return Raw(text=self.text, confidence=min(self.confs) if self.confs else 0.0, ticked=self.ticked,
                    parts=tuple(self.parts) if self.parts is not None else (), ink=self.ink, check=self.check,
                    check_confidence=min(self.check_confs) if self.check_confs else 0.0,
-                   check_parts=tuple(self.check_parts), tick_confidence=self.tick_confidence)
+                   check_parts=tuple(self.check_parts), tick_confidence=self.tick_confidence, struck=self.struck)
 
 
 def text_layer_fields(words: Sequence[tuple[float, float, float, float, str]], located: Located, dpi: float,
@@ -541,7 +543,7 @@ def cut_page(image: Image.Image, located: Located, page: PageSpec, layer: dict[s
     for f in page.fields:
         e = cut.entries[f.name] = _Entry()
         if f.kind in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE):
-            e.ticked, clarity = _ticks(red, located, f)
+            e.ticked, clarity, e.struck = _ticks(red, located, f)
             e.confs.append(clarity)
             e.tick_confidence = clarity
         if layer is not None and f.kind in (FieldKind.TEXT, FieldKind.COMB, FieldKind.DATE):

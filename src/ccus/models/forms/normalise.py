@@ -48,6 +48,7 @@ class Raw:
     check_confidence: float = 0.0
     check_parts: tuple[str, ...] = ()
     tick_confidence: float = 100.0  # DATE: how clear the era's tick was (part of ``confidence``)
+    struck: tuple[str, ...] = ()  # CHOICE, MULTI: options whose tick was struck through (訂正)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,13 @@ def normalise(f: FormField, raw: Raw) -> Reading:
     shown = raw.text if f.kind not in (FieldKind.CHOICE, FieldKind.MULTI, FieldKind.DATE) else (
         "/".join(raw.ticked) + (" " + "/".join(raw.parts) if raw.parts else ""))
     conf = raw.confidence
+    if raw.struck and f.kind in (FieldKind.CHOICE, FieldKind.MULTI):  # a date's struck era: its tick is unclear
+        labels = "、".join(o.label for o in f.options if o.value in raw.struck)
+        kept = "、".join(o.label for o in f.options if o.value in raw.ticked) or "なし"
+        left: Any = list(raw.ticked) if f.kind is FieldKind.MULTI else (raw.ticked[0] if len(raw.ticked) == 1 else None)
+        return Reading(left, LOW_CONFIDENCE if left is not None else INVALID,
+                       f"訂正線で消された選択肢があります（{labels}）。残った選択（{kept}）でよいか確認してください。",
+                       shown, min(conf, 40.0), {"struck": list(raw.struck)})
     if f.kind in (FieldKind.TEXT, FieldKind.COMB) and raw.check is not None:
         return _vote(f, raw)
     if f.kind is FieldKind.DATE and raw.check_parts:
