@@ -45,11 +45,14 @@ class Score:
     unflagged_wrong: int = 0
     accepted: int = 0
     wrong_examples: list[str] = field(default_factory=list)
+    all_wrong: list[str] = field(default_factory=list)
 
     def add(self, right: bool, flagged: bool, example: str) -> None:
         self.fields += 1
         self.right += right
         self.accepted += not flagged
+        if not right:
+            self.all_wrong.append(("" if flagged else "UNFLAGGED ") + example)
         if not right and not flagged:
             self.unflagged_wrong += 1
             if len(self.wrong_examples) < 6:
@@ -79,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--apps", type=int, default=12)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--show-wrong", action="store_true", help="list every wrong field of the vote")
     args = parser.parse_args()
 
     import mail_intake as mi  # the hand corpus and the scoring rules of the postal bench
@@ -158,6 +162,9 @@ def main() -> None:
     tess, pp = timing["tesseract"] / max(pages, 1), timing["ppocr"] / max(pages, 1)
     out.print(f"CPU per form page: Tesseract (zones, its processes included) {tess:.2f} s, PP-OCRv5 {pp:.2f} s "
               f"(ratio {pp / max(tess, 1e-9):.2f})")
+    if args.show_wrong:
+        for line in total["vote"].all_wrong:
+            out.print(f"  vote wrong: {line}")
     for reader in readers:
         if total[reader].wrong_examples:
             out.print(f"[bold]{reader}[/]: wrong with no flag, e.g.")

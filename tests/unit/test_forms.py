@@ -265,3 +265,38 @@ def test_classify_marker_less_pages() -> None:
 def test_field_rules_doubt_what_both_recognisers_agree_on(name: str, both: str, status: str) -> None:
     r = normalise(BY_KEY["W1"].field(name), Raw(both, 95, check=both, check_confidence=95))
     assert r.status == status, r
+
+
+@pytest.mark.parametrize(("name", "both", "variant", "status"), [
+    ("name", "高橋 一郎", "髙橋 一郎", LOW_CONFIDENCE),  # the second recogniser saw a trace of 髙
+    ("name", "高橋 一郎", None, OK),
+    ("name", "山崎 美咲", None, LOW_CONFIDENCE),  # 﨑 is read by neither: a 崎 in a name is asked
+    ("address", "長崎県長崎市尾上町3番1号", None, OK),  # ... in an address it is not
+    ("trade_name", "浜田建設株式会社", None, LOW_CONFIDENCE),
+])
+def test_a_variant_the_readings_may_hide_is_asked(name: str, both: str, variant: str | None, status: str) -> None:
+    form = BY_KEY["W1"] if name in ("name", "address") else BY_KEY["B1"]
+    r = normalise(form.field(name), Raw(both, 95, check=both, check_confidence=95, check_variant=variant))
+    assert r.status == status, r
+    if status == LOW_CONFIDENCE:
+        assert "異体字" in (r.reason or "") and r.value == "".join(both.split())
+
+
+@pytest.mark.parametrize(("name", "read", "value", "status"), [
+    ("name_kana", "タカナシ カズャ", "タカナシカズヤ", OK),  # ャ cannot follow ズ
+    ("name_kana", "ヤナギダ ョウコ", "ヤナギダヨウコ", OK),
+    ("name_kana", "ワタナベ ッヨシ", "ワタナベツヨシ", OK),  # ッ never before ヨ
+    ("name_kana", "キョウコ", "キョウコ", OK),  # ョ after キ stands
+    ("name_kana", "ハットリ", "ハットリ", OK),
+    ("email", "touroku@mihon-kensetsu.example.ip", "touroku@mihon-kensetsu.example.ip", LOW_CONFIDENCE),
+    ("address", "北海道札幌市中央区北三条西5丁目27番地コ一ポ高橋1304号室",
+     "北海道札幌市中央区北三条西5丁目27番地コーポ高橋1304号室", OK),
+])
+def test_sure_corrections_and_doubts_of_the_field_rules(name: str, read: str, value: str, status: str) -> None:
+    r = normalise(BY_KEY["W1"].field(name), Raw(read, 95, check=read, check_confidence=95))
+    assert (r.value, r.status) == (value, status), r
+
+
+def test_kawa_read_as_two_strokes_is_put_right_and_asked() -> None:
+    r = normalise(BY_KEY["C1"].field("employer_name"), Raw("株式会社長谷II建設", 95, check="株式会社長谷II建設", check_confidence=95))
+    assert (r.value, r.status) == ("株式会社長谷川建設", LOW_CONFIDENCE), r

@@ -61,3 +61,17 @@ def test_the_zone_is_cut_to_its_writing() -> None:
 def test_the_weights_come_from_the_installed_wheel(part: str) -> None:
     path = line_reader._model_dir() / part
     assert path.is_file() and path.stat().st_size > 50_000
+
+
+def test_a_variant_kanji_read_as_its_common_form_leaves_a_trace() -> None:
+    from ccus import hand_fonts
+
+    font = ImageFont.truetype(str(hand_fonts.face("noto_cjk_sans_jp_regular").path_of("髙")), 48)
+    lines = []
+    for text in ("髙橋 一郎", "高橋 一郎"):
+        image = Image.new("L", (420, 110), 245)
+        ImageDraw.Draw(image).text((20, 30), text, font=font, fill=25)
+        lines.append(image)
+    variant, common = line_reader.read_lines(lines)
+    assert _squash(common.text) == "高橋一郎" and common.variant is None
+    assert _squash(variant.variant or variant.text) == "髙橋一郎"

@@ -486,12 +486,14 @@ class _Entry:
     check: str | None = None  # the second recogniser's reading of a text or comb zone
     check_parts: list[str] = field(default_factory=list)  # ... of a date's parts
     check_confs: list[float] = field(default_factory=list)
+    check_variant: str | None = None  # the second reading with a variant kanji the model saw a trace of
 
     def raw(self) -> Raw:
         return Raw(text=self.text, confidence=min(self.confs) if self.confs else 0.0, ticked=self.ticked,
                    parts=tuple(self.parts) if self.parts is not None else (), ink=self.ink, check=self.check,
                    check_confidence=min(self.check_confs) if self.check_confs else 0.0,
-                   check_parts=tuple(self.check_parts), tick_confidence=self.tick_confidence, struck=self.struck)
+                   check_parts=tuple(self.check_parts), tick_confidence=self.tick_confidence, struck=self.struck,
+                   check_variant=self.check_variant)
 
 
 def text_layer_fields(words: Sequence[tuple[float, float, float, float, str]], located: Located, dpi: float,
@@ -623,6 +625,7 @@ def read_cuts(cuts: Sequence[PageCut], *, second: bool = True) -> list[dict[str,
                 e.check_confs.append(line.confidence)
             else:
                 e.check = line.text
+                e.check_variant = line.variant
                 e.check_confs.append(line.confidence)
     return [{name: e.raw() for name, e in c.entries.items()} for c in cuts]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ccus.models.forms.spec import FieldKind, FormField
-from ccus.models.forms.variants import differ_only_by_variants, variant_count
+from ccus.models.forms.variants import differ_only_by_variants, fold_variants, may_hide_variant, variant_count
 from ccus.models.identifiers import (
     corporate_number_is_valid,
     employment_insurance_number_is_valid,
@@ -49,6 +49,7 @@ class Raw:
     check_parts: tuple[str, ...] = ()
     tick_confidence: float = 100.0  # DATE: how clear the era's tick was (part of ``confidence``)
     struck: tuple[str, ...] = ()  # CHOICE, MULTI: options whose tick was struck through (訂正)
+    check_variant: str | None = None  # ``check`` with a variant kanji the second recogniser saw a trace of
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,43 @@ _STRAY = re.compile(r"[\[\]{}|\\~_^`\"'<>!?;*#$%=@]")
 # A lone latin letter inside Japanese words (番l号), or starting one (日本 read as B本 at 89).
 _LATIN_IN_JAPANESE = re.compile(rf"(?<=[{_CJK}\u3040-\u30ff])[A-Za-z](?=[{_CJK}\u3040-\u30ff0-9])"
                                 rf"|(?<![A-Za-z])[A-Za-z](?=[{_CJK}\u3040-\u30ff])")
+
+
+# Sure corrections of kana a recogniser reads at the wrong size, where Japanese spelling allows
+# only one: ャュョ follow an i-row kana (キャ, シュ; フュ, テュ, デュ in loanwords), ァィゥェォ follow
+# the kana that form ファ, ティ, シェ and the like, and ッ stands before a consonant, never before a
+# vowel, ヤユヨ, ン, ー or at the end. Seen on the bench: カズャ, ヨウコ read as ョウコ, ツヨシ as ッヨシ.
+_YOON_AFTER = set("キシチニヒミリギジヂビピフテデヴ")
+_SMALL_VOWEL_AFTER = set("ウクグスズツテデトドフヴシジチ")
+_NO_SOKUON_BEFORE = set("アイウエオヤユヨワンーァィゥェォャュョッ")
+_LARGE = str.maketrans("ャュョァィゥェォッ", "ヤユヨアイウエオツ")
+
+
+def small_kana_in_place(reading: str) -> str:
+    """A reading with each small kana that cannot stand where it stands made large (カズャ → カズヤ)."""
+    chars = list(reading)
+    for i, c in enumerate(chars):
+        before = chars[i - 1] if i else ""
+        after = next((a for a in chars[i + 1:] if a != " "), "")
+        if (c in "ャュョ" and before not in _YOON_AFTER) or (c in "ァィゥェォ" and before not in _SMALL_VOWEL_AFTER) or (
+                c == "ッ" and (not after or after in _NO_SOKUON_BEFORE)):
+            chars[i] = c.translate(_LARGE)
+    return "".join(chars)
+
+
+# 一 (the kanji one) between two katakana is always the long-vowel mark ー (コ一ポ → コーポ).
+_CHOONPU_READ_AS_ICHI = re.compile(r"(?<=[\u30a1-\u30fa])一(?=[\u30a1-\u30fa])")
+# 川 read as two or three strokes (II, ll, ||, lll) between kanji: 長谷II建設.
+_KAWA = re.compile(rf"(?<=[{_CJK}])[Il|]{{2,3}}(?=[{_CJK}]|$)")
+# The endings a mail address has: a reading that ends otherwise (.ip for .jp) is asked.
+_DOMAIN_ENDINGS = {"jp", "com", "net", "org", "info", "biz", "co", "io", "me", "tokyo", "osaka", "nagoya",
+                   "yokohama", "kyoto", "okinawa", "ne", "or", "ac", "go", "ed", "lg", "gr"}
+
+
+def unusual_domain(address: str) -> bool:
+    """True when a mail address's last label is not one Japanese applicants' addresses end with."""
+    tail = "".join(address.split()).rsplit(".", 1)
+    return len(tail) == 2 and tail[1].lower() not in _DOMAIN_ENDINGS
 
 
 def as_kanji_in_context(text: str) -> tuple[str, bool]:
@@ -298,14 +336,18 @@ def _read_text(f: FormField, text: str, *, confusable: bool = True) -> tuple[Any
     mapped = False
     if f.rule == "kana":
         text, mapped = as_katakana(text, confusable=confusable)
+        text = small_kana_in_place(text)
     elif f.charset.value in ("digits", "number"):
         text, mapped = as_digits(text)
         mapped = mapped or (f.rule == "amount" and "." in text and not _GROUPED.fullmatch(text.strip()))
     elif f.rule == "email":
-        mapped = bool(_EMAIL_LOOKALIKE.search(text))  # genbal3: l or 1? O or 0? ask
+        mapped = bool(_EMAIL_LOOKALIKE.search(text)) or unusual_domain(text)  # genbal3: l or 1? .ip? ask
     elif f.rule in ("text", "address", "licence"):
-        text, mapped = as_kanji_in_context(join_japanese(normalize_text(text)))
-        mapped = mapped or suspicious(text)
+        text = _CHOONPU_READ_AS_ICHI.sub("ー", join_japanese(normalize_text(text)))
+        text, mapped = as_kanji_in_context(text)
+        kawa = _KAWA.sub("川", text)
+        mapped = mapped or suspicious(kawa) or kawa != text
+        text = kawa
     value, reason = _text_rule(f.rule, text)
     return value, reason, mapped
 
@@ -351,6 +393,23 @@ def _side(f: FormField, text: str, confidence: float) -> _Side:
     return _Side(text, value, reason, mapped, confidence)
 
 
+_NAMES = ("name", "trade_name", "representative_name", "registrant_name", "worker_name", "employer_name",
+          "proxy_business_name")
+
+
+def _hidden_variant(f: FormField, raw: Raw, value: Any) -> str | None:
+    """The reading with a variant kanji in place of a common form, when a variant may hide there:
+    the second recogniser saw a trace of one, or (in a name) the common form is one whose variant
+    neither recogniser can read. None otherwise."""
+    if not isinstance(value, str) or f.rule != "text":
+        return None
+    if raw.check_variant and fold_variants(raw.check_variant) == fold_variants(raw.check or "") != "":
+        read = _read_text(f, raw.check_variant, confusable=False)[0]
+        if isinstance(read, str) and read != value:
+            return read
+    return may_hide_variant(value) if f.name in _NAMES else None
+
+
 def _vote(f: FormField, raw: Raw) -> Reading:
     """A TEXT or COMB field read by both recognisers (``raw.text``: Tesseract, ``raw.check``:
     PP-OCRv5). Equal after the field's normalisation → accepted, whatever either one's confidence
@@ -373,6 +432,11 @@ def _vote(f: FormField, raw: Raw) -> Reading:
                 # in Japanese text (日本 read as B本), a look-alike put in place of a digit
                 return Reading(second.value, LOW_CONFIDENCE, "読み取りに不自然な文字があります。記入内容を確認してください。",
                                shown, min(conf, MAPPED_CONFIDENCE_CAP), readings)
+            maybe = _hidden_variant(f, raw, second.value)
+            if maybe is not None:
+                return Reading(second.value, LOW_CONFIDENCE,
+                               f"異体字で書かれている可能性があります（「{second.value}」又は「{maybe}」）。記入どおりの字体か確認してください。",
+                               shown, conf, readings)
             return Reading(second.value, OK, None, shown, conf, readings)
         if isinstance(a, str) and isinstance(b, str) and differ_only_by_variants(a, b):
             kept = first if variant_count(a) > variant_count(b) else second

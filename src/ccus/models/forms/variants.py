@@ -36,3 +36,16 @@ def variant_count(text: str) -> int:
 def differ_only_by_variants(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` differ, but not once their variant kanji are folded."""
     return a != b and fold_variants(a) == fold_variants(b)
+
+
+# Variants neither recogniser can read at all (not in PP-OCRv5's character list; Tesseract folds
+# them): a name holding the common form may have been written with the variant, and nothing in the
+# readings tells. Measured: 山﨑 read as 山崎 by both, with no doubt, in every font of the bench.
+UNREADABLE: dict[str, str] = {"崎": "﨑", "浜": "濵", "昇": "曻"}
+
+
+def may_hide_variant(text: str) -> str | None:
+    """``text`` with the unreadable variants in place of their common forms, when it holds any."""
+    if not any(c in UNREADABLE for c in text):
+        return None
+    return "".join(UNREADABLE.get(c, c) for c in text)
