@@ -288,7 +288,7 @@ def test_a_variant_the_readings_may_hide_is_asked(name: str, both: str, variant:
     ("name_kana", "ワタナベ ッヨシ", "ワタナベツヨシ", OK),  # ッ never before ヨ
     ("name_kana", "キョウコ", "キョウコ", OK),  # ョ after キ stands
     ("name_kana", "ハットリ", "ハットリ", OK),
-    ("email", "touroku@mihon-kensetsu.example.ip", "touroku@mihon-kensetsu.example.ip", LOW_CONFIDENCE),
+    ("email", "touroku@mihon-kensetsu.example.ip", "touroku@mihon-kensetsu.example.jp", LOW_CONFIDENCE),  # suggested, asked
     ("address", "北海道札幌市中央区北三条西5丁目27番地コ一ポ高橋1304号室",
      "北海道札幌市中央区北三条西5丁目27番地コーポ高橋1304号室", OK),
 ])
@@ -300,3 +300,18 @@ def test_sure_corrections_and_doubts_of_the_field_rules(name: str, read: str, va
 def test_kawa_read_as_two_strokes_is_put_right_and_asked() -> None:
     r = normalise(BY_KEY["C1"].field("employer_name"), Raw("株式会社長谷II建設", 95, check="株式会社長谷II建設", check_confidence=95))
     assert (r.value, r.status) == ("株式会社長谷川建設", LOW_CONFIDENCE), r
+
+
+@pytest.mark.parametrize(("name", "read", "value", "status"), [
+    ("email", "hamada74@genba.example.co.ip", "hamada74@genba.example.co.jp", LOW_CONFIDENCE),
+    ("name", "濱田 直樹", "濱田直樹", LOW_CONFIDENCE),  # 濱 read: 濵 may have been written
+])
+def test_suggested_but_asked(name: str, read: str, value: str, status: str) -> None:
+    r = normalise(BY_KEY["W1"].field(name), Raw(read, 95, check=read, check_confidence=95))
+    assert (r.value, r.status) == (value, status), r
+
+
+def test_a_company_reading_with_a_full_size_ya_is_put_right() -> None:
+    r = normalise(BY_KEY["B1"].field("trade_name_kana"), Raw("ユウゲンガイシヤ ヤナギダグミ", 95, check="ユウゲンガイシヤヤナギダグミ",
+                                                            check_confidence=95))
+    assert (r.value, r.status) == ("ユウゲンガイシャヤナギダグミ", OK), r

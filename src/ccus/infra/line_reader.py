@@ -37,8 +37,9 @@ INK_BELOW = 0.55  # of the zone's paper grey: darker is ink when the zone is cut
 # A variant kanji the model read as its common form still leaves a trace in the model's output:
 # measured on 髙橋/高橋 and 栁田/柳田 written in seven fonts, the variant's probability where the
 # common form was read was 0.020-0.119 for 髙 written (0.000-0.018 for 栁) and at most 0.004 when
-# the common form was written. Above this, the line is given the variant as an alternative.
-VARIANT_TRACE = 0.01
+# the common form was written. Above this, the line is given the variant as an alternative (a
+# reviewer is asked: a false alarm costs a look, a miss records a name the applicant did not write).
+VARIANT_TRACE = 0.005
 
 
 @dataclass(frozen=True)

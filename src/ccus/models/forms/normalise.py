@@ -94,7 +94,10 @@ def as_digits(text: str) -> tuple[str, bool]:
 # Readings of the legal-entity words every company name starts or ends with, as OCR garbles them
 # (ブ read as プ: the voiced and semi-voiced marks are a few pixels apart on a 300-dpi scan).
 _ENTITY_READINGS = {"カプシキガイシャ": "カブシキガイシャ", "カプシキカイシャ": "カブシキガイシャ",
-                    "ユウゲンガイシャ": "ユウゲンガイシャ", "ゴウドウガイシャ": "ゴウドウガイシャ"}
+                    "ユウゲンガイシャ": "ユウゲンガイシャ", "ゴウドウガイシャ": "ゴウドウガイシャ",
+                    # ャ read at full size (the bench: ガイシヤ in 5 of 9 company readings misread)
+                    "カブシキガイシヤ": "カブシキガイシャ", "カプシキガイシヤ": "カブシキガイシャ",
+                    "ユウゲンガイシヤ": "ユウゲンガイシャ", "ゴウドウガイシヤ": "ゴウドウガイシャ"}
 # Kana that OCR mistakes for one another on scans (measured here: ヌ read as メ or as メヌ in 4 of
 # 25 readings holding it, at word confidences of 80-90, so no threshold catches it).
 _SEMI_VOICED = re.compile("[パピプペポメヌ]")
@@ -167,6 +170,15 @@ _KAWA = re.compile(rf"(?<=[{_CJK}])[Il|]{{2,3}}(?=[{_CJK}]|$)")
 # The endings a mail address has: a reading that ends otherwise (.ip for .jp) is asked.
 _DOMAIN_ENDINGS = {"jp", "com", "net", "org", "info", "biz", "co", "io", "me", "tokyo", "osaka", "nagoya",
                    "yokohama", "kyoto", "okinawa", "ne", "or", "ac", "go", "ed", "lg", "gr"}
+
+
+# jp read as ip, sp, je, jo, lp: put right as a suggestion, and asked (never accepted as read).
+_JP_MISREAD = re.compile(r"\.(?:[ilsJIS]p|j[eo]|l[pb]|jb)$")
+
+
+def jp_suggested(address: str) -> str:
+    """A mail address whose last label looks like a misread ``jp``, with ``jp`` there."""
+    return _JP_MISREAD.sub(".jp", address)
 
 
 def unusual_domain(address: str) -> bool:
@@ -342,6 +354,7 @@ def _read_text(f: FormField, text: str, *, confusable: bool = True) -> tuple[Any
         mapped = mapped or (f.rule == "amount" and "." in text and not _GROUPED.fullmatch(text.strip()))
     elif f.rule == "email":
         mapped = bool(_EMAIL_LOOKALIKE.search(text)) or unusual_domain(text)  # genbal3: l or 1? .ip? ask
+        text = jp_suggested("".join(unicodedata.normalize("NFKC", text).split()))
     elif f.rule in ("text", "address", "licence"):
         text = _CHOONPU_READ_AS_ICHI.sub("ー", join_japanese(normalize_text(text)))
         text, mapped = as_kanji_in_context(text)

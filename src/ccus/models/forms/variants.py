@@ -46,6 +46,5 @@ UNREADABLE: dict[str, str] = {"崎": "﨑", "浜": "濵", "昇": "曻"}
 
 def may_hide_variant(text: str) -> str | None:
     """``text`` with the unreadable variants in place of their common forms, when it holds any."""
-    if not any(c in UNREADABLE for c in text):
-        return None
-    return "".join(UNREADABLE.get(c, c) for c in text)
+    swapped = "".join(UNREADABLE.get(fold_variants(c), c) for c in text)  # 濱 may be 濵 too
+    return swapped if swapped != text else None
