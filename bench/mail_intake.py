@@ -258,12 +258,12 @@ def expected(form_key: str, values: dict[str, Any]) -> dict[str, Any]:
     from ccus.infra.forms_render import era_parts
     from ccus.models.forms.catalogue import BY_KEY
     from ccus.models.forms.normalise import Raw, comparable, normalise
-    from ccus.models.forms.spec import FieldKind
+    from ccus.models.forms.spec import FieldKind, value_for
 
     form = BY_KEY[form_key]
     want = {}
     for f in form.fields():
-        v = values.get(f.name)
+        v = value_for(f, values)  # page 2's identity row repeats page 1's name and birth date
         if f.kind in (FieldKind.CHOICE,):
             raw = Raw(ticked=(v,) if v else (), confidence=100)
         elif f.kind is FieldKind.MULTI:
