@@ -258,12 +258,12 @@ def expected(form_key: str, values: dict[str, Any]) -> dict[str, Any]:
     from ccus.infra.forms_render import era_parts
     from ccus.models.forms.catalogue import BY_KEY
     from ccus.models.forms.normalise import Raw, comparable, normalise
-    from ccus.models.forms.spec import FieldKind
+    from ccus.models.forms.spec import FieldKind, value_for
 
     form = BY_KEY[form_key]
     want = {}
     for f in form.fields():
-        v = values.get(f.name)
+        v = value_for(f, values)  # page 2's identity row repeats page 1's name and birth date
         if f.kind in (FieldKind.CHOICE,):
             raw = Raw(ticked=(v,) if v else (), confidence=100)
         elif f.kind is FieldKind.MULTI:
@@ -367,12 +367,15 @@ def score(apps: list[Application], numbers: dict[str, list[str]], s: Score) -> N
         want = expected(key, values)
         got = row.extracted["mail"]["fields"]
         flagged_paths = {f.get("field") for f in row.flags}
+        # a page that does not tie to page 1 (its identity row) is flagged as a whole: all its fields
+        untied = {f.get("page") for f in row.flags if f.get("code") in ("form_page_mismatch", "form_page_untied")}
         common = [("scanner", app.scanner), ("page set", app.fault or "complete")]
         for f in form.fields():
             g = got.get(f.name, {})
             value = g.get("value")
             value = comparable(f.rule, sorted(value) if isinstance(value, list) else value)
-            flagged = g.get("status") != "ok" or (f.path is not None and f"application.{f.path}" in flagged_paths)
+            flagged = (g.get("status") != "ok" or f.page in untied
+                       or (f.path is not None and f"application.{f.path}" in flagged_paths))
             right = value == want[f.name]
             kind = field_kind(f)
             groups = [("font", app.fonts[0]), ("field kind", kind), *common]

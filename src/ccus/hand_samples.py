@@ -27,7 +27,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from ccus.hand_fonts import Face, face
 from ccus.models.forms.catalogue import BY_KEY, comb_cells, part_cells
-from ccus.models.forms.spec import Box, FieldKind, FormField, FormSpec
+from ccus.models.forms.spec import Box, FieldKind, FormField, FormSpec, value_for
 
 __all__ = [
     "SCANNERS", "TICK_STYLES", "Hand", "address", "blank_pages", "company", "drop_page", "fill", "hand",
@@ -267,14 +267,15 @@ def _fill_field(pen: _Pen, f: FormField, value: Any, photo: int) -> None:
 
 def fill(form: str | FormSpec, values: Mapping[str, Any], h: Hand, *, seed: int = 0,
          version: int | None = None) -> list[Image.Image]:
-    """The form's pages at 300 dpi with ``values`` ({field name: value}) written in by ``h``."""
+    """The form's pages at 300 dpi with ``values`` ({field name: value}) written in by ``h``; a
+    later page's identity row repeats the page-1 values unless given on its own."""
     spec = form if isinstance(form, FormSpec) else BY_KEY[form]
     rng = random.Random(f"{spec.key}:{h}:{seed}")
     pages = blank_pages(spec.key, version)
     for page_spec, page in zip(spec.pages, pages, strict=True):
         pen = _Pen(page, h, rng)
         for f in page_spec.fields:
-            value = values.get(f.name)
+            value = value_for(f, values)  # page 2's identity row: the applicant's name again
             if value in (None, "", [], ()):
                 continue
             _fill_field(pen, f, value, photo=rng.randrange(9))

@@ -192,6 +192,23 @@ def test_bad_files_go_to_quarantine_with_a_reason_and_intake_goes_on(db: object,
     assert any(f["code"] == "form_page_missing" for f in app.flags)  # page 2 of 2 was not in the envelope
 
 
+def test_page_2s_swapped_between_two_envelopes_are_flagged_not_merged(db: object, folders: Folders) -> None:
+    """Two forms filled at one desk, their page 2 swapped: each case holds the other applicant's
+    page 2, every field of it read cleanly; only its identity row tells (issue 12, item 6)."""
+    a = ms.pages("W1", ms.worker_values("中村 健一", "ナカムラ ケンイチ", date(1979, 11, 3)))
+    b = ms.pages("W1", ms.worker_values("五十嵐 陸斗", "イガラシ リクト", date(1992, 6, 21), trade="型枠大工"))
+    stack = [ms.scan(p, seed=20 + i) for i, p in enumerate([a[0], b[1], ms.separator(), b[0], a[1]])]
+    outcome = intake_file(drop(folders, "swapped.pdf", ms.pdf_stack(stack)), folders)
+    assert outcome.status == "processed" and len(outcome.cases) == 2, outcome
+    apps = drain(outcome.cases)
+    for number in outcome.cases:
+        app = apps[number]
+        assert app.status == "awaiting_review", (app.status, app.last_error)
+        [tie] = [f for f in app.flags if f["code"] == "form_page_mismatch"]
+        assert tie["severity"] == "block" and tie["page"] == 2 and tie["zone"]["page"] == 2
+        assert tie["message"].startswith("2ページ目の氏名・生年月日が1ページ目と一致しません。")
+
+
 def test_form_of_an_unknown_version_is_flagged_not_misread(db: object, folders: Folders) -> None:
     name, kana, born = written_person()
     old = ms.pages("W1", ms.worker_values(name, kana, born), version=9)

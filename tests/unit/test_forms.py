@@ -59,7 +59,9 @@ def test_marker_round_trip_and_rejects_misreads() -> None:
 
 
 def test_unknown_version_is_not_in_the_catalogue() -> None:
-    assert form_for(3, 1) is BY_KEY["W1"]
+    assert form_for(3, 2) is BY_KEY["W1"]
+    assert form_for(3, 1) is not None and form_for(3, 1) is not BY_KEY["W1"]  # still read (no identity row)
+    assert form_for(7, 1) is BY_KEY["X1"]
     assert form_for(3, 9) is None and form_for(60, 1) is None
 
 

@@ -20,7 +20,7 @@ from PIL import Image
 from ccus.infra.pdf_fonts import font_path
 from ccus.models.forms.catalogue import CELL_W, FORMS, comb_cells, option_label, part_cells
 from ccus.models.forms.marker import MARK_SIZE, Marker, encode, mark_centres, module_boxes
-from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, FieldKind, FormField, FormSpec, PageSpec
+from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, FieldKind, FormField, FormSpec, PageSpec, value_for
 
 FONT = "IPAexGothic"
 MM = 72 / 25.4
@@ -212,7 +212,8 @@ def _tick(cv: _Canvas, b: Box) -> None:
 
 def form_pdf(form: FormSpec, values: Mapping[str, Any] | None = None, *, version: int | None = None,
              pages: Sequence[int] | None = None) -> bytes:
-    """The form as a PDF: blank, or with ``values`` ({field name: value}) typed in.
+    """The form as a PDF: blank, or with ``values`` ({field name: value}) typed in (a later page's
+    identity row repeats the page-1 values unless given on its own, e.g. ``{"p2_name": None}``).
 
     ``version`` prints another version number in the page marker (to make an unknown version).
     """
@@ -233,8 +234,9 @@ def form_pdf(form: FormSpec, values: Mapping[str, Any] | None = None, *, version
             cv.text(PAGE_W / 2, 165, "この用紙の次から、別の申請です。", 5, anchor="centre")
             cv.rect(Box(20, 120, 170, 60), stroke=(0, 0, 0), width=1.0)
         for f in page.fields:
-            if values and values.get(f.name) not in (None, ""):
-                _fill_field(cv, f, values[f.name])
+            value = value_for(f, values) if values else None
+            if value not in (None, ""):
+                _fill_field(cv, f, value)
         c.showPage()
     c.save()
     return buf.getvalue()

@@ -69,18 +69,20 @@ class _Page:
                                      charset=charset, path=path, required=required, **extra))  # type: ignore[arg-type]
 
     def text(self, name: str, label: str, rule: str = "text", charset: Charset = Charset.TEXT, *,
-             path: str | None = "", required: bool = True, h: float = 10.0, width: float = VALUE_W) -> None:
+             path: str | None = "", required: bool = True, h: float = 10.0, width: float = VALUE_W,
+             ties: str | None = None) -> None:
         _, value = self._row(h)
         box = Box(value.x, value.y, width, value.h)
-        self._add(name, label, FieldKind.TEXT, box, rule, charset, name if path == "" else path, required)
+        self._add(name, label, FieldKind.TEXT, box, rule, charset, name if path == "" else path, required,
+                  ties=ties)
 
     def comb(self, name: str, label: str, groups: tuple[int, ...], rule: str, *, path: str | None = "",
-             required: bool = True, h: float = 10.0) -> None:
+             required: bool = True, h: float = 10.0, ties: str | None = None) -> None:
         _, value = self._row(h)
         width = sum(groups) * CELL_W + (len(groups) - 1) * 4.0
         box = Box(value.x + 3.0, value.y + 1.2, width, value.h - 2.4)
         self._add(name, label, FieldKind.COMB, box, rule, Charset.DIGITS, name if path == "" else path,
-                  required, cells=groups)
+                  required, cells=groups, ties=ties)
 
     @staticmethod
     def _lines(choices: tuple[tuple[str, str], ...], gap: float) -> int:
@@ -127,7 +129,7 @@ class _Page:
                   required, options=tuple(options))
 
     def date(self, name: str, label: str, eras: tuple[str, ...], *, path: str | None = "",
-             required: bool = True, h: float = 10.0) -> None:
+             required: bool = True, h: float = 10.0, ties: str | None = None) -> None:
         _, value = self._row(h)
         options = self._options(value, tuple((e, e) for e in eras), gap=2.5)
         x = options[-1].box.x + TICK + 1.5 + 2 * CHAR_MM + 5.0
@@ -137,7 +139,14 @@ class _Page:
             x += 2 * CELL_W + 8.0
         box = Box(value.x, value.y, x - value.x, value.h)
         self._add(name, label, FieldKind.DATE, box, "date", Charset.DIGITS, name if path == "" else path,
-                  required, options=options, parts=tuple(parts))
+                  required, options=options, parts=tuple(parts), ties=ties)
+
+    def identity(self, text: str, height: float) -> None:
+        """Start the identity row of a later page (1ページ目と同じ氏名…) at the foot of the page,
+        below every other row (whose places stay as they were): a heading with ``text``, then the
+        rows of ``height`` mm in all that the caller adds with ``ties=``."""
+        self.y = max(self.y + 4.0, BOTTOM - height - 9.0)
+        self.heading(text)
 
     def mark(self, name: str, label: str, *, h: float = 20.0) -> None:
         _, value = self._row(h)
@@ -180,7 +189,13 @@ RECENT_ERAS = ("平成", "令和")
 
 # --- the forms ----------------------------------------------------------------------------------
 
-def _business_registration() -> FormSpec:
+# Version 2 of the two-page application forms prints an identity row at the foot of page 2 (the
+# rows above it are where version 1 had them): a page 2 must prove it belongs with its page 1.
+TIE_NOTE_PERSON = "1ページ目と同じ氏名・生年月日を記入してください"
+TIE_NOTE_BUSINESS = "1ページ目と同じ商号又は名称・法人番号を記入してください"
+
+
+def _business_registration(version: int = 2) -> FormSpec:
     p1 = _Page(1)
     p1.note("黒のボールペンまたは印字で記入してください。枠の外に書かないでください。数字は1マスに1文字。")
     p1.heading("1. 事業者の情報")
@@ -210,11 +225,16 @@ def _business_registration() -> FormSpec:
     p2.heading("5. 申請日・記名押印")
     p2.date("applied_on", "申請日", RECENT_ERAS, path=None, required=False)
     p2.mark("signature", "記名押印")
-    return FormSpec(2, "B1", 1, "事業者情報登録申請書", FormRole.APPLICATION, "business_registration",
+    if version >= 2:
+        p2.identity(TIE_NOTE_BUSINESS, 20.0)
+        p2.text("p2_trade_name", "商号又は名称（1ページ目と同じ）", path=None, ties="trade_name")
+        p2.comb("p2_corporate_number", "法人番号（1ページ目と同じ）", (13,), "corporate_number", path=None,
+                required=False, ties="corporate_number")
+    return FormSpec(2, "B1", version, "事業者情報登録申請書", FormRole.APPLICATION, "business_registration",
                     "application_form", (p1.build(), p2.build()), model="business_registration")
 
 
-def _worker_registration(proxy: bool) -> FormSpec:
+def _worker_registration(proxy: bool, version: int = 2) -> FormSpec:
     p1 = _Page(1)
     p1.note("黒のボールペンまたは印字で記入してください。枠の外に書かないでください。数字は1マスに1文字。")
     p1.heading("1. 技能者本人の情報")
@@ -250,11 +270,15 @@ def _worker_registration(proxy: bool) -> FormSpec:
     p2.heading("申請日・署名")
     p2.date("applied_on", "申請日", RECENT_ERAS, path=None, required=False)
     p2.mark("signature", "本人署名（代行申請は記名押印）")
+    if version >= 2:
+        p2.identity(TIE_NOTE_PERSON, 20.0)
+        p2.text("p2_name", "氏名（1ページ目と同じ）", path=None, ties="name")
+        p2.date("p2_birth_date", "生年月日（1ページ目と同じ）", BIRTH_ERAS, path=None, ties="birth_date")
     if proxy:
-        return FormSpec(4, "W2", 1, "技能者情報登録申請書（代行申請）", FormRole.APPLICATION,
+        return FormSpec(4, "W2", version, "技能者情報登録申請書（代行申請）", FormRole.APPLICATION,
                         "proxy_worker_registration", "application_form", (p1.build(), p2.build()),
                         model="proxy_worker_registration")
-    return FormSpec(3, "W1", 1, "技能者情報登録申請書", FormRole.APPLICATION, "worker_registration",
+    return FormSpec(3, "W1", version, "技能者情報登録申請書", FormRole.APPLICATION, "worker_registration",
                     "application_form", (p1.build(), p2.build()), model="worker_registration")
 
 
@@ -327,8 +351,13 @@ FORMS: tuple[FormSpec, ...] = (
     _separator(), _business_registration(), _worker_registration(False), _worker_registration(True),
     _worker_consent(), _employer_consent(), _change_withdrawal(),
 )
+# Earlier versions still read (blank forms already printed and handed out): version 1 of the
+# two-page application forms has no identity row on page 2, so its pages cannot be tied (flagged).
+OLDER: tuple[FormSpec, ...] = (
+    _business_registration(1), _worker_registration(False, 1), _worker_registration(True, 1),
+)
 BY_KEY = {f.key: f for f in FORMS}
-_BY_CODE_VERSION = {(f.code, f.version): f for f in FORMS}
+_BY_CODE_VERSION = {(f.code, f.version): f for f in (*OLDER, *FORMS)}
 KNOWN_CODES = {f.code: f for f in FORMS}
 
 

@@ -81,5 +81,7 @@ def reading_flag(form: FormSpec, f: FormField, r: Reading, zone: dict[str, Any])
 
 def field_flags(form: FormSpec, readings: dict[str, Reading],
                 zones: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A flag per field not read cleanly; a later page's identity box is not flagged on its own
+    (``ccus.models.forms.ties`` flags the page when it does not tie to page 1)."""
     return [reading_flag(form, form.field(name), r, zones.get(name, {}))
-            for name, r in readings.items() if r.status != OK]
+            for name, r in readings.items() if r.status != OK and form.field(name).ties is None]

@@ -7,8 +7,10 @@ millimetres on an A4 portrait page, origin at the top-left corner, y downwards.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 PAGE_W, PAGE_H = 210.0, 297.0
 
@@ -80,11 +82,23 @@ class FormField:
     options: tuple[Option, ...] = ()  # CHOICE / MULTI / DATE (the eras)
     parts: tuple[Box, ...] = ()  # DATE: the year, month and day cells
     min_confidence: float = 60.0
+    # A later page's identity box: the name of the page-1 field it repeats (氏名, 生年月日 …). Its
+    # reading ties the page to its form's first page (``ccus.models.forms.ties``); it fills no
+    # declared data and is flagged as part of that comparison, not on its own.
+    ties: str | None = None
 
     @property
     def zone(self) -> Box:
         """The zone shown to the reviewer: the entry area."""
         return self.box
+
+
+def value_for(f: FormField, values: Mapping[str, Any]) -> Any:
+    """What a filler writes in ``f``: ``values[f.name]``, or for an identity box not given on its
+    own, the value of the page-1 field it repeats (the applicant writes the same name twice)."""
+    if f.name in values or f.ties is None:
+        return values.get(f.name)
+    return values.get(f.ties)
 
 
 @dataclass(frozen=True)

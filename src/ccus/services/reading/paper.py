@@ -51,6 +51,7 @@ from ccus.models.forms.classify import classify
 from ccus.models.forms.normalise import Reading, normalise
 from ccus.models.forms.reading import ensure_keys, field_flags, to_declared
 from ccus.models.forms.spec import FieldKind, FormSpec
+from ccus.models.forms.ties import tie_flags
 from ccus.models.lifecycle import MAIL_LIFECYCLE_KINDS
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document, MailSegment
@@ -304,9 +305,12 @@ def _finish(session: Session, case: _Case, actor: str) -> None:
         merged = paper_answers.merge(session, app.id, app.declared, form, readings, case.zones, previous)
         declared, readings, zones, outcome = merged.declared, merged.readings, merged.zones, merged.outcome
         flags = merged.flags + flags
+        if form is not None:  # an answered page 2 must tie to the page 1 read before, too
+            flags += tie_flags(form, readings, zones)
     elif case.form is not None:
         declared = to_declared(case.form, readings)
-        flags = field_flags(case.form, readings, case.zones) + flags
+        # Each later page must prove it belongs with page 1 (its identity row): never merged silently.
+        flags = field_flags(case.form, readings, case.zones) + tie_flags(case.form, readings, case.zones) + flags
     else:
         declared = ensure_keys(app.kind, {})
     answer: dict[str, list[int]] = {}  # role → documents of a posted answer, which replace the earlier ones
