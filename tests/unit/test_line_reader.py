@@ -75,3 +75,26 @@ def test_a_variant_kanji_read_as_its_common_form_leaves_a_trace() -> None:
     variant, common = line_reader.read_lines(lines)
     assert _squash(common.text) == "高橋一郎" and common.variant is None
     assert _squash(variant.variant or variant.text) == "髙橋一郎"
+
+
+def test_every_zone_is_read_twice_but_a_comb_that_passes_its_check_digit() -> None:
+    from datetime import date
+
+    from ccus import mail_samples
+    from ccus.infra import form_reader
+    from ccus.models.forms.catalogue import BY_KEY
+    from ccus.models.identifiers import registry_id_from_serial
+
+    employer = next(i for n in range(1000, 1100) if (i := registry_id_from_serial(n)) is not None)
+    values = mail_samples.worker_values("小鳥遊 慎之介", "タカナシ シンノスケ", date(1984, 6, 2), employer_business_id=employer)
+    pages = [mail_samples.scan(p, seed=4, quality=70) for p in mail_samples.pages("W1", values)]
+    read: dict[str, object] = {}
+    for image, spec in zip(pages, BY_KEY["W1"].pages, strict=True):
+        located = form_reader.locate(image)
+        assert located is not None
+        [raws] = form_reader.read_cuts([form_reader.cut_page(image, located, spec)])
+        read.update(raws)
+    assert _squash(read["name"].check or "") == "小鳥遊慎之介"  # type: ignore[attr-defined]
+    assert read["postcode"].check is not None and len(read["birth_date"].check_parts) == 3  # type: ignore[attr-defined]
+    assert read["employer_business_id"].check is None  # type: ignore[attr-defined]
+    assert "".join(read["employer_business_id"].text.split()) == employer  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ cut straight from the scan with one affine resample (:func:`crop`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +21,7 @@ from ccus.models.forms.catalogue import comb_cells, option_label, part_cells
 from ccus.models.forms.marker import MARK_SIZE, Marker, decode, mark_centres, module_boxes
 from ccus.models.forms.normalise import Raw
 from ccus.models.forms.spec import PAGE_H, PAGE_W, Box, Charset, FieldKind, FormField, Option, PageSpec
+from ccus.models.identifiers import corporate_number_is_valid, insurer_number_is_valid, registry_id_is_valid
 
 DETECT_PX_PER_MM = 2.4  # ~61 dpi for finding the marks
 OCR_DPI = 300  # zones are read at 300 dpi: at 220, 5 of 60 names were misread against 2
@@ -532,6 +533,7 @@ class PageCut:
     zones: list[tuple[Image.Image, Charset]] = field(default_factory=list)  # to OCR, as prepared
     wanted: list[tuple[_Entry, int]] = field(default_factory=list)  # (field, part) of each zone
     originals: dict[int, Image.Image] = field(default_factory=dict)  # text zones as cut, for a second try
+    checked: dict[int, str] = field(default_factory=dict)  # comb fields with a check digit: their rule
 
     def ink(self, name: str) -> float:
         return self.entries[name].ink
@@ -565,6 +567,8 @@ def cut_page(image: Image.Image, located: Located, page: PageSpec, layer: dict[s
             if line is not None:
                 cut.zones.append((line, Charset.DIGITS))
                 cut.wanted.append((e, 0))
+                if f.rule in CHECK_DIGIT_RULES:
+                    cut.checked[id(e)] = f.rule
         elif f.kind is FieldKind.DATE:
             e.parts = ["", "", ""]
             for n, part in enumerate(f.parts):
@@ -590,6 +594,26 @@ def read_fields(pages: Sequence[tuple[Image.Image, Located, PageSpec]],
                       for i, (image, located, page) in enumerate(pages)])
 
 
+def _never(_: str) -> bool:
+    return False
+
+
+def _digits_pass(check: Callable[[str], bool]) -> Callable[[str], bool]:
+    def passes(text: str) -> bool:
+        digits = "".join(text.split())
+        return digits.isascii() and digits.isdigit() and check(digits)
+    return passes
+
+
+# Every single misread digit fails these checks (mod 11 with weights 2–7 for registry IDs, the
+# 法人番号's mod 9, the 保険者番号's check digit).
+CHECK_DIGIT_RULES: dict[str, Callable[[str], bool]] = {
+    "registry_id": _digits_pass(lambda d: len(d) == 14 and registry_id_is_valid(d)),
+    "corporate_number": _digits_pass(lambda d: len(d) == 13 and corporate_number_is_valid(d)),
+    "insurer_number": _digits_pass(lambda d: len(d) == 8 and insurer_number_is_valid(d)),  # 6 digits: no check
+}
+
+
 def read_cuts(cuts: Sequence[PageCut], *, second: bool = True) -> list[dict[str, Raw]]:
     """The fields of cut pages, with ONE Tesseract run per language for all of them (and one more
     run for the inked zones it read nothing in), then every zone read again by the second
@@ -613,11 +637,14 @@ def read_cuts(cuts: Sequence[PageCut], *, second: bool = True) -> list[dict[str,
         else:
             e.text = zt.text
         e.confs.append(zt.confidence if zt.words else 0.0)
-    if second and wanted:
+    checked = {k: v for c in cuts for k, v in c.checked.items()}
+    # A comb whose first reading passes its check digit needs no second: a misread digit fails it.
+    to_check = [i for i, (e, _) in enumerate(wanted) if not CHECK_DIGIT_RULES.get(checked.get(id(e), ""), _never)(e.text)]
+    if second and to_check:
         # A text zone is read as cut (grey: the recogniser was trained on photographs of text, not
         # on thresholded lines); a comb or date part as its cells set side by side.
-        lines = read_lines([originals.get(id(e), zones[i][0]) for i, (e, _) in enumerate(wanted)])
-        for (e, slot), line in zip(wanted, lines, strict=True):
+        lines = read_lines([originals.get(id(wanted[i][0]), zones[i][0]) for i in to_check])
+        for (e, slot), line in zip([wanted[i] for i in to_check], lines, strict=True):
             if e.parts is not None:
                 if not e.check_parts:
                     e.check_parts = [""] * len(e.parts)

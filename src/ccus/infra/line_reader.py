@@ -30,7 +30,8 @@ from ccus.models.forms.variants import VARIANT_OF
 
 HEIGHT = 48  # the model's input height
 MAX_WIDTH = 1600  # a line wider than this (after scaling to HEIGHT) is squeezed: ~33 characters
-BATCH = 16
+BATCH = 1  # lines per model run: on one core a batch costs more per line, not less (measured on 48
+# lines 90-480 px wide, CPU ms a line: batch 1 58-75, 2 65-67, 4 78-79, 8 83-88, 16 94-96)
 INK_BELOW = 0.55  # of the zone's paper grey: darker is ink when the zone is cut to its writing
 
 
