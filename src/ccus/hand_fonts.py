@@ -22,7 +22,6 @@ import functools
 import hashlib
 import io
 import json
-import os
 import shutil
 import subprocess
 import tarfile
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Final, Literal
 
 from PIL import Image, ImageDraw, ImageFont
+
+from ccus.infra.settings import get_settings
 
 __all__ = ["FONTS", "Face", "FontSpec", "cache_dir", "ensure_fonts", "face", "glyph_exists"]
 
@@ -71,16 +72,15 @@ _lock = threading.RLock()
 
 
 def cache_dir() -> Path:
-    if os.environ.get("CCUS_FONT_CACHE"):
-        return Path(os.environ["CCUS_FONT_CACHE"])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "ccus" / "fonts"
+    settings = get_settings()
+    if settings.font_cache is not None:
+        return settings.font_cache
+    return (settings.xdg_cache_home or Path.home() / ".cache") / "ccus" / "fonts"
 
 
 def _registry() -> str:
-    for name in ("npm_config_registry", "NPM_CONFIG_REGISTRY"):
-        if os.environ.get(name):
-            return os.environ[name].rstrip("/")
+    if configured := get_settings().npm_registry:
+        return configured.rstrip("/")
     npm = shutil.which("npm")
     if npm:
         got = subprocess.run([npm, "config", "get", "registry"], capture_output=True, text=True, timeout=60,

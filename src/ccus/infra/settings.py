@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The identity the embedded SeaweedFS is started with: fine on this machine's own stack, refused
@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     mail_intake_dir: Path | None = Field(default=None, alias="CCUS_MAIL_INTAKE_DIR")
     # A fail point (ccus.infra.faults) at which the process kills itself: crash-and-rerun tests only.
     fault: str | None = Field(default=None, alias="CCUS_FAULT")
+    # The fonts the hand-filled sample paper is written in (bench, tests): where they are kept, and
+    # the npm registry they come from (npm's own setting when unset).
+    font_cache: Path | None = Field(default=None, alias="CCUS_FONT_CACHE")
+    xdg_cache_home: Path | None = Field(default=None, alias="XDG_CACHE_HOME")
+    npm_registry: str | None = Field(default=None, validation_alias=AliasChoices("npm_config_registry",
+                                                                                 "NPM_CONFIG_REGISTRY"))
 
     @field_validator("mail_intake_dir", "fault", mode="before")
     @classmethod
