@@ -6,8 +6,11 @@ import pytest
 from ccus.models.fees import (
     FEE_SCHEDULES,
     admin_id_annual_fee,
+    admin_id_monthly_fee,
+    admin_ids_annual_fee,
     business_registration_fee,
     card_reissue_fee,
+    registrant_id_free,
     site_usage_fee_per_record,
     worker_registration_fee,
 )
@@ -87,13 +90,15 @@ def test_negative_capital_is_refused() -> None:
         (SEED, "internet", "basic", 59, 2_500),
         (SEED, "mail", "basic", 75, 3_500),
         (LAST_SEED_DAY, "internet", "basic", 60, 2_000),
-        (REVISED, "internet", "basic", 60, 2_500),
+        (REVISED, "internet", "basic", 60, 2_000),
         (REVISED, "mail", "basic", None, 3_500),
         (TIERED, "internet", "basic", None, 2_500),
         (TIERED, "internet", "detailed", None, 4_900),
         (TIERED, "mail", "basic", None, 3_500),
         (TIERED, "counter", "detailed", None, 4_900),
-        (date(2022, 4, 1), "internet", "basic", 65, 2_500),
+        (date(2022, 4, 1), "internet", "basic", 65, 2_000),
+        (date(2022, 4, 1), "internet", "detailed", 65, 4_900),
+        (date(2022, 4, 1), "mail", "basic", 65, 3_500),
     ],
 )
 def test_worker_registration_fee(on: date, channel: str, tier: str, age: int | None, fee: int) -> None:
@@ -153,3 +158,37 @@ def test_the_schedule_in_force_is_the_latest_started_on_or_before_the_date() -> 
         assert site_usage_fee_per_record(day) == expected.site_usage_per_record
         assert admin_id_annual_fee(day, False) == expected.admin_id_per_year
         day += timedelta(days=11)
+
+
+# Fees by date, as the guide says (pp. 22–23): each rule at its boundary days.
+
+@pytest.mark.parametrize(("on", "fee"), [
+    (date(2020, 9, 30), 2_000),  # the 2018 schedule's last day
+    (date(2020, 10, 1), 2_000),  # the 2020-10 revision does not end the measure
+    (date(2021, 4, 1), 2_000),
+    (date(2023, 3, 31), 2_000),  # "2023年3月までにインターネット申請した60歳以上の方"
+    (date(2023, 4, 1), 2_500),
+])
+def test_sixty_plus_internet_discount_lasts_until_2023_03_31(on: date, fee: int) -> None:
+    assert worker_registration_fee(on, "internet", "basic", age=60) == fee
+    assert worker_registration_fee(on, "internet", "basic", age=59) == 2_500
+    assert worker_registration_fee(on, "mail", "basic", age=70) == 3_500
+
+
+@pytest.mark.parametrize(("on", "free", "three_ids"), [
+    (date(2019, 6, 1), True, 4_800),
+    (date(2020, 3, 31), True, 4_800),  # "2020年3月まで、登録責任者の1ID無料"
+    (date(2020, 4, 1), False, 7_200),
+    (date(2020, 10, 1), False, 3 * 11_400),
+])
+def test_the_registrants_first_admin_id_is_free_until_2020_03_31(on: date, free: bool, three_ids: int) -> None:
+    assert registrant_id_free(on) is free
+    assert admin_ids_annual_fee(on, 3, one_person_contractor=False) == three_ids
+    assert admin_ids_annual_fee(on, 1, one_person_contractor=False) == (0 if free else admin_id_annual_fee(on, False))
+    assert admin_id_annual_fee(on, False) in (2_400, 11_400)  # the per-ID price itself is unchanged
+
+
+def test_admin_id_costs_200_yen_a_month_as_the_guide_says() -> None:
+    assert admin_id_monthly_fee(SEED, one_person_contractor=False) == 200
+    assert admin_id_monthly_fee(REVISED, one_person_contractor=False) == 950
+    assert admin_id_monthly_fee(REVISED, one_person_contractor=True) == 200

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
 from ccus.models import lifecycle_notices
-from ccus.models.fees import admin_id_annual_fee, site_usage_fee_per_record
+from ccus.models.fees import admin_id_annual_fee, admin_ids_annual_fee, registrant_id_free, site_usage_fee_per_record
 from ccus.models.lifecycle_tables import AttendanceRecord, Invoice, Site
 from ccus.models.tables import AdminId, Business
 from ccus.services.cases import audit
@@ -128,11 +128,15 @@ def _admin_id_invoice(business_pk: int, today: date) -> str | None:
         if not ids:
             return None
         per_id = admin_id_annual_fee(anniversary, biz.one_person_contractor)
+        amount = admin_ids_annual_fee(anniversary, len(ids), biz.one_person_contractor)
+        if amount == 0:  # the 登録責任者's one ID alone, while it was free (until 2020-03)
+            return None
+        free = "、登録責任者の1ID無料" if registrant_id_free(anniversary) else ""
         until = _anniversary(biz.registered_on, anniversary.year + 1) - timedelta(days=1)
         breakdown = {"per_id": per_id, "ids": ids, "count": len(ids), "fee_date": period,
                      "service_from": period, "service_until": until.isoformat(),
-                     "lines": [{"label": f"管理者ID利用料（1年分×{len(ids)}ID）", "amount": per_id * len(ids)}]}
-        invoice = _insert_invoice(session, biz, kind="admin_id_fee", period=period, amount=per_id * len(ids),
+                     "lines": [{"label": f"管理者ID利用料（1年分×{len(ids)}ID{free}）", "amount": amount}]}
+        invoice = _insert_invoice(session, biz, kind="admin_id_fee", period=period, amount=amount,
                                   breakdown=breakdown, issued_on=today, due_on=anniversary)
         if invoice is None:
             return None
