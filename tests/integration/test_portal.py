@@ -64,9 +64,12 @@ def test_full_width_login_id_is_read_as_digits(api: Any) -> None:
     assert sign_in(api, wide, make.PASSWORD).status_code == 200
 
 
-def test_second_admin_id_without_credential_and_unknown_ids_cannot_sign_in(api: Any) -> None:
+def test_a_further_admin_id_signs_in_as_its_business_and_unknown_ids_cannot(api: Any) -> None:
     biz = make.business(admin_ids=2, must_change=False)
-    assert sign_in(api, biz.admin_ids[1], make.PASSWORD).status_code == 401
+    r = sign_in(api, biz.admin_ids[1], make.PASSWORD)
+    assert r.status_code == 200, r.text
+    home = api.get("/api/v1/portal/home", headers=bearer(r.json()["token"])).json()
+    assert (home["business_id"], home["login_id"]) == (biz.business_id, biz.admin_ids[1])
     assert sign_in(api, "12345678901234", make.PASSWORD).status_code == 401
     assert api.get("/api/v1/portal/home", headers=bearer("nonsense")).status_code == 401
 

@@ -62,8 +62,11 @@ def business(*, registered_on: date = date(2026, 4, 1), admin_ids: int = 1, must
         ids = [biz.business_id] + [new_registry_id(session) for _ in range(admin_ids - 1)]
         for seq, admin in enumerate(ids, 1):
             session.add(AdminId(admin_id=admin, business_pk=biz.id, seq=seq))
-        session.add(Credential(subject_id=biz.business_id, subject_kind="business", password_hash=hash_secret(password),
-                               security_code_hash=hash_secret(CODE), must_change=must_change))
+        # Every 管理者ID has its own credential, as issuance gives them (the same password and code here).
+        password_hash, code_hash = hash_secret(password), hash_secret(CODE)
+        for admin in ids:
+            session.add(Credential(subject_id=admin, subject_kind="business", password_hash=password_hash,
+                                   security_code_hash=code_hash, must_change=must_change))
         return RegisteredBusiness(biz.business_id, biz.id, app.id, email, tuple(ids))
 
 

@@ -96,6 +96,9 @@ class PostcardContent:
     application_number: str
     #: 御中 / 様 after the addressee; ``None`` decides from the name (see ``honorific_for``).
     honorific: str | None = None
+    #: False for the postcard of one further 管理者ID (its own initial password and security code):
+    #: ``admin_ids`` then holds that ID alone, and the card says it is not the 登録責任者's.
+    registrant: bool = True
 
 
 @dataclass(frozen=True)
@@ -282,13 +285,16 @@ def _inner_side(c: Canvas, card: PostcardContent) -> None:
 
     title = f"{SYSTEM_NAME}"
     _text(c, left, 15.0, title, _fit_size(title, 13, width, 9))
-    _text(c, left, 22.0, "登録完了のお知らせ", 13)
+    _text(c, left, 22.0, "登録完了のお知らせ" if card.registrant else "管理者IDのお知らせ", 13)
     c.setLineWidth(0.4 * mm)
     c.line(left * mm, _y(24.5), right * mm, _y(24.5))
 
     intro = (
         f"{SYSTEM_NAME}への事業者情報登録が完了しました。ログインに必要な情報をお知らせします。"
         "本はがきは大切に保管してください。"
+    ) if card.registrant else (
+        "下記の管理者IDでログインするための情報をお知らせします。"
+        "本はがきは、この管理者IDをお使いになるご担当者さまにお渡しください。"
     )
     top = 29.5
     for line in _wrap(intro, 7.5, width):
@@ -330,7 +336,7 @@ def _inner_side(c: Canvas, card: PostcardContent) -> None:
         x = left + label_w + col * col_w
         _text(c, x, top + r * pitch, f"{i + 1}.", 6.0)
         _text(c, x + 4.5, top + r * pitch, admin, id_size, MONO)
-        if i == 0 and columns == 1:
+        if i == 0 and columns == 1 and card.registrant:
             x_note = x + 4.5 + _width_mm(admin, id_size, MONO) + 1.0
             _text(c, x_note, top + r * pitch, "（登録責任者）", 6.5)
     top += rows_needed * pitch
@@ -357,7 +363,8 @@ def _inner_side(c: Canvas, card: PostcardContent) -> None:
         ),
         "・パスワード変更の際に、このはがきに記載の4桁のセキュリティコードの入力が必要です。",
         "・セキュリティコードはこのはがきにのみ記載しています（メールではお送りしていません）。",
-        "・事業者ID・初期パスワードは、登録メールアドレスにも2通に分けてお送りしています。",
+        "・事業者ID・初期パスワードは、登録メールアドレスにも2通に分けてお送りしています。"
+        if card.registrant else "・この管理者IDの初期パスワードは、このはがきにのみ記載しています。",
         "・本はがきの内容は第三者に知られないよう、ご担当者さまにて大切に保管してください。",
     )
     top += 1.5

@@ -93,8 +93,8 @@ BUSINESS: Machine[BusinessStatus] = Machine("businesses", BusinessStatus, frozen
 
 class AdminIdStatus(StrEnum):
     ACTIVE = "active"
-    SUSPENDED = "suspended"  # its business lapsed
-    DISABLED = "disabled"  # its business withdrew
+    SUSPENDED = "suspended"  # its business lapsed, or its 登録責任者 suspended it
+    DISABLED = "disabled"  # its business withdrew, or its 登録責任者 removed it
 
 
 ADMIN_ID: Machine[AdminIdStatus] = Machine("admin_ids", AdminIdStatus, frozenset({AdminIdStatus.ACTIVE}), _table([

@@ -193,6 +193,10 @@ class AdminId(Base):
     business_pk: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
     seq: Mapped[int] = mapped_column(Integer)
     status: Mapped[AdminIdStatus] = mapped_column(StatusType(AdminIdStatus, 20), server_default="active")
+    # Set while the 登録責任者 holds it suspended (a renewal after a lapse leaves such an ID suspended).
+    suspended_by_registrant_at: Mapped[datetime | None] = mapped_column()
+    # "<事業者ID>:<Idempotency-Key>" of the portal request that added it: a retried request adds nothing.
+    request_key: Mapped[str | None] = mapped_column(String(250), unique=True)
 
     __table_args__ = (UniqueConstraint("business_pk", "seq", name="uq_admin_ids_business_seq"),)
 

@@ -25,11 +25,20 @@ ROLES_ATTR = "__ccus_roles__"
 STAFF_ROLES = ("reviewer", "supervisor", "clerk", "admin")
 BUSINESS = "business"  # signed in to the portal, password changed
 BUSINESS_INITIAL = "business (initial password)"  # signed in with the initial password: only the change
+REGISTRANT = "business (registrant)"  # signed in as the 登録責任者 (the 事業者ID), password changed
 LINKED_SYSTEM = "linked system"
 APPLICANT = "applicant"  # holds the case's applicant secret
 ANYONE = "anyone"
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# A caller in the key's role is also in these: the 登録責任者 is a business like its other 管理者IDs.
+INCLUDES: dict[str, tuple[str, ...]] = {REGISTRANT: (BUSINESS,)}
+
+
+def admits(roles: tuple[str, ...] | None, caller: str) -> bool:
+    """Whether a route whose checks let ``roles`` through lets ``caller`` through."""
+    return any(role in (roles or ()) for role in (caller, *INCLUDES.get(caller, ())))
 
 
 def declares(*roles: str) -> Callable[[F], F]:

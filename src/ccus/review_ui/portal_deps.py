@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, status
 
 from ccus.models.errors import Forbidden
-from ccus.review_ui.access import BUSINESS, BUSINESS_INITIAL, declares
+from ccus.review_ui.access import BUSINESS, BUSINESS_INITIAL, REGISTRANT, declares
 from ccus.services.auth.portal_sign_in import PortalUser, resolve
+from ccus.services.registry.admin_ids import require_registrant
 
 
 def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
@@ -34,6 +35,15 @@ def _full(user: Annotated[PortalUser, Depends(_any_scope)]) -> PortalUser:
     return user
 
 
+@declares(REGISTRANT)
+def _registrant(token: Annotated[str, Depends(bearer)]) -> PortalUser:
+    """The 登録責任者: signed in with the 事業者ID itself (its first 管理者ID), password changed."""
+    user = _full(_any_scope(token))
+    require_registrant(user)
+    return user
+
+
 AnyPortalUser = Annotated[PortalUser, Depends(_any_scope)]
+RegistrantUser = Annotated[PortalUser, Depends(_registrant)]
 BusinessUser = Annotated[PortalUser, Depends(_full)]
 Token = Annotated[str, Depends(bearer)]

@@ -12,6 +12,11 @@ by the invoice, so it too is posted once.
   管理者ID then, at the schedule in force on the anniversary. Only active businesses whose
   registration still runs on the anniversary are billed. A flow that did not run for over a year
   bills only the latest anniversary.
+* 管理者ID added later (by the 登録責任者, services/registry/admin_ids.py): one invoice per added ID
+  (請求番号 ``A<管理者ID>-<事業者ID>``, key ``<事業者ID>:admin_id_added:<管理者ID>``), inserted in the
+  addition's own transaction, for every month begun from the addition to the next billing date
+  (models/charges.admin_id_addition_fee; guide p. 23, 200円 a month): the next anniversary, or the one
+  after if that anniversary's yearly invoice was already issued without the new ID.
 * 現場利用料: every attendance record not yet invoiced and dated before the first of ``today``'s
   month is billed to the site's prime contractor (元請), at the schedule in force on its work date,
   on the invoice of the previous month (period ``YYYY-MM``); a record sent late goes on the next
@@ -34,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
 from ccus.models import lifecycle_notices
+from ccus.models.charges import admin_id_addition_fee
 from ccus.models.fees import admin_id_annual_fee, admin_ids_annual_fee, registrant_id_free, site_usage_fee_per_record
 from ccus.models.lifecycle_tables import AttendanceRecord, Invoice, Site
 from ccus.models.tables import AdminId, Business
@@ -142,6 +148,37 @@ def _admin_id_invoice(business_pk: int, today: date) -> str | None:
             return None
         _announce(session, biz, invoice)
         return invoice.invoice_number
+
+
+def next_billing_date(registered_on: date, after: date) -> date:
+    """The first registration anniversary after ``after``: where a yearly 管理者ID invoice starts."""
+    year = after.year
+    while (day := _anniversary(registered_on, year)) <= after:
+        year += 1
+    return day
+
+
+def admin_id_addition_invoice(session: Session, biz: Business, admin_id: str, added_on: date) -> Invoice:
+    """The invoice of one 管理者ID added on ``added_on``, in the caller's transaction (once per ID:
+    a second insert of the same key fails the transaction)."""
+    billing_on = next_billing_date(biz.registered_on, added_on)
+    if session.scalar(select(Invoice.id).where(
+            Invoice.effect_key == invoice_key(biz.business_id, "admin_id_fee", billing_on.isoformat()))):
+        billing_on = next_billing_date(biz.registered_on, billing_on)  # that year's invoice lacks this ID
+    fee = admin_id_addition_fee(added_on, billing_on, biz.one_person_contractor)
+    until = billing_on - timedelta(days=1)
+    invoice = Invoice(
+        invoice_number=f"A{admin_id}-{biz.business_id}", effect_key=f"{biz.business_id}:admin_id_added:{admin_id}",
+        business_pk=biz.id, kind="admin_id_fee", period=f"{added_on.isoformat()}/{until.isoformat()}",
+        amount=fee.total, issued_on=added_on, due_on=added_on + timedelta(days=ADMIN_FEE_NOTICE_DAYS),
+        breakdown={"added_admin_id": admin_id, "fee_date": added_on.isoformat(), "service_from": added_on.isoformat(),
+                   "service_until": until.isoformat(), "next_billing_on": billing_on.isoformat(),
+                   "lines": [{"label": line.label, "amount": line.amount} for line in fee.lines]},
+    )
+    session.add(invoice)
+    session.flush()
+    _announce(session, biz, invoice)
+    return invoice
 
 
 def attendance_counts(month: date) -> dict[str, int]:

@@ -9,7 +9,11 @@ issuance killed at any line and run again produces every effect exactly once:
 3. Secrets: the initial password and security code exist in plaintext only inside step 3. Until
    the password mail has left, a rerun may draw new secrets (re-rendering the postcard or card
    order that carries them, which has not left the building); once it has left, the credential is
-   marked delivered and never drawn again.
+   marked delivered and never drawn again. A business's every 管理者ID gets its own credential
+   (guide p. 2: 管理者ID, 初期パスワード, セキュリティコード on the 圧着はがき): the 登録責任者's (= the
+   事業者ID) on the registration postcard and in the password mail, each further ID's on a postcard
+   of its own (print job ``<申請番号>:postcard:<管理者ID>``), all drawn, stored and marked delivered
+   together.
 """
 
 from __future__ import annotations
@@ -204,6 +208,30 @@ def _postcard(app: Application, issued: Issued, password: str, code: str) -> byt
     )])
 
 
+def admin_postcard(*, postcode: str, address: str, trade_name: str, business_id: str, admin_id: str,
+                   password: str, code: str, application_number: str) -> bytes:
+    """The 圧着はがき of one further 管理者ID: that ID, its initial password and its security code."""
+    return render_postcard_batch([PostcardContent(
+        postcode=postcode, address=address, recipient_name=trade_name, business_id=business_id,
+        trade_name=trade_name, admin_ids=(admin_id,), initial_password=password, security_code=code,
+        login_url=get_settings().portal_login_url, application_number=application_number, registrant=False,
+    )])
+
+
+def _further_admin_credentials(session: Session, app: Application, issued: Issued,
+                               secrets: dict[str, tuple[str, str]]) -> None:
+    """Store each further 管理者ID's credential and render its own postcard (step 3, same transaction)."""
+    d = app.declared
+    for admin_id, (password, code) in secrets.items():
+        generation = _store_secrets(session, admin_id, "business", password, code)
+        key, data_key = f"postcards/{app.application_number}/{admin_id}-g{generation}.pdf", sealed.new_data_key()
+        sealed.put(key, admin_postcard(postcode=d["postcode"], address=d["address"], trade_name=d["trade_name"],
+                                       business_id=issued.registry_id, admin_id=admin_id, password=password,
+                                       code=code, application_number=app.application_number), data_key)
+        _upsert_print_job(session, effect_key=f"{app.application_number}:postcard:{admin_id}", kind="postcard",
+                          app_id=app.id, key=key, data_key=data_key)
+
+
 def deliver_secrets(app_id: int, issued: Issued) -> None:
     with unit_of_work() as session:
         app_number = _app(session, app_id).application_number
@@ -212,11 +240,13 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
         return
     if pw_mail == "sending":
         raise DeliveryUncertain(f"{app_number}: password mail interrupted mid-send")
+    subjects = issued.admin_ids or (issued.registry_id,)
     if pw_mail == "sent":
-        # The secrets have left with the mail (and the postcard of the same generation): keep them.
-        _mark_delivered(app_id, issued.registry_id)
+        # The secrets have left with the mail (and the postcards of the same generation): keep them.
+        _mark_delivered(app_id, subjects)
         return
     password, code = new_initial_password(), new_security_code()
+    further = {a: (new_initial_password(), new_security_code()) for a in issued.admin_ids[1:]}
     pw_key = f"{app_number}:mail:password"
     with unit_of_work() as session:
         app = _app(session, app_id)
@@ -228,6 +258,7 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
             sealed.put(key, _postcard(app, issued, password, code), data_key)
             _upsert_print_job(session, effect_key=f"{app_number}:postcard", kind="postcard", app_id=app.id, key=key,
                               data_key=data_key)
+            _further_admin_credentials(session, app, issued, further)
         else:
             card = session.scalars(select(Card).where(Card.application_id == app.id)).one()
             worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one()
@@ -247,19 +278,22 @@ def deliver_secrets(app_id: int, issued: Issued) -> None:
     if body is not None:
         outbox.send_once(pw_key, body=body)
     faults.point("issuance.password_mail_sent")
-    del password, code
-    _mark_delivered(app_id, issued.registry_id)
+    del password, code, further
+    _mark_delivered(app_id, subjects)
 
 
-def _mark_delivered(app_id: int, subject_id: str) -> None:
+def _mark_delivered(app_id: int, subject_ids: tuple[str, ...]) -> None:
     with unit_of_work() as session:
-        cred = session.scalars(select(Credential).where(Credential.subject_id == subject_id)
-                               .with_for_update()).one()
-        cred.delivered_at = func.now()
+        creds = list(session.scalars(select(Credential).where(Credential.subject_id.in_(subject_ids))
+                                     .order_by(Credential.id).with_for_update()))
+        for cred in creds:
+            cred.delivered_at = func.now()
         # The carriers of this generation are final: they may now go into a print batch.
         bulk_move(session, PrintJob, "final", PrintJob.application_id == app_id, PrintJob.status == "rendered")
         audit(session, actor=ACTOR, action="credentials.delivered", application_id=app_id,
-              subject_id=subject_id, generation=cred.generation)
+              subject_id=subject_ids[0],
+              generation=next((c.generation for c in creds if c.subject_id == subject_ids[0]), None),
+              further_admin_ids=len(subject_ids) - 1)
 
 
 def finish(app_id: int) -> None:

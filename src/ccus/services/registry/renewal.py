@@ -100,7 +100,8 @@ def apply_renewal(app_id: int, today: date) -> bool:
             biz.expires_on = business_registration_expiry(old + timedelta(days=1))
         if biz.status == "lapsed":
             move(biz, "active")
-            bulk_move(session, AdminId, "active", AdminId.business_pk == biz.id, AdminId.status == "suspended")
+            bulk_move(session, AdminId, "active", AdminId.business_pk == biz.id, AdminId.status == "suspended",
+                      AdminId.suspended_by_registrant_at.is_(None))  # the 登録責任者's own holds stay
         advance(session, app, Status.REGISTERED, actor=ACTOR, reason=f"有効期間を{biz.expires_on.isoformat()}まで更新")
         subject, body = lifecycle_notices.renewal_complete(biz.trade_name, biz.business_id, biz.expires_on,
                                                            app.application_number)
