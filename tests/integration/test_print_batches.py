@@ -29,11 +29,12 @@ TODAY = date(2026, 11, 24)
 
 
 def _postcard_job() -> PrintJob:
-    """A business issued as far as its final postcard, waiting for a batch."""
+    """A business (with one 管理者ID: one postcard) issued as far as its final postcard, waiting for a batch."""
     number = corporate_number()
     sample = samples.business(corporate_number=number, email=f"print-batch-{number}@example.jp")
     with unit_of_work() as session:
-        app_id = make.new_case(session, kind=sample.kind, status="issuing", declared=sample.data).id
+        app_id = make.new_case(session, kind=sample.kind, status="issuing",
+                               declared=dict(sample.data, admin_id_count=1)).id
     steps.issue(app_id, TODAY)
     with unit_of_work() as session:
         job = session.scalars(select(PrintJob).where(PrintJob.application_id == app_id)).one()

@@ -58,7 +58,7 @@ def _password(settings: Any, to_addr: str) -> str:
 def _batch_of(app_id: int) -> PrintBatch:
     with unit_of_work() as session:
         batch = session.scalars(select(PrintBatch).join(PrintJob, PrintJob.batch_id == PrintBatch.id)
-                                .where(PrintJob.application_id == app_id)).one()
+                                .where(PrintJob.application_id == app_id).distinct()).one()
         session.expunge(batch)
         return batch
 

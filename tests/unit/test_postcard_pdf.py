@@ -179,3 +179,17 @@ def test_empty_batch_is_refused() -> None:
 
 def test_rendering_is_deterministic() -> None:
     assert render_postcard_batch(CARDS[:1]) == render_postcard_batch(CARDS[:1])
+
+
+def test_a_further_admin_ids_postcard_carries_that_id_alone_as_not_the_registrants() -> None:
+    from dataclasses import replace
+
+    registrant = CARDS[0]
+    further = replace(registrant, admin_ids=("12345678901241",), initial_password="Qw3rtY7uIo9p",
+                      security_code="3141", registrant=False)
+    with pdfplumber.open(io.BytesIO(render_postcard_batch([registrant, further]))) as doc:
+        first, second = (doc.pages[i].extract_text() or "" for i in (1, 3))
+    assert "登録完了のお知らせ" in first and "（登録責任者）" in first
+    assert "管理者IDのお知らせ" in second and "（登録責任者）" not in second
+    assert "12345678901241" in second and "Qw3rtY7uIo9p" in second and "3141" in second
+    assert "このはがきにのみ記載" in second and "メールアドレスにも" not in second

@@ -57,3 +57,11 @@ def test_the_readme_holds_the_route_table_generated_from_the_app() -> None:
     table = access.markdown_table(create_app())
     assert table in README.read_text(encoding="utf-8"), (
         "README.md's security section is out of date: paste the output of `uv run ccus routes`")
+
+
+def test_the_registrant_is_a_business_but_a_business_is_not_the_registrant() -> None:
+    assert access.admits((access.BUSINESS,), access.REGISTRANT)
+    assert access.admits((access.REGISTRANT,), access.REGISTRANT)
+    assert not access.admits((access.REGISTRANT,), access.BUSINESS)
+    assert not access.admits((access.REGISTRANT,), access.BUSINESS_INITIAL)
+    assert not access.admits(None, access.REGISTRANT)
