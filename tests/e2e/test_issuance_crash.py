@@ -3,6 +3,7 @@ none missing. The process dies with os._exit — no cleanup, no commit — as on
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -10,8 +11,9 @@ import sys
 from datetime import date
 from typing import Any
 
+import pdfplumber
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ccus import sample_applications as samples
 from ccus.infra import s3
@@ -77,13 +79,21 @@ def test_killed_issuance_rerun_produces_each_effect_exactly_once(
 
     with unit_of_work() as session:
         biz = session.scalars(select(Business).where(Business.application_id == app_id)).one()
-        assert session.scalar(select(func.count()).select_from(AdminId).where(AdminId.business_pk == biz.id)) == 2
-        cred = session.scalars(select(Credential).where(Credential.subject_id == biz.business_id)).one()
+        ids = list(session.scalars(select(AdminId.admin_id).where(AdminId.business_pk == biz.id).order_by(AdminId.seq)))
+        assert len(ids) == 2
+        creds = {c.subject_id: c for c in session.scalars(select(Credential).where(Credential.subject_id.in_(ids)))}
+        cred = creds[biz.business_id]
         outbox = {o.template: o.status for o in session.scalars(select(Outbox).where(Outbox.application_id == app_id))}
-        jobs = session.scalar(select(func.count()).select_from(PrintJob).where(PrintJob.application_id == app_id))
-        job_status = session.scalars(select(PrintJob.status).where(PrintJob.application_id == app_id)).one()
+        jobs = {j.effect_key: (j.status, j.s3_key)
+                for j in session.scalars(select(PrintJob).where(PrintJob.application_id == app_id))}
     assert outbox == {"payment_request": "sent", "id_notice": "sent", "password_notice": "sent"}
-    assert jobs == 1 and job_status == "final"  # ready for exactly one print batch
+    # One postcard per 管理者ID, each ready for exactly one print batch; every credential delivered.
+    assert {k: s for k, (s, _) in jobs.items()} == {f"{number}:postcard": "final", f"{number}:postcard:{ids[1]}": "final"}
+    assert sorted(creds) == sorted(ids) and all(c.delivered_at is not None for c in creds.values())
+    # The further ID's postcard carries the password its credential accepts (the same generation).
+    with pdfplumber.open(io.BytesIO(read_print_file(jobs[f"{number}:postcard:{ids[1]}"][1]))) as doc:
+        text = "".join(page.extract_text() or "" for page in doc.pages)
+    assert any(verify_secret(creds[ids[1]].password_hash, p) for p in re.findall(r"[A-Za-z0-9]{12}", text))
     got = [m for m in read_maildir(db) if m["To"] == email]
     assert len(got) == 3, [m["Subject"] for m in got]
     pw_mail = next(m for m in got if "パスワード" in m["Subject"])

@@ -231,3 +231,34 @@ def test_a_renewal_after_a_lapse_keeps_the_registrants_suspension(api: Any) -> N
     with unit_of_work() as session:
         states = dict(session.execute(select(AdminId.admin_id, AdminId.status).where(AdminId.business_pk == biz.pk)).all())
     assert states == {biz.business_id: "active", biz.admin_ids[1]: "suspended", biz.admin_ids[2]: "active"}
+
+
+def test_an_id_added_after_the_yearly_invoice_is_billed_to_the_following_anniversary(db: Any) -> None:
+    from ccus.services.auth.portal_sign_in import PortalUser
+    from ccus.services.billing import invoices
+    from ccus.services.registry import admin_ids
+
+    def registrant(biz: make.RegisteredBusiness) -> PortalUser:
+        return PortalUser(biz.business_id, biz.business_id, biz.pk, biz.application_id, "full")
+
+    def yearly(biz: make.RegisteredBusiness, period: str) -> int:
+        with unit_of_work() as session:
+            return session.scalars(select(Invoice.amount).where(Invoice.business_pk == biz.pk,
+                                                                Invoice.period == period)).one()
+
+    # Added before the 2020-06-10 invoice was issued: 4 months (Feb 15 … Jun 9) at 200, then in the yearly one.
+    early = make.business(registered_on=date(2019, 6, 10), must_change=False)
+    added = admin_ids.add(registrant(early), today=date(2020, 2, 15))
+    assert added.amount == 4 * 200
+    invoices.issue_admin_id_invoices(date(2020, 5, 20))
+    assert yearly(early, "2020-06-10") == 2 * 2_400
+
+    # Added after it was issued (without the new ID): billed up to 2021-06-10, 13 months begun.
+    late = make.business(registered_on=date(2019, 6, 10), must_change=False)
+    invoices.issue_admin_id_invoices(date(2020, 5, 20))
+    assert yearly(late, "2020-06-10") == 2_400
+    added = admin_ids.add(registrant(late), today=date(2020, 5, 25))
+    assert added.amount == 13 * 200
+    with unit_of_work() as session:
+        bill = session.scalars(select(Invoice).where(Invoice.invoice_number == added.invoice_number)).one()
+        assert bill.breakdown["next_billing_on"] == "2021-06-10" and bill.period == "2020-05-25/2021-06-09"

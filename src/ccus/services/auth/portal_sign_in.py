@@ -1,7 +1,8 @@
 """Sign-in to the business portal (事業者ポータルへのログイン), guide pp. 12–13.
 
-* Sign-in with the 事業者ID (= the first 管理者ID) or a 管理者ID that has its own credential, and
-  the password (argon2id hashes only, in ``credentials``).
+* Sign-in with the 事業者ID (= the first 管理者ID, the 登録責任者) or any other 管理者ID of the
+  business, each with its own credential (issued on its own postcard, services/issuance), and the
+  password (argon2id hashes only, in ``credentials``).
 * The first sign-in with the initial password gives a session that can do one thing: change the
   password. The change needs the 4-digit security code from the crimped postcard.
 * Throttling, not lock-out (``services/auth/throttle.py``): after a few wrong passwords for an ID, or
@@ -11,7 +12,8 @@
 * The security code has its own counter (``credentials.code_failures``), counted before each check
   in one atomic UPDATE and never reset by a password success: after ``MAX_CODE_FAILURES`` wrong
   codes, code entry stays refused until an operator's reset (``ccus portal unlock``).
-* A lapsed or withdrawn registration, or a disabled 管理者ID, cannot sign in; its sessions die.
+* A lapsed or withdrawn registration, or a suspended or removed 管理者ID (services/registry/admin_ids.py),
+  cannot sign in; its sessions die.
 * Sessions are bearer tokens (256-bit random), stored as SHA-256, expiring after ``SESSION_TTL``.
 """
 
