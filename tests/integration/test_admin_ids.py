@@ -151,6 +151,15 @@ def test_the_registrant_adds_an_admin_id_charged_by_the_month_once_and_it_signs_
     assert [(a["admin_id"], a["status"], a["initial_password_pending"]) for a in listed][-1] == (
         added["admin_id"], "active", True)
 
+    # The bank's payment file pays it by its 請求番号, once; it leaves the unpaid list.
+    from ccus.services.billing.payments import import_payments
+
+    line = f"{added['invoice_number']},{added['amount']},{today.isoformat()}"
+    data = ("請求番号,金額,入金日\n" + line + "\n").encode()
+    assert import_payments(data).outcomes == {"matched": 1}
+    assert import_payments(data).outcomes != {"matched": 1}
+    assert api.get("/api/v1/portal/invoices", headers=registrant).json() == []
+
     password, code = postcard_secrets(f"admin:{added['admin_id']}:credential:g1", added["admin_id"])
     first_change(api, added["admin_id"], password, code)
     [record] = audited(biz.application_id, "admin_id.added")
