@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # The fonts the hand-filled sample paper is written in (bench, tests): where they are kept, and
     # the npm registry they come from (npm's own setting when unset).
     font_cache: Path | None = Field(default=None, alias="CCUS_FONT_CACHE")
+    # How often a Prefect worker asks the server for runs to start (Prefect's default: 10 s). A
+    # triggered run waits up to this long before its process starts.
+    worker_query_seconds: float = Field(default=10.0, gt=0, alias="PREFECT_WORKER_QUERY_SECONDS")
     xdg_cache_home: Path | None = Field(default=None, alias="XDG_CACHE_HOME")
     npm_registry: str | None = Field(default=None, validation_alias=AliasChoices("npm_config_registry",
                                                                                  "NPM_CONFIG_REGISTRY"))

@@ -113,6 +113,7 @@ def worker_spec(settings: Settings, pool: str = WORK_POOL) -> ServiceSpec:
             **service_env(settings),  # the flow runs it spawns need the whole stack
             "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
             "PREFECT_WORKER_WEBSERVER_PORT": str(port),
+            "PREFECT_WORKER_QUERY_SECONDS": str(settings.worker_query_seconds),
             "PYTHONUNBUFFERED": "1",
         }
     )
