@@ -47,6 +47,7 @@ from ccus.models.validity import business_registration_expiry, card_expiry
 from ccus.services.cases import advance, audit
 from ccus.services.gate import bulk_move
 from ccus.services.issuance.cards import store_card_order
+from ccus.services.issuance.filer import notify_filer
 from ccus.services.issuance.recipients import notice_recipient
 from ccus.services.operations import outbox
 
@@ -318,6 +319,8 @@ def issue(app_id: int, today: date) -> None:
     faults.point("issuance.id_mail_sent")
     deliver_secrets(app_id, issued)
     faults.point("issuance.secrets_delivered")
+    if kind == Kind.PROXY_WORKER_REGISTRATION.value:
+        notify_filer(app_id, issued.registry_id)
     finish(app_id)
 
 
