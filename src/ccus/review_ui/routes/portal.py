@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ccus.infra.orchestrator import MAIL_DEPLOYMENT, WITHDRAWALS_DEPLOYMENT, trigger
@@ -169,9 +169,17 @@ class DisclosureIn(BaseModel):
     items: dict[ItemName, bool] = Field(max_length=50, description="情報項目ごとの開示（true）・非開示（false）")
 
 
-@router.get("/disclosure/workers", summary="開示設定 → 所属技能者（その他事業者への開示）")
-def disclosure_settings(user: BusinessUser) -> list[dict[str, Any]]:
-    return disclosure.settings_of(user.business_id)
+SearchText = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/disclosure/workers", summary="開示設定 → 所属技能者（その他事業者への開示）：検索条件で絞り込み")
+def disclosure_settings(user: BusinessUser, worker_id: SearchText = None, name: SearchText = None,
+                        name_kana: SearchText = None, name_alphabet: SearchText = None, address: SearchText = None,
+                        phone: SearchText = None) -> list[dict[str, Any]]:
+    """技能者ID（前方一致）、技能者名・カナ・アルファベット・現住所（部分一致）、電話・FAX番号（一致）。"""
+    search = disclosure.search_of({"worker_id": worker_id, "name": name, "name_kana": name_kana,
+                                   "name_alphabet": name_alphabet, "address": address, "phone": phone})
+    return disclosure.settings_of(user.business_id, search)
 
 
 @router.put("/disclosure/workers/{worker_id}", summary="所属技能者の情報項目ごとの開示設定",
