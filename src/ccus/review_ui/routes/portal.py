@@ -8,11 +8,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from ccus.infra.orchestrator import MAIL_DEPLOYMENT, WITHDRAWALS_DEPLOYMENT, trigger
-from ccus.models.errors import INVALID_JA, FieldError, Invalid, NotFound
+from ccus.models.application_types import DocumentRole
+from ccus.models.errors import INVALID_JA, ApplicationInvalid, FieldError, Invalid, NotFound
 from ccus.models.text_rules import SafeJson, SafeMultiline, SafeText
+from ccus.review_ui import uploads
 from ccus.review_ui.deps import SessionDep
 from ccus.review_ui.params import DbId
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
@@ -33,6 +38,7 @@ from ccus.review_ui.schemas import (
 from ccus.services.auth import portal_sign_in
 from ccus.services.billing import invoices
 from ccus.services.clock import today_jst
+from ccus.services.intake.submission import IncomingFile
 from ccus.services.registry import business_changes as lifecycle
 from ccus.services.registry import disclosure, notices, renewal, sites
 
@@ -123,6 +129,33 @@ def request_change(body: ChangeIn, user: BusinessUser) -> dict[str, Any]:
 def resubmit_change(application_number: str, body: ChangeIn, user: BusinessUser) -> dict[str, Any]:
     filed = lifecycle.resubmit_change(user.business_id, application_number, body.changes, actor=user.actor)
     return {"application_number": filed.application_number, "status": filed.status}
+
+
+_CHANGE_DOCUMENTS_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            r.value: {"type": "array", "items": {"type": "string", "format": "binary"},
+                      "description": f"添付: {r.value}"} for r in DocumentRole}}}},
+    }
+}
+
+
+@router.post("/changes/{application_number}/documents", openapi_extra=_CHANGE_DOCUMENTS_DOC,
+             summary="変更申請の証明書類を添付する（建設業許可番号の変更には許可通知書の写し：licence_copy）")
+async def add_change_documents(application_number: str, request: Request, user: BusinessUser) -> JSONResponse:
+    form = await uploads.receive(request, max_fields=uploads.MAX_FILES)
+    try:
+        files: list[IncomingFile] = []
+        for name, value in form.multi_items():
+            if not isinstance(value, UploadFile):
+                raise ApplicationInvalid([FieldError(name, f"不明な項目 '{name}' です。", "extra_forbidden")])
+            files.append(uploads.incoming(name, value))
+        result = await run_in_threadpool(lifecycle.add_change_documents, user.business_id, application_number,
+                                         files, actor=user.actor)
+    finally:
+        await form.close()
+    return JSONResponse(status_code=200, content=result)
 
 
 @router.get("/applications", summary="自社の申請（変更・更新・退会）と状態")
