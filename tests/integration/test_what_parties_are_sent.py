@@ -90,14 +90,6 @@ def _number(app_id: int) -> str:
         return session.get_one(Application, app_id).application_number
 
 
-def test_a_workers_own_registration_sends_no_filer_postcard(db: Any) -> None:
-    name, kana, born = person()
-    app_id = _issue(samples.worker(name=name, kana=kana, birth_date=born, email=None))
-    with unit_of_work() as session:
-        assert session.scalar(select(func.count()).select_from(PrintJob).where(
-            PrintJob.application_id == app_id, PrintJob.kind == "postcard")) == 0
-
-
 def test_the_card_order_and_its_manifest_carry_the_address_and_the_customer_barcode(db: Any) -> None:
     name, kana, born = person()
     address = "東京都千代田区霞が関1丁目3番2号 郵便プラザ503室"
@@ -114,3 +106,6 @@ def test_the_card_order_and_its_manifest_carry_the_address_and_the_customer_barc
     orders = [json.loads(line) for line in printing.read_print_file(batch.s3_key).decode().splitlines() if line]
     [order] = [o for o in orders if o["worker_id"] == worker_id]
     assert order["mailing"]["barcode_symbols"].split()[-2:] == ["9", "SPC"]
+    with unit_of_work() as session:  # a worker's own registration sends no filer postcard
+        assert session.scalar(select(func.count()).select_from(PrintJob).where(
+            PrintJob.application_id == app_id, PrintJob.kind == "postcard")) == 0
