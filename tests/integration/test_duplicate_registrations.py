@@ -167,3 +167,42 @@ def test_refund_is_refused_for_a_case_that_is_no_duplicate(db: Any) -> None:
     done = CliRunner().invoke(cli, ["cases", "refund", number])
     assert done.exit_code == 1 and "重複登録ではありません" in done.output
     assert _app(number).status == Status.NEEDS_OPERATOR.value
+
+
+def test_the_review_screen_refuses_the_second_approval_in_japanese_naming_the_other_case(client_for: Any) -> None:
+    from tests.support.web import post_form
+
+    first, second = _twins()
+    reviewer, _ = client_for("reviewer")
+    for number in (first, second):
+        assert post_form(reviewer, f"/cases/{number}/claim", {}).status_code == 303
+    assert post_form(reviewer, f"/cases/{first}/decision", {"decision": "approve"}).status_code == 303
+    refused = post_form(reviewer, f"/cases/{second}/decision", {"decision": "approve"})
+    assert refused.status_code == 409 and first in refused.text and "承認できません" in refused.text
+    assert _app(second).status == Status.AWAITING_REVIEW.value
+
+
+def test_two_reviewers_approving_twins_at_once_approve_one(db: Any) -> None:
+    import threading
+
+    from ccus.services.review.decisions import Decision, DecisionRefused, decide
+    from tests.support.web import new_user
+
+    first, second = _twins()
+    names = [new_user("reviewer", "race"), new_user("reviewer", "race")]
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def approve(number: str, actor: str) -> None:
+        start.wait()
+        try:
+            outcomes[number] = decide(number, actor=actor, decision=Decision.APPROVE, reason=None).status
+        except DecisionRefused as exc:
+            outcomes[number] = exc.code
+
+    threads = [threading.Thread(target=approve, args=pair) for pair in zip((first, second), names, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes.values()) == ["approved", "duplicate_registration"], outcomes
