@@ -68,6 +68,9 @@ def test_a_licence_number_change_needs_the_permit_scan_then_is_applied_and_can_b
     again = api.post(url, headers=headers, files=[("licence_copy", _scan())])
     assert again.status_code == 200 and again.json()["stored"] == 0  # a retry adds nothing
 
+    seen = api.get(f"/api/v1/review/applications/{number}", headers={"Authorization": f"Bearer {reviewer_token}"})
+    assert [d["role"] for d in seen.json()["documents"]] == ["licence_copy"]  # the reviewer reads the scan
+    assert not [f for f in seen.json()["flags"] if f["severity"] == "block"]
     assert _decide(api, reviewer_token, number).status_code == 200
     _apply(number)
     assert _profile(api, headers)["licence_number"] == "東京都知事許可(般-30)第123号"
