@@ -87,8 +87,9 @@ CHANGE_EVIDENCE_JA: Final[dict[str, str]] = {
 # changed instead. The number of 管理者ID is changed by adding or removing 管理者IDs (each billed
 # by the month from the day it is added), not by a reviewed change of the registered content.
 CHANGED_ELSEWHERE: Final[dict[str, str]] = {
-    "admin_id_count": ("管理者IDの数は変更申請では変更できません。事業者ポータルの「管理者ID」（追加・削除）から"
-                       "手続きしてください（追加した管理者IDは月額200円を日割りでご請求します）。"),
+    "admin_id_count": ("管理者IDの数は変更申請では変更できません。登録責任者が事業者ポータルの「管理者ID」"
+                       "（追加・削除：/api/v1/portal/admin-ids）から手続きしてください"
+                       "（追加した管理者IDは月額200円を日割りでご請求します）。"),
 }
 
 
