@@ -158,6 +158,29 @@ def test_a_paid_twin_is_merged_into_the_registered_worker_with_its_employer(api:
     assert _app(second).status == Status.REGISTERED.value
 
 
+def test_an_unpaid_twin_is_not_merged_but_can_be_closed_without_a_refund(api: Any) -> None:
+    first, second = _twins()
+    _, token = api_token("reviewer", "dup")
+    assert _approve(api, token, first).status_code == 200
+    _charge_and_pay(first)
+    steps.issue(_app(first).id, TODAY)
+    _approved_by_legacy_review(second)
+    assert payments.charge_approved(_app(second).id) == "awaiting_payment"
+    with unit_of_work() as session:  # the re-drive gave up on it before any payment
+        app = session.scalars(select(Application).where(Application.application_number == second)).one()
+        app.status = Status.NEEDS_OPERATOR.value
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["cases", "merge", second])
+    assert refused.exit_code == 1 and "未入金" in refused.output
+    assert runner.invoke(cli, ["cases", "refund", second]).exit_code == 0
+    with unit_of_work() as session:
+        charge = session.scalars(select(Charge).where(Charge.application_id == _app(second).id)).one()
+        resolution = session.scalars(select(DuplicateResolution)
+                                     .where(DuplicateResolution.application_id == _app(second).id)).one()
+    assert charge.status == "open" and resolution.refunded_amount == 0
+    assert _app(second).status == Status.REJECTED.value
+
+
 def test_refund_is_refused_for_a_case_that_is_no_duplicate(db: Any) -> None:
     name, kana, born = person()
     number = queued_case(samples.worker(name=name, kana=kana, birth_date=born, email="solo@example.jp"))

@@ -125,6 +125,10 @@ def merge(number: str, *, operator: str, reason: str | None = None) -> Resolved:
         if party[0] != checks.PARTY_PERSON:
             raise ResolutionRefused(f"{app.application_number} は技能者の申請ではないため統合できません。"
                                     "ccus cases refund で返金してください。")
+        charge = _paid_charge(session, app)
+        if charge is not None and charge.status != "paid":
+            raise ResolutionRefused(f"{app.application_number} は登録料が未入金のため統合できません。"
+                                    "ccus cases refund で申請を終了してください。")
         worker = session.scalars(select(Worker).where(Worker.application_id == holder.id)).one()
         employer_id = app.declared.get("employer_business_id")
         employer = (session.scalars(select(Business).where(Business.business_id == employer_id)).one_or_none()
@@ -134,7 +138,6 @@ def merge(number: str, *, operator: str, reason: str | None = None) -> Resolved:
                                                        since=today_jst())
                             .on_conflict_do_nothing(index_elements=["worker_pk", "business_pk"],
                                                     index_where=Affiliation.until.is_(None)))
-        charge = _paid_charge(session, app)
         session.execute(insert(DuplicateResolution).values(
             application_id=app.id, outcome="merged", registered_application_id=holder.id,
             charge_id=charge.id if charge is not None else None, refunded_amount=0, actor=operator, reason=reason))
