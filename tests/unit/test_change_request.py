@@ -51,3 +51,11 @@ def test_a_new_licence_number_needs_the_permit_scan_and_its_deletion_none() -> N
     missing = missing_evidence({"licence_number": "x", "phone": "03-1234-5678"}, set())
     assert list(missing) == ["licence_number"] and "建設業許可通知書の写し" in missing["licence_number"]
     assert missing_evidence({"licence_number": "x"}, {"licence_copy"}) == {}
+
+
+def test_the_paper_form_carries_a_licence_number_and_an_email_address() -> None:
+    from ccus.models.change_request import parse_details
+
+    found = parse_details("建設業許可番号：東京都知事許可（般-30）第123号　メールアドレス：info@example.jp")
+    assert found == {"licence_number": "東京都知事許可(般-30)第123号", "email": "info@example.jp"}
+    assert parse_details("許可番号 国土交通大臣許可(特-5)第012345号") == {"licence_number": "国土交通大臣許可(特-5)第012345号"}
