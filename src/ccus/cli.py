@@ -536,3 +536,44 @@ def cases_retry(
 
     trigger_drains.fn([stage])  # start that stage's drain now rather than at its next scheduled run
     console.print(f"{number}: back to {stage}")
+
+
+def _resolve_duplicate(how: str, number: str, reason: str | None, operator: str | None) -> None:
+    import getpass
+
+    from ccus.services.operations import duplicates
+
+    _env()
+    act = duplicates.refund if how == "refund" else duplicates.merge
+    try:
+        done = act(number, operator=f"operator:{operator or getpass.getuser()}", reason=reason)
+    except duplicates.ResolutionRefused as exc:
+        console.print(f"[red]{escape(exc.message)}[/]")
+        raise typer.Exit(1) from None
+    if done.outcome == "refunded":
+        console.print(f"{done.application_number}: rejected, {done.refunded:,} yen to refund "
+                      f"(registered as {done.registered_application_number})")
+    else:
+        console.print(f"{done.application_number}: merged into the registration {done.registered_application_number}")
+
+
+@cases_app.command("refund")
+def cases_refund(
+    number: str,
+    reason: Annotated[str | None, typer.Option(help="Recorded in the stage log and the audit log")] = None,
+    operator: Annotated[str | None, typer.Option(help="Operator name (default: the login user)")] = None,
+) -> None:
+    """A paid duplicate registration (needs_operator: its person or 法人番号 is registered already):
+    reject it and mark its fee refunded, once; the applicant is mailed."""
+    _resolve_duplicate("refund", number, reason, operator)
+
+
+@cases_app.command("merge")
+def cases_merge(
+    number: str,
+    reason: Annotated[str | None, typer.Option(help="Recorded in the stage log and the audit log")] = None,
+    operator: Annotated[str | None, typer.Option(help="Operator name (default: the login user)")] = None,
+) -> None:
+    """A paid duplicate worker registration: close it into the worker already registered (no second
+    技能者ID; its declared employer becomes an affiliation), once; the applicant is mailed."""
+    _resolve_duplicate("merge", number, reason, operator)

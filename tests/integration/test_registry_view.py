@@ -45,7 +45,7 @@ def test_positions_and_disclosure_settings_decide_what_each_business_sees(api: A
 
     # 開示設定: all undisclosed by default; the employer opens the name only.
     listed = api.get("/api/v1/portal/disclosure/workers", headers=h[sub2.business_id]).json()
-    assert listed == [{"worker_id": worker.worker_id, "name": listed[0]["name"],
+    assert listed == [{"worker_id": worker.worker_id, "name": listed[0]["name"], "name_kana": listed[0]["name_kana"],
                        "items": {i: False for i in listed[0]["items"]}}]
     assert api.put(f"/api/v1/portal/disclosure/workers/{worker.worker_id}", headers=h[sub1.business_id],
                    json={"items": {"name": True}}).status_code == 403
@@ -68,3 +68,59 @@ def test_positions_and_disclosure_settings_decide_what_each_business_sees(api: A
     outsider = see_business(other)
     assert outsider["position"] == "other_business"
     assert "registrant" not in outsider["content"] and outsider["content"]["trade_name"]
+
+
+def _declare(worker: make.RegisteredWorker, **fields: str) -> None:
+    """Contact data of a worker's registration (the helper registers name, reading and birth date)."""
+    from sqlalchemy import select
+
+    from ccus.infra.db import unit_of_work
+    from ccus.models.tables import Application, Worker
+
+    with unit_of_work() as session:
+        app = session.scalars(select(Application).join(Worker, Worker.application_id == Application.id)
+                              .where(Worker.worker_id == worker.worker_id)).one()
+        app.declared = {**app.declared, **fields}
+        row = session.scalars(select(Worker).where(Worker.worker_id == worker.worker_id)).one()
+        row.name, row.name_kana = fields.get("name", row.name), fields.get("name_kana", row.name_kana)
+
+
+def test_the_disclosure_list_searches_the_own_workers_by_the_guides_conditions(api: Any) -> None:
+    employer, other = make.business(must_change=False), make.business(must_change=False)
+    h = signed_in(api, employer)
+    tanaka, suzuki, smith = (make.worker(employer) for _ in range(3))
+    stranger = make.worker(other)
+    _declare(tanaka, address="東京都千代田区霞が関1丁目3番2号", phone="03-1234-5678", name="田中 一郎",
+             name_kana="タナカ イチロウ")
+    _declare(suzuki, address="大阪府大阪市北区梅田1丁目1番1号", phone="090-1111-2222", fax="06-9999-0000")
+    _declare(smith, address="東京都港区芝公園4丁目2番8号", phone="080-3333-4444", name_alphabet="SMITH John")
+    _declare(stranger, address="東京都千代田区霞が関1丁目3番2号", phone="03-1234-5678")
+
+    def ids(**query: str) -> list[str]:
+        r = api.get("/api/v1/portal/disclosure/workers", headers=h, params=query)
+        assert r.status_code == 200, r.text
+        return [w["worker_id"] for w in r.json()]
+
+    everyone = ids()
+    assert set(everyone) == {tanaka.worker_id, suzuki.worker_id, smith.worker_id}  # never another's worker
+    assert ids(worker_id=suzuki.worker_id) == [suzuki.worker_id]
+    prefix = ids(worker_id=suzuki.worker_id[:10])
+    assert suzuki.worker_id in prefix and all(w.startswith(suzuki.worker_id[:10]) for w in prefix)
+    assert ids(address="千代田区霞が関") == [tanaka.worker_id]
+    assert ids(address="東京都") == sorted([tanaka.worker_id, smith.worker_id], key=everyone.index)
+    assert ids(phone="03-1234-5678") == [tanaka.worker_id]
+    assert ids(phone="06-9999-0000") == [suzuki.worker_id]  # the fax number counts
+    assert ids(phone="03-1234-5679") == []  # a number is equal or not at all
+    assert ids(name_alphabet="smith") == [smith.worker_id]
+    assert ids(name="田中一郎") == [tanaka.worker_id]  # spaces folded
+    assert ids(name_kana="ﾀﾅｶ") == [tanaka.worker_id]  # half-width folded
+    assert ids(address="東京都", phone="080-3333-4444") == [smith.worker_id]  # every condition
+    assert ids(name="%") == [] and ids(address="_") == []  # no wildcard reaches a pattern
+
+    for query, field in (({"name_kana": "たなか"}, "name_kana"), ({"worker_id": "12ab"}, "worker_id"),
+                         ({"phone": "abc"}, "phone"), ({"name_alphabet": "田中"}, "name_alphabet"),
+                         ({"name": "田中\u202e"}, "name"), ({"worker_id": "%"}, "worker_id")):
+        r = api.get("/api/v1/portal/disclosure/workers", headers=h, params=query)
+        assert r.status_code == 422, (query, r.text)
+        [error] = r.json()["errors"]
+        assert error["path"] == f"query.{field}" and error["message"], error

@@ -300,3 +300,39 @@ def test_unreadable_is_about_paper_only() -> None:
 def test_a_lifecycle_request_has_no_duplicate_check() -> None:
     reg = Registry()
     assert duplicate_flags("business_change", "mail", {}, {}, reg.lookups) == [] and reg.asked == []
+
+
+# One party, one registration (approval and issuance) -------------------------------------------
+
+def test_registration_party_is_the_person_key_or_the_corporate_number() -> None:
+    from ccus.models.checks import PARTY_CORPORATION, PARTY_PERSON, registration_party
+    from ccus.models.persons import person_key
+
+    person = {"name": "山田　太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1985-04-12"}
+    assert registration_party("worker_registration", person) == (
+        PARTY_PERSON, person_key("山田 太郎", "ヤマダタロウ", "1985-04-12"))
+    assert registration_party("proxy_worker_registration", person) == registration_party("worker_registration", person)
+    assert registration_party("worker_registration", {**person, "name_kana": ""}) is None
+    assert registration_party("business_registration", {"corporate_number": "7123456789012"}) == (
+        PARTY_CORPORATION, "7123456789012")
+    assert registration_party("business_registration", {"business_type": "sole_proprietor"}) is None
+    assert registration_party("business_change", person) is None
+
+
+def test_duplicate_approval_refusal_names_the_other_case() -> None:
+    from ccus.models.checks import PARTY_PERSON, duplicate_approval_refusal
+
+    assert duplicate_approval_refusal(PARTY_PERSON, [], []) is None
+    approved = duplicate_approval_refusal(PARTY_PERSON, ["26-0000012-3"], [])
+    assert approved is not None and "26-0000012-3" in approved and "承認できません" in approved
+    registered = duplicate_approval_refusal(PARTY_PERSON, ["26-0000012-3"], ["25-0000001-8"])
+    assert registered is not None and "25-0000001-8" in registered and "既に登録されています" in registered
+
+
+def test_duplicate_at_issuance_tells_the_operator_what_to_run() -> None:
+    from ccus.models.checks import PARTY_CORPORATION, PARTY_PERSON, duplicate_at_issuance
+
+    person = duplicate_at_issuance(PARTY_PERSON, "25-0000001-8", "10000000000017")
+    assert "25-0000001-8" in person and "ccus cases refund" in person and "ccus cases merge" in person
+    business = duplicate_at_issuance(PARTY_CORPORATION, "25-0000001-8", "10000000000017")
+    assert "ccus cases refund" in business and "merge" not in business

@@ -68,3 +68,42 @@ def test_disclosure_settings_do_not_widen_or_narrow_the_other_positions() -> Non
 def test_positions_that_do_not_exist_for_a_subject_are_refused(subject: Subject, viewer: Viewer) -> None:
     with pytest.raises(ValueError):
         visible_items(subject, viewer)
+
+
+# 開示設定 → 所属技能者: the search (guide p.20) -------------------------------------------------
+
+def test_worker_search_checks_each_condition_and_names_the_one_at_fault() -> None:
+    from ccus.models.disclosure import WorkerSearch, worker_search
+
+    search, errors = worker_search({"worker_id": "１２３", "name": "田中　一郎", "name_kana": "ﾀﾅｶ",
+                                    "name_alphabet": " Smith  John ", "address": "千代田区", "phone": "03-1234-5678",
+                                    "other": "ignored"})
+    assert errors == []
+    assert search == WorkerSearch(worker_id="123", name="田中一郎", name_kana="タナカ", name_alphabet="smithjohn",
+                                  address="千代田区", phone="0312345678")
+    assert worker_search({"name": "  ", "phone": None}) == (WorkerSearch(), [])
+    for params, field in (({"worker_id": "12a"}, "worker_id"), ({"worker_id": "1" * 15}, "worker_id"),
+                          ({"name_kana": "たなか"}, "name_kana"), ({"name_alphabet": "田中"}, "name_alphabet"),
+                          ({"phone": "03-1234"}, "phone"), ({"phone": "03%1234%5678"}, "phone"),
+                          ({"name": "田中\u202e"}, "name"), ({"address": "x" * 101}, "address")):
+        _, errors = worker_search(params)
+        assert [key for key, _ in errors] == [field] and errors[0][1], params
+
+
+def test_worker_matches_every_condition_given() -> None:
+    from ccus.models.disclosure import worker_matches, worker_search
+
+    record = {"name": "田中 一郎", "name_kana": "タナカ イチロウ", "address": "東京都千代田区霞が関1丁目3番2号",
+              "phone": "090-1111-2222", "fax": "03-1234-5678", "name_alphabet": "TANAKA Ichiro"}
+
+    def hit(**params: str) -> bool:
+        search, errors = worker_search(params)
+        assert not errors
+        return worker_matches(search, "10000000000017", record)
+
+    assert hit() and hit(worker_id="1000") and not hit(worker_id="2000")
+    assert hit(name="中一") and hit(name_kana="イチロウ") and hit(name_alphabet="tanaka ichiro")
+    assert hit(address="霞が関１丁目") and not hit(address="大阪")
+    assert hit(phone="03-1234-5678") and hit(phone="090-1111-2222") and not hit(phone="090-1111-2223")
+    assert hit(name="田中", address="東京都") and not hit(name="田中", address="大阪")
+    assert not worker_matches(worker_search({"name": "%"})[0], "10000000000017", record)

@@ -39,7 +39,7 @@ CASE: dict[str, set[str]] = {
     "awaiting_payment": {"issuing", "needs_operator"},
     "issuing": {"registered", "needs_operator"},
     "needs_operator": {"documents_stored", "extracted", "validated", "consent_checked", "approved", "issuing",
-                       "rejected"},
+                       "rejected", "registered"},
     "rejected": set(),
     "registered": set(),
 }
@@ -77,7 +77,7 @@ SMALL: dict[str, tuple[set[str], dict[str, set[str]], set[str]]] = {
         "rendered": {"final"}, "final": {"batched"}, "batched": {"purged"}, "purged": set(),
     }, {"purged"}),
     "print_batches": ({"building"}, {"building": {"ready"}, "ready": {"printed"}, "printed": set()}, {"printed"}),
-    "charges": ({"open", "paid"}, {"open": {"paid"}, "paid": set()}, {"paid"}),
+    "charges": ({"open", "paid"}, {"open": {"paid"}, "paid": {"refunded"}, "refunded": set()}, {"refunded"}),
     "invoices": ({"open"}, {"open": {"paid", "void"}, "paid": set(), "void": set()}, {"paid", "void"}),
     "outbox": ({"pending"}, {
         "pending": {"sending"}, "sending": {"sending", "sent"}, "sent": set(),

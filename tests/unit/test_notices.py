@@ -231,3 +231,24 @@ def test_payment_notices_are_signed() -> None:
     ):
         assert subject.startswith("【建設キャリアアップシステム】")
         assert "運営事務局" in body and body.endswith("\n")
+
+
+# Issue 14's parties (models/party_notices.py) -------------------------------------------------
+
+def test_the_filer_of_a_proxy_application_is_told_the_worker_and_id_but_no_secret() -> None:
+    from ccus.models.party_notices import PROXY_COMPLETION_PAGES, proxy_registration_complete
+
+    subject, body = proxy_registration_complete("元請建設株式会社", "山田 太郎", "10000000000017", "26-0000012-3")
+    assert "26-0000012-3" in subject and "代行申請" in subject
+    assert "元請建設株式会社 御中" in body and "山田 太郎" in body and "10000000000017" in body
+    assert "パスワード：" not in body and PROXY_COMPLETION_PAGES == (10, 11)
+
+
+def test_duplicate_resolutions_tell_the_applicant_the_outcome() -> None:
+    from ccus.models.party_notices import duplicate_merged, duplicate_refunded
+
+    subject, body = duplicate_refunded("山田 太郎", "26-0000012-3", 2500)
+    assert "返金" in subject and "2,500円" in body and "山田 太郎 様" in body
+    assert "お支払いはございません" in duplicate_refunded("山田 太郎", "26-0000012-3", 0)[1]
+    subject, body = duplicate_merged("山田 太郎", "26-0000012-3")
+    assert "統合" in subject and "26-0000012-3" in body and "技能者ID：" not in body

@@ -241,3 +241,23 @@ def test_data_string_round_trip_and_validation() -> None:
         data_string_to_symbols("100A")
     with pytest.raises(ValueError):
         data_string_to_symbols("CC9")
+
+
+def test_address_block_carries_the_addressee_and_the_barcode_of_the_address() -> None:
+    from ccus.models.postal_barcode import address_block
+
+    block = address_block("１００－００１３", "東京都千代田区霞が関1丁目3番2号 郵便プラザ503室", "山田 太郎", "様")
+    assert block["postcode"] == "100-0013"
+    assert block["addressee"] == "山田 太郎　様"
+    assert block["barcode_data"] == "10000131-3-2-503CC4CC4CC4CC4"
+    symbols = (block["barcode_symbols"] or "").split()
+    assert symbols[0] == "STC" and symbols[-1] == "SPC" and symbols[-2] == "9" and len(symbols) == 23
+
+
+def test_address_block_without_a_readable_postcode_has_no_barcode() -> None:
+    from ccus.models.postal_barcode import address_block
+
+    for postcode, address in ((None, "東京都新宿区西新宿2丁目8番1号"), ("12-345", "東京都新宿区西新宿2丁目8番1号"),
+                              ("163-8001", None)):
+        block = address_block(postcode, address, "山田 太郎", "様")
+        assert block["barcode_data"] is None and block["barcode_symbols"] is None

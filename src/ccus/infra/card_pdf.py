@@ -8,7 +8,10 @@ side by side at true size (ID-1: 85.6 × 54 mm, corner radius 3.18 mm), to be pr
   登録年 (year of first registration), 有効期限, the photo (21 × 27 mm, the 7:9 shape of the
   uploaded 顔写真; other shapes are centre-cropped, an EXIF rotation is applied) or a grey
   「写真なし」 box, and the level label;
-* back (裏面): notes (本人以外使用不可, 紛失時の届出, …) and the セキュリティコード in a box.
+* back (裏面): notes (本人以外使用不可, 紛失時の届出, …) and the セキュリティコード in a box;
+* under the back, the address the card is mailed to, as the mount's address side carries it:
+  〒, address, addressee with 様 and the Japan Post customer barcode (drawn as on postcards,
+  ``infra/postcard_pdf.draw_customer_barcode``); 「送付先住所なし」 when the order has none.
 
 Decisions:
 
@@ -47,7 +50,7 @@ from reportlab.pdfgen.pathobject import PDFPathObject
 
 from ccus.infra.pdf_fonts import FONT, ensure_font
 from ccus.infra.pdfium import PDFIUM_LOCK
-from ccus.infra.postcard_pdf import DEFAULT_SENDER
+from ccus.infra.postcard_pdf import DEFAULT_SENDER, draw_customer_barcode
 from ccus.models.notices import SYSTEM_NAME
 
 __all__ = [
@@ -120,6 +123,12 @@ class CardFace:
     level: int  # 1–4
     security_code: str = field(repr=False)  # 4 digits
     photo_jpeg: bytes | None = field(default=None, repr=False)
+    # Where the card is mailed (models/postal_barcode.address_block): 〒, address, addressee and
+    # the customer barcode's symbols (start to stop); None when unknown.
+    mail_postcode: str | None = None
+    mail_address: str | None = None
+    mail_addressee: str | None = None
+    mail_barcode: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not (len(self.worker_id) == 14 and self.worker_id.isascii() and self.worker_id.isdigit()):
@@ -427,6 +436,30 @@ def _page_furniture(c: Canvas) -> None:
     c.setFillColor(black)
 
 
+def _mailing(c: Canvas, card: CardFace) -> None:
+    """The address block of the card's mount, under the back face."""
+
+    def text(x_mm: float, top_mm: float, s: str, size: float) -> None:
+        c.setFont(FONT, size)
+        c.drawString(x_mm * mm, (PAGE_HEIGHT_MM - top_mm) * mm, s)
+
+    left, top = BACK_ORIGIN_MM[0], _CARD_TOP_MM + CARD_HEIGHT_MM + 14.0
+    c.setFillColor(_LABEL_GREY)
+    text(left, top, "送付先（台紙の宛名面）", 9)
+    c.setFillColor(black)
+    if not card.mail_address or not card.mail_postcode:
+        text(left, top + 7.0, "送付先住所なし（発送前に確認してください）", 10)
+        return
+    text(left, top + 7.0, f"〒{card.mail_postcode}", 11)
+    top += 13.0
+    for line in _wrap(card.mail_address, 10.5, 120.0):
+        text(left, top, line, 10.5)
+        top += 5.0
+    text(left, top + 2.0, card.mail_addressee or card.name, 13)
+    if card.mail_barcode:
+        draw_customer_barcode(c, left, PAGE_HEIGHT_MM - (top + 9.0), card.mail_barcode)
+
+
 # --------------------------------------------------------------------------------------------
 # Public API
 
@@ -442,6 +475,7 @@ def render_card_preview(card: CardFace) -> bytes:
     _page_furniture(c)
     _front(c, card)
     _back(c, card)
+    _mailing(c, card)
     c.showPage()
     c.save()
     return buf.getvalue()

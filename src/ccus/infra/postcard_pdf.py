@@ -7,6 +7,10 @@ One PDF per print batch, two pages per postcard (100 × 148 mm, portrait):
 2. inner side (圧着面): 「建設キャリアアップシステム 登録完了のお知らせ」 with 事業者ID, trade name,
    管理者ID, initial password, security code, login URL and the first-login notes.
 
+A second kind of crimped postcard tells the business that filed a 代行申請 that its worker is
+registered (:class:`ProxyNoticePostcard`, guide pp.10–11): the same address side, an inner side
+with the 申請番号, the worker's name and 技能者ID, and no secret at all.
+
 The PDF holds initial passwords and security codes: it is a secret to hand to the printer, not a
 record. The record of a batch is :func:`postcard_manifest_csv`, which never contains either.
 
@@ -44,10 +48,12 @@ __all__ = [
     "DEFAULT_SENDER",
     "PAGE_SIZE",
     "PostcardContent",
+    "ProxyNoticePostcard",
     "Sender",
     "draw_customer_barcode",
     "postcard_manifest_csv",
     "render_postcard_batch",
+    "render_proxy_notice_postcard",
 ]
 
 mm: Final[float] = float(_reportlab_mm)  # points per millimetre
@@ -99,6 +105,34 @@ class PostcardContent:
     #: False for the postcard of one further 管理者ID (its own initial password and security code):
     #: ``admin_ids`` then holds that ID alone, and the card says it is not the 登録責任者's.
     registrant: bool = True
+
+
+@dataclass(frozen=True)
+class ProxyNoticePostcard:
+    """The postcard to the business that filed a 代行申請: its worker is registered. No secret."""
+
+    postcode: str
+    address: str
+    recipient_name: str  # the filing business's trade name
+    application_number: str
+    worker_name: str
+    worker_id: str
+    honorific: str | None = None
+
+
+class _Addressed(Protocol):
+    """What the address side needs of a postcard."""
+
+    @property
+    def postcode(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def recipient_name(self) -> str: ...
+    @property
+    def application_number(self) -> str: ...
+    @property
+    def honorific(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -227,7 +261,7 @@ def _confidential_mark(c: Canvas) -> None:
 # Pages
 
 
-def _address_side(c: Canvas, card: PostcardContent, sender: Sender, seq: int) -> None:
+def _address_side(c: Canvas, card: _Addressed, sender: Sender, seq: int) -> None:
     postcode = normalize_postcode(card.postcode)
     _bulk_mail_mark(c)
     _confidential_mark(c)
@@ -395,6 +429,53 @@ def render_postcard_batch(postcards: Sequence[PostcardContent], *, sender: Sende
         c.showPage()
         _inner_side(c, card)
         c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _proxy_inner_side(c: Canvas, card: ProxyNoticePostcard) -> None:
+    left, right = 8.0, PAGE_WIDTH_MM - 8.0
+    width = right - left
+    c.setFillColor(GREY)
+    _text(c, left, 6.5, "（圧着面）この面は、はがしてからお読みください。", 6.5)
+    c.setFillColor(black)
+    _text(c, left, 15.0, SYSTEM_NAME, _fit_size(SYSTEM_NAME, 13, width, 9))
+    _text(c, left, 22.0, "技能者情報登録完了のお知らせ", 12)
+    c.setLineWidth(0.4 * mm)
+    c.line(left * mm, _y(24.5), right * mm, _y(24.5))
+    top = 30.0
+    intro = (f"貴社が代行申請された技能者の{SYSTEM_NAME}への登録が完了しました。"
+             "建設キャリアアップカードは技能者ご本人に郵送いたします。")
+    for line in _wrap(intro, 8, width):
+        _text(c, left, top, line, 8)
+        top += 4.0
+    top += 3.0
+    for label, value, size, font in (("申請番号", card.application_number, 9.5, FONT),
+                                     ("技能者氏名", card.worker_name.strip(), 11, FONT),
+                                     ("技能者ID", card.worker_id, 11, MONO)):
+        _text(c, left, top, label, 7.5)
+        _text(c, left + 27.0, top, value, _fit_size(value, size, width - 27.0, 7.5, font), font)
+        top += 7.0
+    top += 2.0
+    for note in ("・初期パスワードは技能者ご本人宛てにお知らせしています。",
+                 "・登録内容は事業者ポータルの通知からもご確認いただけます。"):
+        for line in _wrap(note, 7, width):
+            _text(c, left, top, line, 7)
+            top += 3.5
+
+
+def render_proxy_notice_postcard(card: ProxyNoticePostcard, *, sender: Sender = DEFAULT_SENDER) -> bytes:
+    """One postcard (address side, inner side) to the business that filed a 代行申請."""
+    ensure_font()
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=PAGE_SIZE, invariant=True, pageCompression=1)
+    c.setTitle(f"{SYSTEM_NAME} 技能者情報登録完了のお知らせ（圧着はがき）")
+    c.setAuthor(sender.name)
+    c.setCreator("ccus back office")
+    _address_side(c, card, sender, 1)
+    c.showPage()
+    _proxy_inner_side(c, card)
+    c.showPage()
     c.save()
     return buf.getvalue()
 

@@ -43,7 +43,7 @@ class Charge(Base):
     status: Mapped[ChargeStatus] = mapped_column(StatusType(ChargeStatus, 20), server_default="open")
     created_at: Mapped[datetime] = mapped_column(server_default=server_now())
 
-    __table_args__ = (CheckConstraint("status IN ('open','paid')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('open','paid','refunded')", name="status"),)
 
 
 class Payment(Base):
@@ -122,3 +122,24 @@ class CardReissue(Base):
         CheckConstraint("reason IN ('lost','damaged')", name="reason"),
         CheckConstraint("status IN ('awaiting_payment','issuing','issued')", name="status"),
     )
+
+
+class DuplicateResolution(Base):
+    """重複登録の処理: an operator's resolution of a paid case whose party was registered meanwhile
+    (``services/operations/duplicates.py``): refunded (its charge ``refunded``) or merged into the
+    registered worker. One per case, ever (the unique key makes a second resolution impossible)."""
+
+    __tablename__ = "duplicate_resolutions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    # The registration of the party already registered (its 申請番号 is named in the notices).
+    registered_application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    charge_id: Mapped[int | None] = mapped_column(ForeignKey("charges.id"), unique=True)
+    refunded_amount: Mapped[int] = mapped_column(Integer, server_default="0")
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(server_default=server_now())
+
+    __table_args__ = (CheckConstraint("outcome IN ('refunded','merged')", name="outcome"),)

@@ -8,7 +8,8 @@ checks it with the same rules as a portal change application, and the reviewer c
 the scanned page (a flag always says what was taken from the free text).
 
 Items the free text cannot carry reliably (業種, 登録責任者, 社会保険, その他) are not parsed; the
-reviewer returns the case or handles them by hand.
+reviewer returns the case or handles them by hand. A new 許可番号 needs the permit scan: on paper it
+comes in the envelope, and the case is flagged for the reviewer to find it among the pages.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ _ITEM_NAMES: Final[dict[str, str]] = {
     "電話": "phone",
     "TEL": "phone",
     "資本金": "capital_yen",
+    "建設業許可番号": "licence_number",
+    "許可番号": "licence_number",
+    "メールアドレス": "email",
 }
 _SEPARATORS = " :=は→->>・"
 _TRAILING = " 、。,;/／"

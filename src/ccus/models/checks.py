@@ -263,3 +263,47 @@ def same_party_kinds(kind: str) -> tuple[str, ...]:
     if kind == Kind.BUSINESS_REGISTRATION.value:
         return (kind,)
     return (Kind.WORKER_REGISTRATION.value, Kind.PROXY_WORKER_REGISTRATION.value)
+
+
+# One party, one registration: approval and issuance (承認時・発行時の重複) ------------------------
+
+PARTY_PERSON: Final = "person"
+PARTY_CORPORATION: Final = "corporation"
+
+
+def registration_party(kind: str, declared: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The key the registry keeps unique for the party a registration would create: a worker's
+    person key (``models/persons.person_key``: name, reading, birth date), a corporation's 法人番号;
+    None when the case creates no such party (a lifecycle request, a sole proprietor, a person
+    whose identity could not be read)."""
+    d = declared
+    if kind == Kind.BUSINESS_REGISTRATION.value:
+        number = d.get("corporate_number")
+        return (PARTY_CORPORATION, str(number)) if number else None
+    if kind not in REGISTRATION_KINDS or any(d.get(k) in (None, "") for k in PERSON_LABELS):
+        return None
+    return PARTY_PERSON, person_key(str(d["name"]), str(d["name_kana"]), str(d["birth_date"]))
+
+
+def duplicate_approval_refusal(party: str, approved: Sequence[str], registered: Sequence[str]) -> str | None:
+    """The reviewer's message refusing an approval when the same party is already registered
+    (``registered``: the 申請番号 of its registration) or another of its applications is approved
+    and not yet closed (``approved``); None when neither."""
+    who = "同一人物（氏名・フリガナ・生年月日が一致）" if party == PARTY_PERSON else "同じ法人番号の事業者"
+    if registered:
+        return (f"{who}は申請番号 {'、'.join(registered)} で既に登録されています。"
+                "この申請は承認できません（却下してください）。")
+    if approved:
+        return (f"{who}の申請 {'、'.join(approved)} が既に承認され、手続き中です。"
+                "二重登録になるため、この申請は承認できません（差戻しまたは却下してください）。")
+    return None
+
+
+def duplicate_at_issuance(party: str, registered_number: str, registry_id: str) -> str:
+    """Why a paid case cannot be issued: its party was registered meanwhile. For the operator, who
+    refunds it (``ccus cases refund``) or merges it into the registered party (``ccus cases merge``)."""
+    who = "同一人物（氏名・フリガナ・生年月日が一致）" if party == PARTY_PERSON else "同じ法人番号の事業者"
+    ids = "技能者ID" if party == PARTY_PERSON else "事業者ID"
+    merge = "、または ccus cases merge で登録済みの技能者に統合" if party == PARTY_PERSON else ""
+    return (f"重複登録：{who}が申請番号 {registered_number}（{ids} {registry_id}）で既に登録されています。"
+            f"ccus cases refund で返金{merge}してください。")

@@ -49,8 +49,13 @@ CARD_RENEWAL_NOTICE_DAYS: Final = (90, 30)
 RENEWAL_WINDOW_DAYS: Final = 90
 DOCUMENT_RETENTION_DAYS: Final = 365
 
-# 変更申請: the items the guide lists (p. 21), as keys of the registered content.
+# 変更申請: the items the guide lists (p. 21: 「代表者名や所在地、資本金、営んでいる業種など、登録内容の
+# 変更があった場合は、事業者ポータルから登録内容の変更ができます。内容の部分的な削除も可能です」), as keys
+# of the registered content. An optional item may be deleted (its new value null: a licence given
+# up, the other information cleared); a required one may only be changed.
 CHANGEABLE_ITEMS: Final[dict[str, str]] = {
+    "licence_number": "建設業許可番号",
+    "email": "メールアドレス",
     "trade_name": "商号又は名称",
     "trade_name_kana": "商号又は名称（フリガナ）",
     "representative_name": "代表者名",
@@ -64,3 +69,36 @@ CHANGEABLE_ITEMS: Final[dict[str, str]] = {
     "social_insurance": "社会保険の加入状況",
     "other": "その他の情報（CI-NET・電子証明書・所属団体など）",
 }
+
+# The evidence each change needs (変更の証明書類), by item: the role of the document the business
+# attaches to its change application (POST /api/v1/portal/changes/{申請番号}/documents) before it
+# can be approved. A new 建設業許可番号 needs the permit (許可通知書) scan, as a new registration
+# with a licence does (models/application_types.required_documents: licence_copy); deleting the
+# number needs none. Items not listed need none (their review is the reviewer's reading of the
+# change against the registered content, as before).
+CHANGE_EVIDENCE: Final[dict[str, str]] = {
+    "licence_number": "licence_copy",
+}
+CHANGE_EVIDENCE_JA: Final[dict[str, str]] = {
+    "licence_copy": "建設業許可通知書の写し",
+}
+
+# Items of the registered content a change application does not change, and where they are
+# changed instead. The number of 管理者ID is changed by adding or removing 管理者IDs (each billed
+# by the month from the day it is added), not by a reviewed change of the registered content.
+CHANGED_ELSEWHERE: Final[dict[str, str]] = {
+    "admin_id_count": ("管理者IDの数は変更申請では変更できません。登録責任者が事業者ポータルの「管理者ID」"
+                       "（追加・削除：/api/v1/portal/admin-ids）から手続きしてください"
+                       "（追加した管理者IDの利用料は、次の請求日までの月数分をご請求します）。"),
+}
+
+
+def evidence_needed(changes: dict[str, object]) -> dict[str, str]:
+    """{item: document role} of the evidence the changes need (a deleted item needs none)."""
+    return {item: role for item, role in CHANGE_EVIDENCE.items() if changes.get(item) not in (None, "")}
+
+
+def missing_evidence(changes: dict[str, object], roles_present: set[str]) -> dict[str, str]:
+    """{item: Japanese message} of each change whose evidence is not attached."""
+    return {item: f"{CHANGEABLE_ITEMS[item]}の変更には{CHANGE_EVIDENCE_JA[role]}の添付が必要です。"
+            for item, role in evidence_needed(changes).items() if role not in roles_present}

@@ -186,10 +186,13 @@ PRINT_BATCH: Machine[PrintBatchStatus] = Machine(
 class ChargeStatus(StrEnum):
     OPEN = "open"  # 入金待ち
     PAID = "paid"  # 入金済 (or nothing owed)
+    REFUNDED = "refunded"  # 返金済: a paid duplicate registration refunded by an operator (ccus cases refund)
 
 
 CHARGE: Machine[ChargeStatus] = Machine("charges", ChargeStatus, frozenset({ChargeStatus.OPEN, ChargeStatus.PAID}),
-                                        _table([(ChargeStatus.OPEN, {ChargeStatus.PAID}), (ChargeStatus.PAID, set())]))
+                                        _table([(ChargeStatus.OPEN, {ChargeStatus.PAID}),
+                                                (ChargeStatus.PAID, {ChargeStatus.REFUNDED}),
+                                                (ChargeStatus.REFUNDED, set())]))
 
 
 class InvoiceStatus(StrEnum):

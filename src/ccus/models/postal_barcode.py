@@ -316,3 +316,35 @@ def customer_barcode_bars(postcode: str, address: str) -> tuple[str, ...]:
     bars = tuple(b for s in customer_barcode_symbols(postcode, address) for b in symbol_bars(s))
     assert len(bars) == TOTAL_BARS
     return bars
+
+
+# The address block of a mailed item (宛名): a postcard's address side, a card's mount ----------
+
+def address_block(postcode: str | None, address: str | None, recipient_name: str,
+                  honorific: str) -> dict[str, str | None]:
+    """What the print shop prints on the address side of a mailed item, as postcards carry it:
+    the postcode (``NNN-NNNN``), the address, the addressee with 御中/様, and the customer barcode
+    (its 20 data symbols as Japan Post writes them, and the 23 symbols start to stop).
+
+    A card order (カード発注) carries the block of the worker's address as declared at registration
+    (the card is mailed to the worker: the guide's pp.10–11, 「技能者には、建設キャリアアップカードを
+    送付いたします」). An address or postcode that cannot be read gives ``postcode``/``barcode``
+    None: the print shop's manifest shows the row without a barcode instead of a wrong one."""
+    try:
+        digits = normalize_postcode(postcode or "")
+    except ValueError:
+        digits = None
+    text = unicodedata.normalize("NFC", (address or "").strip()) or None
+    name = recipient_name.strip()
+    block: dict[str, str | None] = {
+        "postcode": f"{digits[:3]}-{digits[3:]}" if digits else None,
+        "address": text,
+        "recipient_name": name,
+        "addressee": f"{name}　{honorific}" if honorific else name,
+        "barcode_data": None,
+        "barcode_symbols": None,
+    }
+    if digits and text:
+        block["barcode_data"] = customer_barcode_data(digits, text)
+        block["barcode_symbols"] = " ".join(customer_barcode_symbols(digits, text))
+    return block

@@ -50,8 +50,11 @@ _ALLOWED: dict[Status, frozenset[Status]] = {
     Status.APPROVED: frozenset({Status.AWAITING_PAYMENT, Status.ISSUING, Status.NEEDS_OPERATOR}),
     Status.AWAITING_PAYMENT: frozenset({Status.ISSUING, Status.NEEDS_OPERATOR}),
     Status.ISSUING: frozenset({Status.REGISTERED, Status.NEEDS_OPERATOR}),
+    # An operator sends a case back to its stage, rejects it, or (a paid duplicate merged into the
+    # worker already registered: services/operations/duplicates.py) closes it as registered.
     Status.NEEDS_OPERATOR: frozenset(
         {
+            Status.REGISTERED,
             Status.DOCUMENTS_STORED,
             Status.EXTRACTED,
             Status.VALIDATED,

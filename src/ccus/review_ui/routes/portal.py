@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from ccus.infra.orchestrator import MAIL_DEPLOYMENT, WITHDRAWALS_DEPLOYMENT, trigger
-from ccus.models.errors import INVALID_JA, FieldError, Invalid, NotFound
+from ccus.models.application_types import DocumentRole
+from ccus.models.errors import INVALID_JA, ApplicationInvalid, FieldError, Invalid, NotFound
 from ccus.models.text_rules import SafeJson, SafeMultiline, SafeText
+from ccus.review_ui import uploads
 from ccus.review_ui.deps import SessionDep
 from ccus.review_ui.params import DbId
 from ccus.review_ui.portal_deps import AnyPortalUser, BusinessUser, Token
@@ -33,6 +38,7 @@ from ccus.review_ui.schemas import (
 from ccus.services.auth import portal_sign_in
 from ccus.services.billing import invoices
 from ccus.services.clock import today_jst
+from ccus.services.intake.submission import IncomingFile
 from ccus.services.registry import business_changes as lifecycle
 from ccus.services.registry import disclosure, notices, renewal, sites
 
@@ -125,6 +131,33 @@ def resubmit_change(application_number: str, body: ChangeIn, user: BusinessUser)
     return {"application_number": filed.application_number, "status": filed.status}
 
 
+_CHANGE_DOCUMENTS_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            r.value: {"type": "array", "items": {"type": "string", "format": "binary"},
+                      "description": f"添付: {r.value}"} for r in DocumentRole}}}},
+    }
+}
+
+
+@router.post("/changes/{application_number}/documents", openapi_extra=_CHANGE_DOCUMENTS_DOC,
+             summary="変更申請の証明書類を添付する（建設業許可番号の変更には許可通知書の写し：licence_copy）")
+async def add_change_documents(application_number: str, request: Request, user: BusinessUser) -> JSONResponse:
+    form = await uploads.receive(request, max_fields=uploads.MAX_FILES)
+    try:
+        files: list[IncomingFile] = []
+        for name, value in form.multi_items():
+            if not isinstance(value, UploadFile):
+                raise ApplicationInvalid([FieldError(name, f"不明な項目 '{name}' です。", "extra_forbidden")])
+            files.append(uploads.incoming(name, value))
+        result = await run_in_threadpool(lifecycle.add_change_documents, user.business_id, application_number,
+                                         files, actor=user.actor)
+    finally:
+        await form.close()
+    return JSONResponse(status_code=200, content=result)
+
+
 @router.get("/applications", summary="自社の申請（変更・更新・退会）と状態")
 def applications(user: BusinessUser) -> list[dict[str, Any]]:
     return lifecycle.lifecycle_cases(user.business_id)
@@ -169,9 +202,17 @@ class DisclosureIn(BaseModel):
     items: dict[ItemName, bool] = Field(max_length=50, description="情報項目ごとの開示（true）・非開示（false）")
 
 
-@router.get("/disclosure/workers", summary="開示設定 → 所属技能者（その他事業者への開示）")
-def disclosure_settings(user: BusinessUser) -> list[dict[str, Any]]:
-    return disclosure.settings_of(user.business_id)
+SearchText = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/disclosure/workers", summary="開示設定 → 所属技能者（その他事業者への開示）：検索条件で絞り込み")
+def disclosure_settings(user: BusinessUser, worker_id: SearchText = None, name: SearchText = None,
+                        name_kana: SearchText = None, name_alphabet: SearchText = None, address: SearchText = None,
+                        phone: SearchText = None) -> list[dict[str, Any]]:
+    """技能者ID（前方一致）、技能者名・カナ・アルファベット・現住所（部分一致）、電話・FAX番号（一致）。"""
+    search = disclosure.search_of({"worker_id": worker_id, "name": name, "name_kana": name_kana,
+                                   "name_alphabet": name_alphabet, "address": address, "phone": phone})
+    return disclosure.settings_of(user.business_id, search)
 
 
 @router.put("/disclosure/workers/{worker_id}", summary="所属技能者の情報項目ごとの開示設定",

@@ -21,7 +21,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session
 
 from ccus.infra import faults, s3, sealed
@@ -172,9 +172,16 @@ def _job_file(job: PrintJob, key: str) -> bytes:
 def _postcard_rows(session: Session, jobs: list[PrintJob]) -> list[PostcardRow]:
     """The manifest rows of ``jobs``, in their order, read in one query."""
     ids = [j.application_id for j in jobs]
+    # A business's own postcard goes to the business it registered; the postcard telling the filer
+    # of a 代行申請 that its worker is registered (services/issuance/filer.py) goes to the filer.
     found = {app_id: (number, biz) for app_id, number, biz in session.execute(
         select(Application.id, Application.application_number, Business)
         .join(Business, Business.application_id == Application.id).where(Application.id.in_(ids)))}
+    found.update({app_id: (number, biz) for app_id, number, biz in session.execute(
+        select(Application.id, Application.application_number, Business)
+        .join(Business, Business.business_id == func.coalesce(
+            Application.filed_by_business_id, Application.declared["proxy"]["filer_business_id"].astext))
+        .where(Application.id.in_([i for i in ids if i not in found])))})
     rows = []
     for j in jobs:
         assert j.application_id is not None  # postcards are always an application's
@@ -186,10 +193,16 @@ def _postcard_rows(session: Session, jobs: list[PrintJob]) -> list[PostcardRow]:
 def _card_manifest(number: str, orders: list[dict[str, object]]) -> bytes:
     out = io.StringIO(newline="")
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(("batch_id", "seq", "worker_id", "name", "level", "colour", "expires_on", "reissue"))
+    w.writerow(("batch_id", "seq", "worker_id", "name", "level", "colour", "expires_on", "reissue",
+                "postcode", "address", "recipient_name", "barcode_data"))
     for seq, o in enumerate(orders, 1):
+        # Where the card is mailed (orders rendered before the address block have none: blank).
+        mail = o.get("mailing") or {}
+        assert isinstance(mail, dict)
         w.writerow(neutralise_row((number, seq, o["worker_id"], o["name"], o["level"], o["colour"], o["expires_on"],
-                                   "yes" if o.get("reissue") else "no")))
+                                   "yes" if o.get("reissue") else "no", mail.get("postcode") or "",
+                                   mail.get("address") or "", mail.get("addressee") or "",
+                                   mail.get("barcode_data") or "")))
     return out.getvalue().encode("utf-8-sig")
 
 

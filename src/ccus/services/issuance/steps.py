@@ -30,8 +30,9 @@ from ccus.infra.db import unit_of_work
 from ccus.infra.postcard_pdf import PostcardContent, render_postcard_batch
 from ccus.infra.security import hash_secret, new_initial_password, new_security_code
 from ccus.infra.settings import get_settings
-from ccus.models import notices
+from ccus.models import checks, notices
 from ccus.models.application_types import DocumentRole, Kind
+from ccus.models.errors import Conflict
 from ccus.models.identifiers import registry_id_from_serial
 from ccus.models.persons import person_key
 from ccus.models.status import Status
@@ -50,6 +51,7 @@ from ccus.models.validity import business_registration_expiry, card_expiry
 from ccus.services.cases import advance, audit
 from ccus.services.gate import bulk_move
 from ccus.services.issuance.cards import store_card_order
+from ccus.services.issuance.filer import notify_filer
 from ccus.services.issuance.recipients import notice_recipient
 from ccus.services.operations import outbox
 
@@ -58,6 +60,33 @@ ACTOR = "issuance"
 
 class DeliveryUncertain(RuntimeError):
     """A secret-bearing mail was interrupted mid-send; an operator must decide."""
+
+
+class DuplicateParty(Conflict):
+    """The party of a paid case was registered by another case meanwhile: its unique key (person
+    key, 法人番号) is taken. Issuing again can never succeed; an operator refunds or merges it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="duplicate_registration")
+
+
+def refuse_registered_party(session: Session, app: Application) -> None:
+    """Raise ``DuplicateParty`` when another registration already holds the party key of ``app``
+    (checked before the insert that the unique key would refuse, so the case is not retried forever)."""
+    party = checks.registration_party(app.kind, app.declared)
+    if party is None:
+        return
+    kind, key = party
+    if kind == checks.PARTY_PERSON:
+        found = session.execute(select(Application.application_number, Worker.worker_id).join(
+            Worker, Worker.application_id == Application.id).where(
+            Worker.person_key == key, Worker.application_id != app.id)).first()
+    else:
+        found = session.execute(select(Application.application_number, Business.business_id).join(
+            Business, Business.application_id == Application.id).where(
+            Business.corporate_number == key, Business.application_id != app.id)).first()
+    if found is not None:
+        raise DuplicateParty(checks.duplicate_at_issuance(kind, found[0], found[1]))
 
 
 @dataclass(frozen=True)
@@ -91,6 +120,7 @@ def ensure_business(app_id: int, today: date) -> Issued:
         d = app.declared
         biz = session.scalars(select(Business).where(Business.application_id == app.id)).one_or_none()
         if biz is None:
+            refuse_registered_party(session, app)
             biz = Business(
                 business_id=new_registry_id(session), application_id=app.id, trade_name=d["trade_name"],
                 trade_name_kana=d["trade_name_kana"], corporate_number=d.get("corporate_number"),
@@ -117,6 +147,7 @@ def ensure_worker(app_id: int, today: date) -> Issued:
         d = app.declared
         worker = session.scalars(select(Worker).where(Worker.application_id == app.id)).one_or_none()
         if worker is None:
+            refuse_registered_party(session, app)
             birth = date.fromisoformat(d["birth_date"])
             worker = Worker(
                 worker_id=new_registry_id(session), application_id=app.id, name=d["name"],
@@ -310,12 +341,20 @@ def issue(app_id: int, today: date) -> None:
         if app.status != Status.ISSUING.value:
             return
         kind = app.kind
-    issued = ensure_business(app_id, today) if kind == Kind.BUSINESS_REGISTRATION.value else ensure_worker(app_id, today)
+    try:
+        issued = (ensure_business(app_id, today) if kind == Kind.BUSINESS_REGISTRATION.value
+                  else ensure_worker(app_id, today))
+    except DuplicateParty as exc:
+        # Never retried in a loop: an operator refunds the case or merges it (ccus cases refund|merge).
+        to_operator(app_id, exc.message)
+        return
     faults.point("issuance.ids_allocated")
     send_id_mail(app_id, issued)
     faults.point("issuance.id_mail_sent")
     deliver_secrets(app_id, issued)
     faults.point("issuance.secrets_delivered")
+    if kind == Kind.PROXY_WORKER_REGISTRATION.value:
+        notify_filer(app_id, issued.registry_id)
     finish(app_id)
 
 

@@ -34,7 +34,7 @@ from ccus.models.errors import ApplicationInvalid
 from ccus.models.flags import VALIDATION, Flag
 from ccus.models.forms.normalise import LOW_CONFIDENCE, OK, Reading
 from ccus.models.forms.spec import FormSpec
-from ccus.models.lifecycle import CHANGEABLE_ITEMS, LifecycleKind
+from ccus.models.lifecycle import CHANGE_EVIDENCE_JA, CHANGEABLE_ITEMS, LifecycleKind, evidence_needed
 from ccus.models.tables import Application, Business, Worker
 from ccus.services.registry.business_changes import checked_changes, open_case, profile
 
@@ -121,3 +121,8 @@ def _changes(session: Session, biz: Business, details: str, declared: dict[str, 
     declared["before"] = {k: current.get(k) for k in clean}
     listed = "、".join(f"{CHANGEABLE_ITEMS[k]} → {v}" for k, v in clean.items())
     flag("change_details_parsed", "warn", f"記載から読み取った変更内容：{listed}。用紙の記載と照合してください。", "details")
+    # The evidence of a change (models/lifecycle.CHANGE_EVIDENCE) comes in the same envelope: the
+    # reviewer finds it among the scanned pages (a missing one is a return for correction).
+    for item, role in evidence_needed(clean).items():
+        flag("change_evidence_on_paper", "warn", f"{CHANGEABLE_ITEMS[item]}の変更には{CHANGE_EVIDENCE_JA[role]}が"
+             "必要です。同封の書類にあるか確認してください。", "details")

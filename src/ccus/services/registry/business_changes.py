@@ -17,20 +17,32 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from ccus.infra import s3
 from ccus.infra.db import unit_of_work
 from ccus.models import notices
+from ccus.models.application_types import DocumentRole
 from ccus.models.billing_tables import Charge
 from ccus.models.declared import BusinessRegistration
-from ccus.models.errors import ApplicationInvalid, FieldError, Refusal, from_validation_error
+from ccus.models.errors import ApplicationInvalid, FieldError, Refusal, from_validation_error, path_of
 from ccus.models.fees import business_registration_fee
-from ccus.models.lifecycle import CHANGEABLE_ITEMS, RENEWAL_WINDOW_DAYS, LifecycleKind
+from ccus.models.flags import BLOCK, Flag, replace_stage
+from ccus.models.lifecycle import (
+    CHANGE_EVIDENCE,
+    CHANGEABLE_ITEMS,
+    CHANGED_ELSEWHERE,
+    RENEWAL_WINDOW_DAYS,
+    LifecycleKind,
+    evidence_needed,
+    missing_evidence,
+)
 from ccus.models.lifecycle_tables import BusinessProfile
 from ccus.models.status import TERMINAL, Status
-from ccus.models.tables import AdminId, Application, Business
+from ccus.models.tables import AdminId, Application, Business, Document
 from ccus.services.cases import audit, enter
 from ccus.services.clock import JST
 from ccus.services.gate import initial_status
-from ccus.services.intake.submission import next_application_number
+from ccus.services.intake.resubmission import replace_documents
+from ccus.services.intake.submission import IncomingFile, inspect_files, next_application_number
 from ccus.services.operations import outbox
 
 OPEN = tuple(s.value for s in Status if s not in TERMINAL and s is not Status.RETURNED)
@@ -102,8 +114,10 @@ def open_case(session: Session, biz: Business, kind: LifecycleKind, *, excluding
 def checked_changes(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     unknown = [k for k in changes if k not in CHANGEABLE_ITEMS]
     if unknown or not changes:
-        raise ApplicationInvalid([FieldError(f"changes.{k}", "変更できない項目です。", "not_changeable") for k in unknown]
-                                 or [FieldError("changes", "変更する項目を指定してください。", "missing")])
+        raise ApplicationInvalid(
+            [FieldError(f"changes.{k}", CHANGED_ELSEWHERE[k], "changed_elsewhere") if k in CHANGED_ELSEWHERE
+             else FieldError(f"changes.{k}", "変更できない項目です。", "not_changeable") for k in unknown]
+            or [FieldError("changes", "変更する項目を指定してください。", "missing")])
     merged = {k: v for k, v in {**current, **changes}.items() if k != "other"}
     try:
         clean = BusinessRegistration.model_validate(merged).model_dump(mode="json")
@@ -125,7 +139,80 @@ def request_change(business_id: str, changes: dict[str, Any], *, actor: str) -> 
         before = {k: current.get(k) for k in clean}
         app = new_case(session, biz, LifecycleKind.BUSINESS_CHANGE, Status.AWAITING_REVIEW, actor=actor,
                        declared={"changes": clean, "before": before}, reason="変更申請（審査待ち）")
+        flag_missing_evidence(session, app)
         return Filed(app.application_number, app.status, True)
+
+
+# The evidence of a change (変更の証明書類) -------------------------------------------------------
+
+EVIDENCE_STAGE = "change_evidence"
+
+
+def flag_missing_evidence(session: Session, app: Application) -> list[str]:
+    """Flag (blocking) each change of ``app`` whose evidence (models/lifecycle.CHANGE_EVIDENCE) is
+    not among its documents in force; replaces the case's earlier evidence flags. Returns the
+    items still missing their evidence."""
+    present = set(session.scalars(select(Document.role).where(Document.application_id == app.id,
+                                                              Document.current())))
+    missing = missing_evidence(app.declared.get("changes") or {}, present)
+    app.flags = replace_stage(app.flags, EVIDENCE_STAGE, [
+        Flag("change_evidence_missing", BLOCK, message, f"attachments.{CHANGE_EVIDENCE[item]}", EVIDENCE_STAGE)
+        for item, message in missing.items()])
+    return list(missing)
+
+
+def add_change_documents(business_id: str, application_number: str, files: list[IncomingFile], *,
+                         actor: str) -> dict[str, Any]:
+    """Attach the evidence of a change application of ``business_id`` (while it awaits review or is
+    returned): files by role, checked as at intake, stored in S3 (content-addressed) before the
+    case records them; a role sent again replaces the documents of that role (kept, superseded).
+    Only the roles its changes need (and "other") are taken. A retried request adds nothing."""
+    if not files:
+        raise ApplicationInvalid([FieldError("attachments", "添付ファイルがありません。", "missing")])
+    with unit_of_work() as session:
+        app = _own_change(session, business_id, application_number)
+        wanted = set(evidence_needed(app.declared.get("changes") or {}).values()) | {DocumentRole.OTHER.value}
+    refused = [FieldError(path_of(("attachments", f.role)), "この変更申請には不要な書類の種類です。", "unexpected_role")
+               for f in files if f.role not in wanted]
+    if refused:
+        raise ApplicationInvalid(refused)
+    inspected = inspect_files(files)
+    for f, info in inspected:
+        s3.put_if_absent(s3.document_key(info.sha256), f.data, info.media_type)
+    with unit_of_work() as session:
+        app = _own_change(session, business_id, application_number, lock=True)
+        answer: dict[str, list[int]] = {}
+        stored = 0
+        for f, info in inspected:
+            new_id = session.execute(insert(Document).values(
+                application_id=app.id, role=f.role, s3_key=s3.document_key(info.sha256), sha256=info.sha256,
+                size=info.size, media_type=info.media_type, pages=info.pages, filename=f.filename[:255],
+            ).on_conflict_do_nothing(constraint="uq_documents_app_role_sha").returning(Document.id)).scalar()
+            stored += new_id is not None
+            if new_id is None:
+                new_id = session.scalars(select(Document.id).where(
+                    Document.application_id == app.id, Document.role == f.role,
+                    Document.sha256 == info.sha256)).one()
+            answer.setdefault(f.role, []).append(new_id)
+        replace_documents(session, app.id, answer)
+        session.flush()
+        missing = flag_missing_evidence(session, app)
+        audit(session, actor=actor, action="business_change.documents_added", application_id=app.id,
+              business_id=business_id, roles=sorted(answer), stored=stored)
+        return {"application_number": app.application_number, "status": app.status, "stored": stored,
+                "missing_evidence": [CHANGEABLE_ITEMS[i] for i in missing]}
+
+
+def _own_change(session: Session, business_id: str, application_number: str, *, lock: bool = False) -> Application:
+    stmt = select(Application).where(Application.application_number == application_number.strip(),
+                                     Application.kind == LifecycleKind.BUSINESS_CHANGE.value,
+                                     Application.filed_by_business_id == business_id)
+    app = session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
+    if app is None:
+        raise RequestRefused(404, "not_found", "該当する変更申請が見つかりません。")
+    if app.status not in (Status.AWAITING_REVIEW.value, Status.RETURNED.value):
+        raise RequestRefused(409, "not_open", "審査待ちまたは差戻し中の変更申請にのみ書類を添付できます。")
+    return app
 
 
 def resubmit_change(business_id: str, application_number: str, changes: dict[str, Any], *, actor: str) -> Filed:
@@ -149,6 +236,7 @@ def resubmit_change(business_id: str, application_number: str, changes: dict[str
             raise RequestRefused(409, "not_returned", "この変更申請は差戻し中ではないため、再申請できません。")
         before = {k: current.get(k) for k in clean}
         app.declared = {**app.declared, "changes": clean, "before": before}
+        flag_missing_evidence(session, app)
         advance(session, app, Status.AWAITING_REVIEW, actor=actor, reason="変更申請の再申請（差戻しへの回答）")
         audit(session, actor=actor, action="business_change.resubmitted", application_id=app.id,
               business_id=biz.business_id, items=list(clean))

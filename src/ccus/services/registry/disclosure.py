@@ -13,7 +13,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
-from ccus.models.disclosure import WORKER_ITEMS, Subject, Viewer, visible_fields, visible_items
+from ccus.models.disclosure import (
+    WORKER_ITEMS,
+    Subject,
+    Viewer,
+    WorkerSearch,
+    visible_fields,
+    visible_items,
+    worker_matches,
+    worker_search,
+)
 from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.lifecycle_tables import DisclosureSetting
 from ccus.models.tables import Affiliation, Application, Business, Card, Worker
@@ -87,14 +96,36 @@ def view_worker(viewer_business_id: str, worker_id: str) -> dict[str, Any]:
                 "content": {k: v for k, v in data.items() if k in fields}}
 
 
-def settings_of(business_id: str) -> list[dict[str, Any]]:
-    """開示設定 → 所属技能者: every affiliated worker with the items disclosed to その他事業者."""
+def search_of(params: dict[str, str | None]) -> WorkerSearch:
+    """The checked search of the 開示設定 list; refused (nothing read) with each bad parameter named."""
+    search, errors = worker_search(params)
+    if errors:
+        raise ApplicationInvalid([FieldError(f"query.{key}", message, "invalid") for key, message in errors])
+    return search
+
+
+def settings_of(business_id: str, search: WorkerSearch | None = None) -> list[dict[str, Any]]:
+    """開示設定 → 所属技能者: every affiliated worker with the items disclosed to その他事業者, those
+    meeting ``search`` (models/disclosure.worker_search) when given. Only the business's own
+    workers are listed or searched: their employer may see every item."""
+    search = search or WorkerSearch()
     with unit_of_work() as session:
         biz = business_by_id(session, business_id)
-        workers = session.scalars(select(Worker).join(Affiliation, Affiliation.worker_pk == Worker.id).where(
-            Affiliation.business_pk == biz.id, Affiliation.until.is_(None)).order_by(Worker.id)).all()
-        return [{"worker_id": w.worker_id, "name": w.name,
-                 "items": {i: i in disclosed(session, biz.id, w.id) for i in WORKER_ITEMS}} for w in workers]
+        stmt = (select(Worker, Application.declared)
+                .join(Affiliation, Affiliation.worker_pk == Worker.id)
+                .join(Application, Application.id == Worker.application_id)
+                .where(Affiliation.business_pk == biz.id, Affiliation.until.is_(None)))
+        if search.worker_id:  # a bound LIKE pattern with its wildcards escaped
+            stmt = stmt.where(Worker.worker_id.startswith(search.worker_id, autoescape=True))
+        rows = [(w, declared) for w, declared in session.execute(stmt.order_by(Worker.id)).all()
+                if worker_matches(search, w.worker_id, {**declared, "name": w.name, "name_kana": w.name_kana})]
+        shown: dict[int, set[str]] = {}
+        for worker_pk, item in session.execute(select(DisclosureSetting.worker_pk, DisclosureSetting.item).where(
+                DisclosureSetting.business_pk == biz.id, DisclosureSetting.disclosed.is_(True),
+                DisclosureSetting.worker_pk.in_([w.id for w, _ in rows]))):
+            shown.setdefault(worker_pk, set()).add(item)
+        return [{"worker_id": w.worker_id, "name": w.name, "name_kana": w.name_kana,
+                 "items": {i: i in shown.get(w.id, set()) for i in WORKER_ITEMS}} for w, _ in rows]
 
 
 def set_settings(business_id: str, worker_id: str, items: dict[str, bool], *, actor: str) -> dict[str, bool]:

@@ -13,6 +13,11 @@ The server is the gate, whatever a screen shows:
 * both rules compare staff ACCOUNTS (``staff_users.id``): the web screens and the API (whose
   tokens belong to accounts) are the same person when they are the same account;
 * while a reviewer holds a case (``review_claims``), nobody else decides it;
+* one party, one registration: a registration whose person (name, reading, birth date) or 法人番号
+  is already registered, or belongs to another application already approved and not closed, is
+  not approved; the refusal names the other case's 申請番号. Approvals of the same party are
+  serialised by a transaction-level advisory lock on its key, so two reviewers approving twins at
+  once cannot both pass;
 * a return carries reason codes from a closed list and/or the reviewer's words; they become the
   Japanese 不備 notice, by email and, for businesses, in the portal.
 """
@@ -24,12 +29,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
-from ccus.models import notices
+from ccus.models import checks, notices
 from ccus.models.applicant_view import SECRET_PLACEHOLDER, answerable_by_secret
 from ccus.models.application_types import Kind
 from ccus.models.errors import Conflict
@@ -42,7 +47,16 @@ from ccus.models.review_rules import (
     unknown_reason_codes,
 )
 from ccus.models.status import Status
-from ccus.models.tables import Application, Business, FieldCorrection, PortalNotice, ReviewDecision, StaffUser
+from ccus.models.tables import (
+    Application,
+    Business,
+    FieldCorrection,
+    PortalNotice,
+    ReviewDecision,
+    StaffUser,
+    StageLog,
+    Worker,
+)
 from ccus.services.cases import advance, audit, by_number
 from ccus.services.operations import outbox
 from ccus.services.review.queue import current_claim, release_on_decision, require_claim
@@ -108,6 +122,44 @@ def account_of(session: Session, username: str | None) -> int | None:
     return session.scalars(select(StaffUser.id).where(StaffUser.username == username)).one_or_none()
 
 
+def registered_twin(session: Session, party: tuple[str, str]) -> list[str]:
+    """The 申請番号 of the registration that created the party keyed ``party``, if it exists."""
+    kind, key = party
+    column = Worker.person_key if kind == checks.PARTY_PERSON else Business.corporate_number
+    table = Worker if kind == checks.PARTY_PERSON else Business
+    return list(session.scalars(select(Application.application_number)
+                                .join(table, table.application_id == Application.id).where(column == key)))
+
+
+def approved_twins(session: Session, app: Application, party: tuple[str, str]) -> list[str]:
+    """The 申請番号 of the other applications of the same party that were approved and are not
+    closed (awaiting payment, issuing, or handed to an operator after approval)."""
+    kind = party[0]
+    field = "birth_date" if kind == checks.PARTY_PERSON else "corporate_number"
+    value = app.declared.get(field)
+    approved = exists().where(StageLog.application_id == Application.id,
+                              StageLog.to_status == Status.APPROVED.value)
+    rows = session.execute(select(Application.application_number, Application.kind, Application.declared).where(
+        Application.id != app.id, Application.kind.in_(checks.same_party_kinds(app.kind)),
+        Application.status.not_in((Status.REJECTED.value, Status.REGISTERED.value)),
+        Application.declared[field].astext == str(value), approved).order_by(Application.id)).all()
+    return [number for number, k, declared in rows if checks.registration_party(k, declared) == party]
+
+
+def refuse_duplicate_approval(session: Session, app: Application) -> None:
+    """Refuse the approval of ``app`` when its party is registered or approved in another case."""
+    party = checks.registration_party(app.kind, app.declared)
+    if party is None:
+        return
+    # Held until this transaction ends: a twin approved meanwhile is seen once it commits.
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                    {"k": f"registration:{party[0]}:{party[1]}"})
+    message = checks.duplicate_approval_refusal(party[0], approved_twins(session, app, party),
+                                                registered_twin(session, party))
+    if message is not None:
+        raise DecisionRefused("duplicate_registration", message)
+
+
 def _approve(session: Session, app: Application, actor: str, account: int | None, reason: str | None) -> str:
     """Apply the approval rules (``models/review_rules.approval``) to the case as stored."""
     awaiting_second = app.status == Status.AWAITING_SECOND_APPROVAL.value
@@ -123,6 +175,7 @@ def _approve(session: Session, app: Application, actor: str, account: int | None
     if outcome.refused is not None:
         raise DecisionRefused(outcome.refused, outcome.message)
     assert outcome.to is not None
+    refuse_duplicate_approval(session, app)
     if outcome.step == "second":
         text = reason or f"second approval (first: {found[0] if found else None})"
     elif outcome.step == "first":
