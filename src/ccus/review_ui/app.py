@@ -20,6 +20,7 @@ from ccus.review_ui.routes import (
     applications,
     linked,
     portal,
+    portal_workers,
     review,
     web_auth,
     web_case,
@@ -40,6 +41,7 @@ def create_app() -> FastAPI:
     api.include_router(applications.router)
     api.include_router(review.router)
     api.include_router(portal.router)
+    api.include_router(portal_workers.router)
     api.include_router(linked.router)
     # The staff screens (server-rendered pages, Japanese).
     for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router, web_counter.router):

@@ -21,6 +21,7 @@ from pydantic_core import PydanticUndefined
 from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
 from ccus.models.declared import DECLARED_MODELS
 from ccus.models.errors import FieldError
+from ccus.models.worker_details import DETAILED_ITEMS, EMPLOYMENT_INSURANCE_CATEGORY_JA
 from ccus.review_ui.labels import VALUE_JA
 
 PREFIX = "application"
@@ -67,6 +68,18 @@ LABELS_JA: dict[str, str] = {
     "proxy": "代行申請",
     "proxy.filer_business_id": "代行申請者の事業者ID",
     "proxy.relation": "代行申請者との関係",
+    # The employer's items (models/worker_details.py, guide p. 9).
+    "employer_items": "所属事業者が記入する項目",
+    "employer_items.health_insurer_name": "健康保険 保険者名称",
+    "employer_items.pension_office_name": "厚生年金 事業所名",
+    "employer_items.pension_office_number": "厚生年金 事業所番号",
+    "employer_items.employment_insurance_category": "雇用保険 被保険者種別",
+    "employer_items.kentaikyo_number": "建退共 被共済者番号",
+    "employer_items.chutaikyo_number": "中退共 被共済者番号",
+    "employer_items.linked_system": "就業履歴データ登録標準API連携認定システム",
+    "employer_items.linked_system.code": "API連携認定システム コード",
+    "employer_items.linked_system.name": "API連携認定システム システム名",
+    "employer_items.linked_system.personal_id": "技能者個人ID（管理用ID）",
 }
 
 HINTS_JA: dict[str, str] = {
@@ -94,6 +107,7 @@ CHOICES_JA: dict[str, dict[str, str]] = {
                               "exempt": "適用除外", "other": "その他"},
     "pension": {"employees": "厚生年金", "national": "国民年金", "receiving": "受給者", "none": "未加入"},
     "tier": {"basic": "簡略型", "detailed": "詳細型"},
+    "employer_items.employment_insurance_category": EMPLOYMENT_INSURANCE_CATEGORY_JA,
 }
 
 KIND_TITLES_JA: dict[str, str] = {
@@ -107,6 +121,10 @@ _ATTACH_ORDER = (DocumentRole.FACE_PHOTO, DocumentRole.IDENTITY_DOCUMENT, Docume
                  DocumentRole.EMPLOYER_CONSENT, DocumentRole.REGISTRY_EXTRACT, DocumentRole.LICENCE_COPY,
                  DocumentRole.INSURANCE_PROOF, DocumentRole.OTHER)
 
+
+# Declared over the internet API only: the detailed tier's repeating groups (資格・講習・表彰・健康診断・
+# 経歴, models/worker_details.py); this form has no repeating groups.
+API_ONLY: frozenset[str] = frozenset(DETAILED_ITEMS)
 
 Widget = Literal["text", "email", "date", "number", "select", "lines"]
 
@@ -196,22 +214,44 @@ def _leaf(rel: str, annotation: Any, required: bool, default: Any) -> FormField:
     )
 
 
-def _walk(model: type[BaseModel], base: str = "") -> list[Section]:
+def _walk(model: type[BaseModel], base: str = "", optional_section: bool = False) -> list[Section]:
     sections: list[Section] = []
     current: list[FormField] = []
     for name, info in model.model_fields.items():
         rel = f"{base}{name}"
         annotation, optional = _unwrap(info.annotation)
+        if _is_model_list(annotation):  # API_ONLY
+            continue
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if current:
                 sections.append(Section(LABELS_JA.get(base.rstrip(".")) if base else None, tuple(current)))
                 current = []
-            sections.extend(_walk(annotation, rel + "."))
+            sections.extend(_walk(annotation, rel + ".", optional_section or optional or not info.is_required()))
             continue
-        current.append(_leaf(rel, annotation, info.is_required() and not optional, info.default))
+        current.append(_leaf(rel, annotation, info.is_required() and not optional and not optional_section,
+                             info.default))
     if current:
         sections.append(Section(LABELS_JA.get(base.rstrip(".")) if base else None, tuple(current)))
     return sections
+
+
+def _is_model_list(annotation: Any) -> bool:
+    if get_origin(annotation) is not list:
+        return False
+    item, _ = _unwrap(get_args(annotation)[0])
+    return isinstance(item, type) and issubclass(item, BaseModel)
+
+
+def _optional_sections(model: type[BaseModel], base: str = "") -> list[str]:
+    """Paths of the nested models that may be left out (deepest first)."""
+    out: list[str] = []
+    for name, info in model.model_fields.items():
+        annotation, optional = _unwrap(info.annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            out = _optional_sections(annotation, f"{base}{name}.") + out
+            if optional or not info.is_required():
+                out.append(f"{base}{name}")
+    return out
 
 
 def form_for(kind: str) -> list[Section]:
@@ -265,6 +305,13 @@ def declared_from(kind: str, values: dict[str, str]) -> dict[str, Any]:
                 node[name] = items
         elif raw.strip():
             node[name] = raw.strip().translate(_DIGITS) if f.widget == "number" else raw
+    for path in _optional_sections(DECLARED_MODELS[kind]):  # an optional section left blank is left out
+        *parents, name = path.split(".")
+        node = data
+        for part in parents:
+            node = node.get(part) or {}
+        if node.get(name) == {}:
+            del node[name]
     return data
 
 

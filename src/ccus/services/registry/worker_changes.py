@@ -1,0 +1,161 @@
+"""A worker's change application (技能者情報の変更申請): qualifications obtained since registration,
+filed by the worker's employer on the portal with a certificate scan for each.
+
+It is a case like a business's change (``models/lifecycle.py``): one 申請番号, entered at review
+with its certificates stored as documents (``qualification_certificate``), reviewed on the case
+screen, and once approved applied by the changes flow: the qualifications join the worker's
+registered content (``services/registry/worker_content.py``), and a card level they earn is a new
+card, issued once as a reissue owing no fee (``services/issuance/reissue.request_level_change``).
+Everything is checked before anything is stored; a refusal stores nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from ccus.infra import s3
+from ccus.infra.db import unit_of_work
+from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole
+from ccus.models.errors import ApplicationInvalid, FieldError, Forbidden, NotFound, from_validation_error
+from ccus.models.lifecycle import LifecycleKind
+from ccus.models.status import Status
+from ccus.models.tables import Affiliation, Application, Business, Document, Worker
+from ccus.models.text_rules import ERROR_CODE, first_forbidden
+from ccus.models.worker_details import QualificationChange
+from ccus.models.worker_tables import WorkerProfile
+from ccus.services.cases import advance, audit, enter
+from ccus.services.intake.submission import (
+    IncomingFile,
+    forget_documents,
+    inspect_files,
+    next_application_number,
+    store_documents,
+)
+from ccus.services.issuance import reissue
+from ccus.services.registry import worker_content
+from ccus.services.registry.business_changes import OPEN, Filed, business_by_id
+
+CERTIFICATE = DocumentRole.QUALIFICATION_CERTIFICATE.value
+ACTOR = "changes"
+
+
+def _checked(data: Any, files: list[IncomingFile]) -> dict[str, Any]:
+    bad = first_forbidden(data)
+    if bad is not None:
+        path, reason = bad
+        raise ApplicationInvalid([FieldError(".".join(map(str, ("application", *path))), reason, ERROR_CODE)])
+    if not isinstance(data, dict):
+        raise ApplicationInvalid([FieldError("application", "申請内容はオブジェクトで指定してください。", "dict_type")])
+    try:
+        clean = QualificationChange.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        raise ApplicationInvalid(from_validation_error(exc)) from None
+    errors = [FieldError(f"attachments.{f.role}", f"添付書類の種類 '{f.role}' は受け付けられません"
+                         f"（{ROLE_LABELS_JA[DocumentRole.QUALIFICATION_CERTIFICATE]}のみ）。", "unknown_role")
+              for f in files if f.role != CERTIFICATE]
+    if not any(f.role == CERTIFICATE for f in files):
+        errors.append(FieldError(f"attachments.{CERTIFICATE}",
+                                 f"{ROLE_LABELS_JA[DocumentRole.QUALIFICATION_CERTIFICATE]}の添付が必要です。",
+                                 "missing_document"))
+    if errors:
+        raise ApplicationInvalid(errors)
+    return clean
+
+
+def _affiliated_worker(session: Session, biz: Business, worker_id: str) -> Worker:
+    worker = session.scalars(select(Worker).where(Worker.worker_id == worker_id).with_for_update()).one_or_none()
+    if worker is None:
+        raise NotFound("該当する技能者が見つかりません。", code="not_found")
+    affiliated = session.scalars(select(Affiliation.id).where(
+        Affiliation.worker_pk == worker.id, Affiliation.business_pk == biz.id, Affiliation.until.is_(None))).first()
+    if affiliated is None:
+        raise Forbidden("自社に所属する技能者の変更のみ申請できます。", code="not_affiliated")
+    return worker
+
+
+def request_qualifications(business_id: str, worker_id: str, data: Any, files: list[IncomingFile], *,
+                           actor: str) -> Filed:
+    """File a change adding qualifications of an affiliated worker. The same request again while
+    the first is open answers with the first (nothing stored twice)."""
+    clean = _checked(data, files)
+    inspected = inspect_files(files)
+    with unit_of_work() as session:
+        biz = business_by_id(session, business_id, lock=True)
+        worker = _affiliated_worker(session, biz, worker_id)
+        held = {q.name for q in worker_content.qualifications(session, worker.id)}
+        errors = [FieldError(f"application.qualifications.{n}.name", f"資格「{q['name']}」は既に登録されています。",
+                             "already_registered")
+                  for n, q in enumerate(clean["qualifications"]) if q["name"] in held]
+        errors += [FieldError(f"application.qualifications.{n}.obtained_on", "資格の取得日が生年月日より前です。",
+                              "value_error")
+                   for n, q in enumerate(clean["qualifications"])
+                   if date.fromisoformat(q["obtained_on"]) < worker.birth_date]
+        if errors:
+            raise ApplicationInvalid(errors)
+        opened = session.scalars(select(Application).where(
+            Application.kind == LifecycleKind.WORKER_CHANGE.value, Application.status.in_(OPEN),
+            Application.declared["worker_id"].astext == worker.worker_id)).first()
+        if opened is not None:
+            if opened.declared.get("changes") == clean:
+                return Filed(opened.application_number, opened.status, False)
+            raise ApplicationInvalid([FieldError(
+                "application", f"この技能者の変更申請 {opened.application_number} が審査中です。結果が出てから申請してください。",
+                "change_in_progress")])
+    written = store_documents(inspected)
+    try:
+        with unit_of_work() as session:
+            biz = business_by_id(session, business_id, lock=True)
+            worker = _affiliated_worker(session, biz, worker_id)
+            app = Application(application_number=next_application_number(session),
+                              kind=LifecycleKind.WORKER_CHANGE.value, channel="internet",
+                              declared={"worker_id": worker.worker_id, "name": worker.name,
+                                        "business_id": biz.business_id, "changes": clean},
+                              filed_by_business_id=biz.business_id)
+            enter(session, app, [(Status.RECEIVED, "事業者ポータル：技能者の変更申請（資格の追加）"),
+                                 (Status.AWAITING_REVIEW, f"{len(inspected)} document(s) stored")], actor=actor)
+            for f, info in inspected:
+                session.add(Document(application_id=app.id, role=f.role, s3_key=s3.document_key(info.sha256),
+                                     sha256=info.sha256, size=info.size, media_type=info.media_type, pages=info.pages,
+                                     filename=f.filename[:255]))
+            audit(session, actor=actor, action="worker_change.received", application_id=app.id,
+                  business_id=biz.business_id, worker_id=worker.worker_id,
+                  items=[q["name"] for q in clean["qualifications"]])
+            return Filed(app.application_number, app.status, True)
+    except BaseException:
+        forget_documents(written)
+        raise
+
+
+def apply_change(app_id: int, today: date, *, actor: str = ACTOR) -> bool:
+    """Apply one approved worker change, once: its qualifications join the registered content and,
+    when they earn a new card level, a level-change reissue is recorded (issued by
+    :func:`reissue.issue_paid`, here at once and by the issuance flow otherwise)."""
+    with unit_of_work() as session:
+        app = session.get(Application, app_id, with_for_update=True)
+        if app is None or app.status != Status.APPROVED.value or app.kind != LifecycleKind.WORKER_CHANGE.value:
+            return False
+        worker = session.scalars(select(Worker).where(Worker.worker_id == app.declared["worker_id"])
+                                 .with_for_update()).one()
+        quals = list(app.declared["changes"]["qualifications"])
+        worker_content.add_qualifications(session, worker, quals, app)
+        session.execute(insert(WorkerProfile).values(worker_pk=worker.id, data={}, applied=[])
+                        .on_conflict_do_nothing(index_elements=["worker_pk"]))
+        prof = session.get(WorkerProfile, worker.id, with_for_update=True)
+        assert prof is not None
+        if app.application_number not in prof.applied:
+            prof.applied = [*prof.applied, app.application_number]
+            prof.version += 1
+        number = reissue.request_level_change(session, worker, app, actor=actor, today=today)
+        advance(session, app, Status.ISSUING, actor=actor, reason="変更内容を反映中")
+        advance(session, app, Status.REGISTERED, actor=actor,
+                reason="登録内容に反映しました" + (f"（カードのレベル変更：再発行 {number}）" if number else ""))
+        audit(session, actor=actor, action="worker_change.applied", application_id=app.id,
+              worker_id=worker.worker_id, items=[q["name"] for q in quals], reissue=number)
+    reissue.issue_paid(today)
+    return True
