@@ -138,7 +138,7 @@ def test_a_detailed_registration_is_checked_against_its_certificates_and_stored_
     assert (order["level"], order["colour"]) == (4, "gold")
 
 
-def test_a_qualification_without_its_certificate_is_a_blocking_flag_on_it(api: Any) -> None:
+def test_a_qualification_without_its_certificate_is_a_blocking_flag_on_it(api: Any, client_for: Any) -> None:
     employer = make.business(must_change=False)
     sample, files = _detailed(employer.business_id, [CRANE], certificates=False)
     r = _post(api, sample, files)
@@ -152,6 +152,11 @@ def test_a_qualification_without_its_certificate_is_a_blocking_flag_on_it(api: A
         rows = {row.path: row for row in case_view.load(session, number, viewer="test-reviewer").fields}
     assert rows["qualifications.0"].evidence == "mismatch" and rows["qualifications.0"].flags
     assert rows["card_level"].value == "レベル1（ホワイト）"
+    reviewer, _ = client_for("reviewer")
+    page = reviewer.get(f"/cases/{number}")
+    assert page.status_code == 200
+    row = page.text.split('data-field="qualifications.0"', 1)[1].split("</tr>", 1)[0]
+    assert "玉掛け技能講習" in row and "資格証明書の写しが添付されていません" in row and "不一致" in row
     with pytest.raises(DecisionRefused):  # a blocking flag stops approval on the server
         decide(number, actor="test-reviewer", decision=Decision.APPROVE, reason=None)
 
@@ -218,7 +223,8 @@ def _file_change(api: Any, headers: dict[str, str], worker_id: str, change: dict
                     data={"application": json.dumps(change, ensure_ascii=False)}, files=files)
 
 
-def test_a_qualification_added_by_a_change_application_reissues_the_card_once_at_the_new_level(api: Any) -> None:
+def test_a_qualification_added_by_a_change_application_reissues_the_card_once_at_the_new_level(
+        api: Any, client_for: Any) -> None:
     employer = make.business(must_change=False)
     other = make.business(must_change=False)
     w = make.worker(employer)
@@ -247,6 +253,9 @@ def test_a_qualification_added_by_a_change_application_reissues_the_card_once_at
         rows = {row.path: row for row in case_view.load(session, number, viewer="test-reviewer").fields}
         docs = [d.role for d in case_view.load(session, number, viewer="test-reviewer").documents]
     assert "登録鉄筋基幹技能者" in rows["qualifications.0"].value and docs == ["qualification_certificate"]
+    reviewer, _ = client_for("reviewer")
+    page = reviewer.get(f"/cases/{number}").text
+    assert "技能者情報変更（資格の追加）" in page and "資格証明書の写し" in page and "登録鉄筋基幹技能者" in page
 
     assert decide(number, actor="test-reviewer", decision=Decision.APPROVE, reason=None).status == "approved"
     app_id = _case(number).id
