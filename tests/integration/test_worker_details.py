@@ -273,6 +273,11 @@ def test_a_qualification_added_by_a_change_application_reissues_the_card_once_at
     order = _order(cards[1].id)
     assert (order["level"], order["colour"], order["reissue"]) == (4, "gold", True)
 
+    # The employer's registry view shows the qualification added and the new card.
+    view = api.get(f"/api/v1/portal/registry/workers/{w.worker_id}", headers=headers).json()["content"]
+    assert [q["name"] for q in view["qualifications"]] == ["登録鉄筋基幹技能者"]
+    assert (view["card"]["level"], view["card"]["colour"]) == (4, "gold")
+
     # The database allows one new card per change, whatever the code does.
     with pytest.raises(IntegrityError), unit_of_work() as session:
         session.execute(insert(CardReissue).values(
