@@ -18,7 +18,7 @@ from ccus.models.charges import application_fee
 from ccus.models.declared import DECLARED_MODELS
 from ccus.models.status import Status
 from ccus.models.tables import Application, AuditLog, Document
-from ccus.review_ui.intake_form import API_ONLY, attachments_for
+from ccus.review_ui.intake_form import attachments_for
 from ccus.services.intake.submission import IncomingFile, submit
 from ccus.services.review.decisions import Decision, DecisionRefused, decide
 from tests.support.counter import flatten, schema_leaf_paths
@@ -74,8 +74,7 @@ def test_the_clerk_finds_the_form_and_it_has_every_field_the_api_accepts(client_
         assert f'value="{kind}"' in chooser.text
         page = clerk.get(f"/counter/new?kind={kind}").text
         names = set(re.findall(r'name="application\.([^"]+)"', page))
-        api_only = API_ONLY if kind != "business_registration" else frozenset()
-        assert names == schema_leaf_paths(model) - api_only, kind  # the detailed tier's lists: API only
+        assert names == schema_leaf_paths(model), kind
         roles = {a.role for a in attachments_for(kind)}
         assert set(re.findall(r'name="attachments\.([^"]+)" type="file" multiple', page)) == roles, kind
 

@@ -7,6 +7,7 @@ application reissues the card once; an unregistered employer is flagged and neve
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ccus import sample_applications as samples
 from ccus.infra import sealed
 from ccus.infra.db import unit_of_work
-from ccus.infra.samples import qualification_certificate_pdf
+from ccus.infra.samples import face_photo_jpeg, qualification_certificate_pdf
 from ccus.models.billing_tables import CardReissue
 from ccus.models.identifiers import registry_id_from_serial
 from ccus.models.tables import Affiliation, Application, Card, Document, PrintJob, Worker
@@ -28,7 +29,8 @@ from ccus.services.registry import worker_changes
 from ccus.services.review import case_view
 from ccus.services.review.decisions import Decision, DecisionRefused, decide
 from tests.support import lifecycle as make
-from tests.support.web import drain_pipeline, worker_sample
+from tests.support.counter import flatten
+from tests.support.web import csrf_of, drain_pipeline, worker_sample
 
 pytestmark = pytest.mark.integration
 
@@ -286,3 +288,28 @@ def test_a_qualification_added_by_a_change_application_reissues_the_card_once_at
     # The same qualification again is refused: the worker holds it.
     held = _file_change(api, headers, w.worker_id, change, [cert])
     assert held.status_code == 422 and "既に登録" in held.json()["errors"][0]["message"]
+
+
+def test_a_detailed_registration_is_keyed_in_at_the_counter_with_its_qualifications_and_certificate(
+        client_for: Any) -> None:
+    employer = make.business(must_change=False)
+    sample, _ = _detailed(employer.business_id, [CORE], certificates=False)
+    clerk, _ = client_for("clerk")
+    page = clerk.get("/counter/new?kind=worker_registration")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text)
+    assert key is not None and 'name="application.qualifications"' in page.text
+    data = {**sample.data, "identity_document_type": "none"}
+    fields = {**flatten(data), "csrf_token": csrf_of(page.text), "kind": sample.kind, "idempotency_key": key.group(1)}
+    cert = _certificate(data["name"], CORE)
+    files = [("attachments.face_photo", ("photo.jpg", face_photo_jpeg(), "image/jpeg")),
+             ("attachments.qualification_certificate", cert[1])]
+    bad = clerk.post("/counter/new", data={**fields, "application.qualifications": "宇宙飛行士／1／2019-01-01"},
+                     files=files, follow_redirects=False)
+    assert bad.status_code == 422 and "1行目：資格名「宇宙飛行士」は登録できる資格の一覧にありません" in bad.text
+    r = clerk.post("/counter/new", data=fields, files=files, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    number = re.search(r"/counter/received/([0-9-]+)", r.headers["location"])
+    assert number is not None
+    app = _case(number.group(1))
+    assert app.channel == "counter" and app.declared["qualifications"] == [CORE]
+    assert app.declared["employer_items"]["linked_system"]["code"] == "GK01"

@@ -69,6 +69,7 @@ LABELS_JA: dict[str, str] = {
     "proxy.filer_business_id": "代行申請者の事業者ID",
     "proxy.relation": "代行申請者との関係",
     # The employer's items (models/worker_details.py, guide p. 9).
+    **DETAILED_ITEMS,
     "employer_items": "所属事業者が記入する項目",
     "employer_items.health_insurer_name": "健康保険 保険者名称",
     "employer_items.pension_office_name": "厚生年金 事業所名",
@@ -119,14 +120,21 @@ KIND_TITLES_JA: dict[str, str] = {
 # Scans a clerk may attach (every role but the pages of a mail form), most often needed first.
 _ATTACH_ORDER = (DocumentRole.FACE_PHOTO, DocumentRole.IDENTITY_DOCUMENT, DocumentRole.WORKER_CONSENT,
                  DocumentRole.EMPLOYER_CONSENT, DocumentRole.REGISTRY_EXTRACT, DocumentRole.LICENCE_COPY,
-                 DocumentRole.INSURANCE_PROOF, DocumentRole.OTHER)
+                 DocumentRole.INSURANCE_PROOF, DocumentRole.QUALIFICATION_CERTIFICATE, DocumentRole.OTHER)
 
 
-# Declared over the internet API only: the detailed tier's repeating groups (資格・講習・表彰・健康診断・
-# 経歴, models/worker_details.py); this form has no repeating groups.
-API_ONLY: frozenset[str] = frozenset(DETAILED_ITEMS)
+# The detailed tier's repeating groups (資格・講習・表彰・健康診断・経歴, models/worker_details.py) are
+# keyed in one entry per line, the entry's items separated by "／" in this order (a "records" field).
+RECORD_COLUMNS_JA: dict[str, tuple[tuple[str, str], ...]] = {
+    "qualifications": (("name", "資格名"), ("number", "番号"), ("obtained_on", "取得日")),
+    "trainings": (("name", "講習名"), ("completed_on", "受講日"), ("organiser", "実施機関")),
+    "awards": (("name", "表彰名"), ("awarded_on", "受賞日"), ("awarded_by", "表彰者")),
+    "health_checks": (("kind", "種類（general／special）"), ("checked_on", "受診日"), ("institution", "医療機関")),
+    "careers": (("employer_name", "事業者名"), ("trade", "職種"), ("from_date", "開始日"), ("to_date", "終了日")),
+}
+RECORD_SEPARATORS = ("／", "/")
 
-Widget = Literal["text", "email", "date", "number", "select", "lines"]
+Widget = Literal["text", "email", "date", "number", "select", "lines", "records"]
 
 
 @dataclass(frozen=True)
@@ -200,6 +208,9 @@ def _widget(rel: str, annotation: Any) -> Widget:
 
 
 def _leaf(rel: str, annotation: Any, required: bool, default: Any) -> FormField:
+    if rel in RECORD_COLUMNS_JA:
+        hint = "1行に1件：" + "／".join(label for _, label in RECORD_COLUMNS_JA[rel]) + "（詳細型のみ。日付は 2019-06-01 の形）"
+        return FormField(path=f"{PREFIX}.{rel}", label=LABELS_JA[rel], widget="records", required=False, hint=hint)
     widget = _widget(rel, annotation)
     names = CHOICES_JA.get(rel, {})
     choices = tuple((str(v), names.get(str(v), str(v))) for v in get_args(annotation)) if widget == "select" else ()
@@ -220,8 +231,6 @@ def _walk(model: type[BaseModel], base: str = "", optional_section: bool = False
     for name, info in model.model_fields.items():
         rel = f"{base}{name}"
         annotation, optional = _unwrap(info.annotation)
-        if _is_model_list(annotation):  # API_ONLY
-            continue
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if current:
                 sections.append(Section(LABELS_JA.get(base.rstrip(".")) if base else None, tuple(current)))
@@ -233,13 +242,6 @@ def _walk(model: type[BaseModel], base: str = "", optional_section: bool = False
     if current:
         sections.append(Section(LABELS_JA.get(base.rstrip(".")) if base else None, tuple(current)))
     return sections
-
-
-def _is_model_list(annotation: Any) -> bool:
-    if get_origin(annotation) is not list:
-        return False
-    item, _ = _unwrap(get_args(annotation)[0])
-    return isinstance(item, type) and issubclass(item, BaseModel)
 
 
 def _optional_sections(model: type[BaseModel], base: str = "") -> list[str]:
@@ -273,7 +275,8 @@ def attachments_for(kind: str) -> list[Attachment]:
         need: Literal["required", "conditional", "optional"] = (
             "required" if role in always else "conditional" if role in ever else "optional")
         if k is Kind.BUSINESS_REGISTRATION and role in (DocumentRole.FACE_PHOTO, DocumentRole.IDENTITY_DOCUMENT,
-                                                        DocumentRole.WORKER_CONSENT, DocumentRole.EMPLOYER_CONSENT):
+                                                        DocumentRole.WORKER_CONSENT, DocumentRole.EMPLOYER_CONSENT,
+                                                        DocumentRole.QUALIFICATION_CERTIFICATE):
             continue
         if k is not Kind.BUSINESS_REGISTRATION and role in (DocumentRole.REGISTRY_EXTRACT, DocumentRole.LICENCE_COPY):
             continue
@@ -299,7 +302,11 @@ def declared_from(kind: str, values: dict[str, str]) -> dict[str, Any]:
         for part in sections:
             node = node.setdefault(part, {})
         raw = values.get(f.path, "")
-        if f.widget == "lines":
+        if f.widget == "records":
+            records = [_record(name, line) for line in raw.splitlines() if line.strip()]
+            if records:
+                node[name] = records
+        elif f.widget == "lines":
             items = [line.strip() for line in raw.splitlines() if line.strip()]
             if items:
                 node[name] = items
@@ -315,6 +322,15 @@ def declared_from(kind: str, values: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+def _record(name: str, line: str) -> dict[str, str]:
+    """One line of a records field as the API's object: its items in the columns' order (an item
+    left empty is left out, so the model names it when it is required)."""
+    for sep in RECORD_SEPARATORS[1:]:
+        line = line.replace(sep, RECORD_SEPARATORS[0])
+    items = [part.strip() for part in line.split(RECORD_SEPARATORS[0])]
+    return {key: value for (key, _), value in zip(RECORD_COLUMNS_JA[name], items, strict=False) if value}
+
+
 @dataclass
 class PlacedErrors:
     """Errors by the field they name; the rest (and a summary) at the top of the form."""
@@ -325,7 +341,8 @@ class PlacedErrors:
 
 
 def place_errors(errors: list[FieldError], fields: list[FormField], attachments: list[Attachment]) -> PlacedErrors:
-    targets: list[tuple[str, str, str, bool]] = [(f.path, f.id, f.label, f.widget == "lines") for f in fields]
+    targets: list[tuple[str, str, str, bool]] = [(f.path, f.id, f.label, f.widget in ("lines", "records"))
+                                                 for f in fields]
     targets += [(a.path, a.id, a.label, False) for a in attachments]
     placed = PlacedErrors()
     for e in errors:
@@ -337,7 +354,7 @@ def place_errors(errors: list[FieldError], fields: list[FormField], attachments:
             continue
         path, ident, label, lines = hit
         message = e.message
-        rest = e.path[len(path) + 1:]
+        rest = e.path[len(path) + 1:].split(".", 1)[0]
         if lines and rest.isdigit():
             message = f"{int(rest) + 1}行目：{message}"
         placed.by_field.setdefault(path, []).append(message)
