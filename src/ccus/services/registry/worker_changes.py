@@ -79,39 +79,51 @@ def _affiliated_worker(session: Session, biz: Business, worker_id: str) -> Worke
     return worker
 
 
+def _against_registry(session: Session, worker: Worker, clean: dict[str, Any]) -> Filed | None:
+    """Refuse what the registry contradicts (a qualification already held, obtained before birth,
+    another change of the worker in review); the open case itself when this is a retry of it."""
+    held = {q.name for q in worker_content.qualifications(session, worker.id)}
+    errors = [FieldError(f"application.qualifications.{n}.name", f"資格「{q['name']}」は既に登録されています。",
+                         "already_registered")
+              for n, q in enumerate(clean["qualifications"]) if q["name"] in held]
+    errors += [FieldError(f"application.qualifications.{n}.obtained_on", "資格の取得日が生年月日より前です。",
+                          "value_error")
+               for n, q in enumerate(clean["qualifications"])
+               if date.fromisoformat(q["obtained_on"]) < worker.birth_date]
+    if errors:
+        raise ApplicationInvalid(errors)
+    opened = session.scalars(select(Application).where(
+        Application.kind == LifecycleKind.WORKER_CHANGE.value, Application.status.in_(OPEN),
+        Application.declared["worker_id"].astext == worker.worker_id)).first()
+    if opened is None:
+        return None
+    if opened.declared.get("changes") == clean:
+        return Filed(opened.application_number, opened.status, False)
+    raise ApplicationInvalid([FieldError(
+        "application", f"この技能者の変更申請 {opened.application_number} が審査中です。結果が出てから申請してください。",
+        "change_in_progress")])
+
+
 def request_qualifications(business_id: str, worker_id: str, data: Any, files: list[IncomingFile], *,
                            actor: str) -> Filed:
     """File a change adding qualifications of an affiliated worker. The same request again while
-    the first is open answers with the first (nothing stored twice)."""
+    the first is open answers with the first (nothing stored twice). Checked against the registry
+    before the certificates go to S3, and again under the worker's row lock when recorded."""
     clean = _checked(data, files)
     inspected = inspect_files(files)
     with unit_of_work() as session:
         biz = business_by_id(session, business_id, lock=True)
-        worker = _affiliated_worker(session, biz, worker_id)
-        held = {q.name for q in worker_content.qualifications(session, worker.id)}
-        errors = [FieldError(f"application.qualifications.{n}.name", f"資格「{q['name']}」は既に登録されています。",
-                             "already_registered")
-                  for n, q in enumerate(clean["qualifications"]) if q["name"] in held]
-        errors += [FieldError(f"application.qualifications.{n}.obtained_on", "資格の取得日が生年月日より前です。",
-                              "value_error")
-                   for n, q in enumerate(clean["qualifications"])
-                   if date.fromisoformat(q["obtained_on"]) < worker.birth_date]
-        if errors:
-            raise ApplicationInvalid(errors)
-        opened = session.scalars(select(Application).where(
-            Application.kind == LifecycleKind.WORKER_CHANGE.value, Application.status.in_(OPEN),
-            Application.declared["worker_id"].astext == worker.worker_id)).first()
-        if opened is not None:
-            if opened.declared.get("changes") == clean:
-                return Filed(opened.application_number, opened.status, False)
-            raise ApplicationInvalid([FieldError(
-                "application", f"この技能者の変更申請 {opened.application_number} が審査中です。結果が出てから申請してください。",
-                "change_in_progress")])
+        found = _against_registry(session, _affiliated_worker(session, biz, worker_id), clean)
+        if found is not None:
+            return found
     written = store_documents(inspected)
     try:
         with unit_of_work() as session:
             biz = business_by_id(session, business_id, lock=True)
             worker = _affiliated_worker(session, biz, worker_id)
+            found = _against_registry(session, worker, clean)
+            if found is not None:
+                return found
             app = Application(application_number=next_application_number(session),
                               kind=LifecycleKind.WORKER_CHANGE.value, channel="internet",
                               declared={"worker_id": worker.worker_id, "name": worker.name,
