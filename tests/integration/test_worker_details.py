@@ -277,6 +277,11 @@ def test_a_qualification_added_by_a_change_application_reissues_the_card_once_at
     order = _order(cards[1].id)
     assert (order["level"], order["colour"], order["reissue"]) == (4, "gold", True)
 
+    # The filing business is told (portal notice) what was added and that a new card is coming.
+    notices = api.get("/api/v1/portal/notifications", headers=headers).json()
+    [told] = [n for n in notices if number in n["title"]]
+    assert "登録鉄筋基幹技能者" in told["body"] and "レベル4（ゴールド）" in told["body"] and reissue_number in told["body"]
+
     # The employer's registry view shows the qualification added and the new card.
     view = api.get(f"/api/v1/portal/registry/workers/{w.worker_id}", headers=headers).json()["content"]
     assert [q["name"] for q in view["qualifications"]] == ["登録鉄筋基幹技能者"]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ccus.infra import s3
 from ccus.infra.db import unit_of_work
+from ccus.models import lifecycle_notices
 from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole
 from ccus.models.errors import ApplicationInvalid, FieldError, Forbidden, NotFound, from_validation_error
 from ccus.models.lifecycle import LifecycleKind
@@ -40,6 +41,7 @@ from ccus.services.intake.submission import (
 from ccus.services.issuance import reissue
 from ccus.services.registry import worker_content
 from ccus.services.registry.business_changes import OPEN, Filed, business_by_id
+from ccus.services.registry.notices import post
 
 CERTIFICATE = DocumentRole.QUALIFICATION_CERTIFICATE.value
 ACTOR = "changes"
@@ -167,6 +169,14 @@ def apply_change(app_id: int, today: date, *, actor: str = ACTOR) -> bool:
         advance(session, app, Status.ISSUING, actor=actor, reason="変更内容を反映中")
         advance(session, app, Status.REGISTERED, actor=actor,
                 reason="登録内容に反映しました" + (f"（カードのレベル変更：再発行 {number}）" if number else ""))
+        filer = business_by_id(session, app.declared["business_id"])
+        items = [f"技能者ID {worker.worker_id}（{worker.name}）の保有資格：{q['name']}" for q in quals]
+        if number:
+            items.append(f"カードのレベル：{worker_content.level_of(session, worker.id).label_ja}（新しいカードを発行します。"
+                         f"再発行番号 {number}、手数料はかかりません）")
+        subject, body = lifecycle_notices.change_applied(filer.trade_name, app.application_number, items)
+        post(session, filer, key=f"{app.application_number}:change-applied", subject=subject, body=body,
+             application_id=app.id)
         audit(session, actor=actor, action="worker_change.applied", application_id=app.id,
               worker_id=worker.worker_id, items=[q["name"] for q in quals], reissue=number)
     reissue.issue_paid(today)
