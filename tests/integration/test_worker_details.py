@@ -320,3 +320,23 @@ def test_a_detailed_registration_is_keyed_in_at_the_counter_with_its_qualificati
     app = _case(number.group(1))
     assert app.channel == "counter" and app.declared["qualifications"] == [CORE]
     assert app.declared["employer_items"]["linked_system"]["code"] == "GK01"
+
+
+def test_a_returned_worker_change_is_answered_by_filing_again_and_resumes_the_same_case(api: Any) -> None:
+    employer = make.business(must_change=False)
+    w = make.worker(employer)
+    headers = _portal(api, employer)
+    first = _file_change(api, headers, w.worker_id, {"qualifications": [CRANE]}, [_certificate("技能者", CRANE)])
+    number = first.json()["application_number"]
+    returned = decide(number, actor="test-reviewer", decision=Decision.RETURN, reason="証明書の番号が読めません。")
+    assert returned.status == "returned"
+    fixed = {**CRANE, "number": "T-88124"}
+    answer = _file_change(api, headers, w.worker_id, {"qualifications": [fixed]}, [_certificate("技能者", fixed)])
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"application_number": number, "status": "awaiting_review"}
+    app = _case(number)
+    assert app.declared["changes"]["qualifications"] == [fixed]
+    with unit_of_work() as session:
+        docs = session.execute(select(Document.filename, Document.superseded_at.is_(None)).where(
+            Document.application_id == app.id).order_by(Document.id)).all()
+    assert [tuple(d) for d in docs] == [("cert-T-88123.pdf", False), ("cert-T-88124.pdf", True)]

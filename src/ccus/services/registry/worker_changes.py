@@ -6,7 +6,8 @@ with its certificates stored as documents (``qualification_certificate``), revie
 screen, and once approved applied by the changes flow: the qualifications join the worker's
 registered content (``services/registry/worker_content.py``), and a card level they earn is a new
 card, issued once as a reissue owing no fee (``services/issuance/reissue.request_level_change``).
-Everything is checked before anything is stored; a refusal stores nothing.
+Everything is checked before anything is stored; a refusal stores nothing. A returned change is
+answered by filing again for the same worker: the same case resumes with the new content.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ccus.infra import s3
+from ccus.infra.attachments import AttachmentInfo
 from ccus.infra.db import unit_of_work
 from ccus.models import lifecycle_notices
 from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole
@@ -31,6 +33,7 @@ from ccus.models.text_rules import ERROR_CODE, first_forbidden
 from ccus.models.worker_details import QualificationChange
 from ccus.models.worker_tables import WorkerProfile
 from ccus.services.cases import advance, audit, enter
+from ccus.services.intake.resubmission import replace_documents
 from ccus.services.intake.submission import (
     IncomingFile,
     forget_documents,
@@ -126,6 +129,13 @@ def request_qualifications(business_id: str, worker_id: str, data: Any, files: l
             found = _against_registry(session, worker, clean)
             if found is not None:
                 return found
+            returned = session.scalars(select(Application).where(
+                Application.kind == LifecycleKind.WORKER_CHANGE.value, Application.status == Status.RETURNED.value,
+                Application.filed_by_business_id == biz.business_id,
+                Application.declared["worker_id"].astext == worker.worker_id).order_by(Application.id.desc())
+                .with_for_update()).first()
+            if returned is not None:
+                return _resume(session, returned, clean, inspected, actor)
             app = Application(application_number=next_application_number(session),
                               kind=LifecycleKind.WORKER_CHANGE.value, channel="internet",
                               declared={"worker_id": worker.worker_id, "name": worker.name,
@@ -144,6 +154,29 @@ def request_qualifications(business_id: str, worker_id: str, data: Any, files: l
     except BaseException:
         forget_documents(written)
         raise
+
+
+def _resume(session: Session, app: Application, clean: dict[str, Any],
+            inspected: list[tuple[IncomingFile, AttachmentInfo]], actor: str) -> Filed:
+    """The answer to a returned change (差戻しへの回答): the same case (same 申請番号) takes the new
+    qualifications and certificates (the earlier certificates superseded, kept) and goes back to review."""
+    answer: dict[str, list[int]] = {}
+    for f, info in inspected:
+        doc_id = session.execute(insert(Document).values(
+            application_id=app.id, role=f.role, s3_key=s3.document_key(info.sha256), sha256=info.sha256,
+            size=info.size, media_type=info.media_type, pages=info.pages, filename=f.filename[:255],
+        ).on_conflict_do_nothing(constraint="uq_documents_app_role_sha").returning(Document.id)).scalar()
+        if doc_id is None:  # sent before: in force again
+            doc_id = session.scalars(select(Document.id).where(
+                Document.application_id == app.id, Document.role == f.role, Document.sha256 == info.sha256)).one()
+        answer.setdefault(f.role, []).append(doc_id)
+    superseded = replace_documents(session, app.id, answer)
+    app.declared = {**app.declared, "changes": clean}
+    advance(session, app, Status.AWAITING_REVIEW, actor=actor,
+            reason=f"変更申請の再申請（差戻しへの回答）：書類 {len(inspected)} 件、差し替え {superseded} 件")
+    audit(session, actor=actor, action="worker_change.resubmitted", application_id=app.id,
+          worker_id=app.declared["worker_id"], items=[q["name"] for q in clean["qualifications"]])
+    return Filed(app.application_number, app.status, False)
 
 
 def apply_change(app_id: int, today: date, *, actor: str = ACTOR) -> bool:
