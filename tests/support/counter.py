@@ -35,8 +35,8 @@ def flatten(data: dict[str, Any], prefix: str = "application.") -> dict[str, str
     for key, value in data.items():
         if isinstance(value, dict):
             out |= flatten(value, f"{prefix}{key}.")
-        elif isinstance(value, list):
-            out[prefix + key] = "\n".join(value)
+        elif isinstance(value, list):  # one entry per line; an object's items separated by ／
+            out[prefix + key] = "\n".join("／".join(map(str, v.values())) if isinstance(v, dict) else v for v in value)
         else:
             out[prefix + key] = str(value)
     return out

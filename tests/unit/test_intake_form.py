@@ -104,3 +104,26 @@ def test_the_scans_asked_for_follow_the_required_documents_at_the_counter() -> N
     assert proxy["worker_consent"] == "required" and proxy["employer_consent"] == "conditional"
     assert "application_form" not in worker
 
+
+
+def test_the_detailed_tiers_lists_are_keyed_one_entry_a_line_and_their_errors_name_the_line() -> None:
+    values = {**flatten(WORKER), "application.employer_business_id": EMPLOYER,
+              "application.qualifications": "登録鉄筋基幹技能者／TK-1／2019-06-01\n\n玉掛け技能講習 / T-8 / 2012-03-10",
+              "application.careers": "見本建設／鉄筋工／2010-04-01／",
+              "application.employer_items.kentaikyo_number": "123456789012"}
+    declared = intake_form.declared_from("worker_registration", values)
+    assert declared["qualifications"] == [
+        {"name": "登録鉄筋基幹技能者", "number": "TK-1", "obtained_on": "2019-06-01"},
+        {"name": "玉掛け技能講習", "number": "T-8", "obtained_on": "2012-03-10"}]
+    assert declared["careers"] == [{"employer_name": "見本建設", "trade": "鉄筋工", "from_date": "2010-04-01"}]
+    assert declared["employer_items"] == {"kentaikyo_number": "123456789012"}  # the blank sub-section left out
+    model = DECLARED_MODELS["worker_registration"].model_validate(declared)
+    assert [q.name for q in model.qualifications] == ["登録鉄筋基幹技能者", "玉掛け技能講習"]
+    fields = intake_form.fields_of(intake_form.form_for("worker_registration"))
+    [records] = [f for f in fields if f.path == "application.qualifications"]
+    assert records.widget == "records" and "資格名／番号／取得日" in records.hint
+    placed = intake_form.place_errors([FieldError("application.qualifications.1.name", "一覧にありません。")], fields,
+                                      intake_form.attachments_for("worker_registration"))
+    assert placed.by_field["application.qualifications"] == ["2行目：一覧にありません。"]
+    assert "qualification_certificate" in {a.role for a in intake_form.attachments_for("worker_registration")}
+    assert "qualification_certificate" not in {a.role for a in intake_form.attachments_for("business_registration")}

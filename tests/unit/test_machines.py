@@ -53,6 +53,7 @@ ENTRIES: dict[tuple[str, str], set[tuple[str, ...]]] = {
     ("business_change", "internet"): {("received", "awaiting_review")},
     ("business_withdrawal", "internet"): {("received", "approved")},
     ("business_renewal", "internet"): {("received", "awaiting_payment"), ("received", "issuing")},
+    ("worker_change", "internet"): {("received", "awaiting_review")},
 }
 
 # machine: (initial states, transitions, terminal states)
@@ -70,7 +71,7 @@ SMALL: dict[str, tuple[set[str], dict[str, set[str]], set[str]]] = {
     "card_renewals": ({"awaiting_payment", "requested"}, {
         "awaiting_payment": {"requested"}, "requested": {"issued"}, "issued": set(),
     }, {"issued"}),
-    "card_reissues": ({"awaiting_payment"}, {
+    "card_reissues": ({"awaiting_payment", "issuing"}, {
         "awaiting_payment": {"issuing"}, "issuing": {"issued"}, "issued": set(),
     }, {"issued"}),
     "print_jobs": ({"rendered"}, {

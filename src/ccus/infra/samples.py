@@ -355,6 +355,28 @@ def registry_extract_pdf(
     return buf.getvalue()
 
 
+def qualification_certificate_pdf(holder: str, qualification: str, number: str, obtained_on: date) -> bytes:
+    """資格証明書の写し: one A4 page with a text layer — the holder, the qualification's name, its
+    number and the date obtained (the issuer's own layouts differ; what the check reads is these)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    ensure_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c.setTitle("資格証明書")
+    width, height = A4
+    c.setFont(FONT, 18)
+    c.drawCentredString(width / 2, height - 90, f"{qualification} 登録証")
+    c.setFont(FONT, 12)
+    for i, line in enumerate((f"登録番号  {number}", f"氏名  {holder}", f"取得年月日  {wareki(obtained_on)}",
+                              "上記の者は本資格を有することを証明する。")):
+        c.drawString(80, height - 150 - 28 * i, line)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 # --- scans -------------------------------------------------------------------------------------
 
 def scanned_jpeg(data: bytes, skew_degrees: float = 0.8, seed: int = 0) -> bytes:

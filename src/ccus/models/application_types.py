@@ -28,6 +28,7 @@ class DocumentRole(StrEnum):
     WORKER_CONSENT = "worker_consent"  # 代行申請同意書（技能者）
     EMPLOYER_CONSENT = "employer_consent"  # 代行申請同意書（所属事業者）
     APPLICATION_FORM = "application_form"  # 申請書（郵送の様式の各ページ）
+    QUALIFICATION_CERTIFICATE = "qualification_certificate"  # 資格証明書の写し（詳細型）
     OTHER = "other"  # その他
 
 
@@ -40,6 +41,7 @@ ROLE_LABELS_JA: dict[DocumentRole, str] = {
     DocumentRole.WORKER_CONSENT: "代行申請同意書（技能者本人）",
     DocumentRole.EMPLOYER_CONSENT: "代行申請同意書（所属事業者）",
     DocumentRole.APPLICATION_FORM: "申請書",
+    DocumentRole.QUALIFICATION_CERTIFICATE: "資格証明書の写し",
     DocumentRole.OTHER: "その他の書類",
 }
 

@@ -117,9 +117,12 @@ class CardReissue(Base):
     status: Mapped[CardReissueStatus] = mapped_column(StatusType(CardReissueStatus, 20),
                                                       server_default="awaiting_payment")
     requested_at: Mapped[datetime] = mapped_column(server_default=server_now())
+    # A new card level (reason level_change, no fee): the approved change that earned it, once.
+    change_application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), unique=True)
 
     __table_args__ = (
-        CheckConstraint("reason IN ('lost','damaged')", name="reason"),
+        CheckConstraint("reason IN ('lost','damaged','level_change')", name="reason"),
+        CheckConstraint("(reason = 'level_change') = (change_application_id IS NOT NULL)", name="level_change"),
         CheckConstraint("status IN ('awaiting_payment','issuing','issued')", name="status"),
     )
 

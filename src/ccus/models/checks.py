@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
 from ccus.models.consent import Party, check_employer_consent, check_worker_consent
-from ccus.models.evidence import BUSINESS, EVIDENCE, PERSON, DocumentText, low_confidence
+from ccus.models.evidence import BUSINESS, EVIDENCE, PERSON, DocumentText, evidence_for, low_confidence
 from ccus.models.flags import BLOCK, CONSENT, DUPLICATE, WARN, ConsentResult, Flag, MailField
 from ccus.models.lifecycle import REGISTRATION_KINDS
 from ccus.models.persons import person_key
@@ -29,9 +29,12 @@ from ccus.models.persons import person_key
 
 
 def validation_flags(kind: str, channel: str, declared: Mapping[str, Any],
-                     docs: Mapping[str, Sequence[DocumentText]]) -> list[Flag]:
+                     docs: Mapping[str, Sequence[DocumentText]],
+                     business: Callable[[str], BusinessRecord | None] | None = None) -> list[Flag]:
     """The validation stage's flags for a registration: missing documents, then the evidence
-    (the registry extract of a corporation; each identity document of a person)."""
+    (the registry extract of a corporation; each identity document of a person; each declared
+    qualification's certificate), then the employer a worker quotes (``business`` looks a 事業者ID
+    up in the registry; a proxy application's employer is checked by the consent stage)."""
     k = Kind(kind)
     flags: list[Flag] = []
     needed = required_documents(
@@ -53,7 +56,50 @@ def validation_flags(kind: str, channel: str, declared: Mapping[str, Any],
                                   "本人確認書類の読み取り精度が低いため、目視で確認してください。",
                                   "attachments.identity_document"))
             flags += _evidence_flags(PERSON, doc.text, declared)
+        flags += qualification_flags(declared, docs)
+        if k is Kind.WORKER_REGISTRATION and business is not None:
+            flags += employer_flags(declared, business)
     return flags
+
+
+def qualification_flags(declared: Mapping[str, Any], docs: Mapping[str, Sequence[DocumentText]]) -> list[Flag]:
+    """Each declared qualification (詳細型) against the certificates attached: none at all blocks
+    (the qualification would earn a card level unproven); a certificate whose text does not show
+    the qualification's number is a warning for the reviewer, who looks at the scan."""
+    quals = declared.get("qualifications") or []
+    certs = docs.get(DocumentRole.QUALIFICATION_CERTIFICATE.value, [])
+    label = ROLE_LABELS_JA[DocumentRole.QUALIFICATION_CERTIFICATE]
+    flags: list[Flag] = []
+    for n, q in enumerate(quals):
+        where = f"application.qualifications.{n}"
+        if not certs:
+            flags.append(Flag("qualification_certificate_missing", BLOCK,
+                              f"資格「{q.get('name')}」の{label}が添付されていません。", where))
+            continue
+        row = evidence_for(Kind.WORKER_REGISTRATION.value, "qualifications")
+        assert row is not None
+        if not any(row.matches(c.text, q) for c in certs if c.text):
+            flags.append(Flag("qualification_not_in_certificate", WARN,
+                              f"{label}に資格「{q.get('name')}」（番号 {q.get('number')}）が見当たりません。"
+                              "証明書を目視で確認してください。", where))
+    return flags
+
+
+def employer_flags(declared: Mapping[str, Any], business: Callable[[str], BusinessRecord | None]) -> list[Flag]:
+    """A 事業者ID a worker quotes as employer must be a registered, active business: otherwise the
+    affiliation could not be recorded at issuance (blocking, named on the field)."""
+    employer_id = declared.get("employer_business_id")
+    if not employer_id:
+        return []
+    found = business(employer_id)
+    if found is None:
+        return [Flag("employer_not_registered", BLOCK,
+                     f"所属事業者の事業者ID {employer_id} は登録されていません。", "application.employer_business_id")]
+    if not found.active:
+        return [Flag("employer_not_registered", BLOCK,
+                     f"所属事業者の事業者ID {employer_id} は有効な登録ではありません（{found.status}）。",
+                     "application.employer_business_id")]
+    return []
 
 
 def _evidence_flags(group: str, text: str, declared: Mapping[str, Any]) -> list[Flag]:

@@ -21,6 +21,15 @@ from ccus.models.identifiers import (
 )
 from ccus.models.japanese import is_katakana_reading, normalize_digits, normalize_phone, normalize_text
 from ccus.models.text_rules import SafeText, StrictInt
+from ccus.models.worker_details import (
+    Awards,
+    Careers,
+    EmployerItems,
+    HealthChecks,
+    Qualifications,
+    Trainings,
+    detailed_errors,
+)
 
 
 def _text(v: str) -> str:
@@ -177,6 +186,13 @@ class Worker(_Strict):
         "drivers_licence", "my_number_card_front", "passport_with_residence_record",
         "residence_card", "special_permanent_resident_certificate", "none",
     ]
+    # 詳細型 (models/worker_details.py) and the employer's items (guide p. 9).
+    qualifications: Qualifications = []
+    trainings: Trainings = []
+    awards: Awards = []
+    health_checks: HealthChecks = []
+    careers: Careers = []
+    employer_items: EmployerItems | None = None
 
     @model_validator(mode="after")
     def _birth_date_plausible(self) -> Worker:
@@ -184,6 +200,15 @@ class Worker(_Strict):
             raise ValueError("birth_date|生年月日が未来の日付です。")
         if self.birth_date.year < 1900:
             raise ValueError("birth_date|生年月日が正しくありません。")
+        wrong = detailed_errors(self.tier, {"qualifications": list(self.qualifications),
+                                            "trainings": list(self.trainings), "awards": list(self.awards),
+                                            "health_checks": list(self.health_checks),
+                                            "careers": list(self.careers)})
+        if wrong:
+            raise ValueError(wrong)
+        for n, q in enumerate(self.qualifications):
+            if q.obtained_on < self.birth_date:
+                raise ValueError(f"qualifications.{n}.obtained_on|資格の取得日が生年月日より前です。")
         return self
 
 

@@ -58,7 +58,7 @@ WORKER_ITEMS: Final[dict[str, tuple[str, ...]]] = {
     "address": ("postcode", "address"),
     "contact": ("phone", "email"),
     "trade": ("trade", "experience_years"),
-    "qualifications": ("qualifications", "training", "awards"),
+    "qualifications": ("qualifications", "trainings", "awards"),  # 保有資格・講習・表彰 (models/worker_details.py)
     "social_insurance": ("health_insurance", "pension", "employment_insurance_number"),
     "card": ("card",),
 }

@@ -78,6 +78,16 @@ def corporate_number_in_text(haystack: str, value: Any) -> bool:
     return text_contains(haystack, number) or text_contains(haystack, number[1:])
 
 
+def qualification_in_text(haystack: str, value: Any) -> bool | None:
+    """Whether a certificate's text shows a declared qualification (``{name, number, obtained_on}``):
+    its number, and its name or the date obtained. None when the value is no qualification."""
+    if not isinstance(value, dict) or not value.get("number"):
+        return None
+    if not text_contains(haystack, str(value["number"])):
+        return False
+    return name_in_text(haystack, value.get("name")) or birth_date_in_text(haystack, value.get("obtained_on")) is True
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One row of the table: ``field`` of the declared data is shown by the documents of
@@ -94,6 +104,7 @@ class Evidence:
 _EXTRACT = DocumentRole.REGISTRY_EXTRACT.value
 _IDENTITY = DocumentRole.IDENTITY_DOCUMENT.value
 _CONSENT = DocumentRole.WORKER_CONSENT.value
+_CERTIFICATE = DocumentRole.QUALIFICATION_CERTIFICATE.value
 BUSINESS: Final = "business"
 PERSON: Final = "person"
 
@@ -113,6 +124,9 @@ EVIDENCE: Final[dict[str, tuple[Evidence, ...]]] = {
         Evidence("birth_date", (_IDENTITY, _CONSENT), birth_date_in_text, "identity_birth_date_mismatch",
                  "本人確認書類の生年月日が申請内容と一致しません（読み取り結果に見当たりません）。"),
         Evidence("address", (_IDENTITY,), name_in_text),
+        # Each declared qualification (詳細型) by a certificate: models/checks.qualification_flags
+        # checks every entry of the list (a missing certificate blocks, an unmatched one warns).
+        Evidence("qualifications", (_CERTIFICATE,), qualification_in_text),
     ),
 }
 

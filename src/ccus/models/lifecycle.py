@@ -11,6 +11,10 @@ Decisions (kept here, in one place):
 - 更新申請 (renewal) needs no review (the registered content does not change): it is charged the
   registration fee of the day at once and enters at ``awaiting_payment`` (``issuing`` when it owes
   nothing); once paid, the renewal flow extends the registration by 5 years from the old expiry.
+- 技能者の変更申請 (``worker_change``: qualifications obtained since registration) is filed by the
+  worker's employer on the portal with a certificate for each, reviewed like a change (it enters at
+  ``awaiting_review``), and applied by the changes flow; a new card level it earns is a card
+  reissue owing no fee (``services/issuance/reissue.request_level_change``).
 - 削除申請 (withdrawal) needs no review either: the business signed in with its own password. It
   enters at ``approved`` and is processed by the withdrawal flow (``issuing`` → ``registered`` =
   processed).
@@ -32,6 +36,7 @@ class LifecycleKind(StrEnum):
     BUSINESS_CHANGE = "business_change"  # 事業者情報変更申請
     BUSINESS_RENEWAL = "business_renewal"  # 事業者登録更新申請
     BUSINESS_WITHDRAWAL = "business_withdrawal"  # 事業者退会（削除申請）
+    WORKER_CHANGE = "worker_change"  # 技能者情報変更申請（資格の追加、所属事業者による）
 
 
 REGISTRATION_KINDS: Final = ("business_registration", "worker_registration", "proxy_worker_registration")

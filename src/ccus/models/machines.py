@@ -147,7 +147,9 @@ class CardReissueStatus(StrEnum):
 
 
 CARD_REISSUE: Machine[CardReissueStatus] = Machine(
-    "card_reissues", CardReissueStatus, frozenset({CardReissueStatus.AWAITING_PAYMENT}), _table([
+    # A level change owes no fee: its reissue is born issuing.
+    "card_reissues", CardReissueStatus, frozenset({CardReissueStatus.AWAITING_PAYMENT, CardReissueStatus.ISSUING}),
+    _table([
         (CardReissueStatus.AWAITING_PAYMENT, {CardReissueStatus.ISSUING}),
         (CardReissueStatus.ISSUING, {CardReissueStatus.ISSUED}),
         (CardReissueStatus.ISSUED, set()),

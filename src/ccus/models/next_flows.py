@@ -48,6 +48,7 @@ AFTER_EVENT: Final[dict[Event, tuple[Flow, ...]]] = {
 AFTER_DECISION: Final[dict[tuple[Status, str | None], Flow]] = {
     (Status.APPROVED, LifecycleKind.BUSINESS_CHANGE.value): Flow.CHANGES,  # applied to the registry
     (Status.APPROVED, LifecycleKind.BUSINESS_WITHDRAWAL.value): Flow.WITHDRAWALS,  # carried out
+    (Status.APPROVED, LifecycleKind.WORKER_CHANGE.value): Flow.CHANGES,  # qualifications added, card level
     (Status.APPROVED, None): Flow.ISSUANCE,  # a registration is charged and issued
     (Status.RETURNED, None): Flow.MAIL,  # the 不備 notice
     (Status.REJECTED, None): Flow.MAIL,  # the rejection notice

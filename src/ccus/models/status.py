@@ -117,6 +117,8 @@ ENTRY_PATHS: dict[tuple[str, str], frozenset[tuple[Status, ...]]] = {
         {(Status.RECEIVED, Status.AWAITING_REVIEW)}),
     (LifecycleKind.BUSINESS_WITHDRAWAL.value, Channel.INTERNET.value): frozenset(
         {(Status.RECEIVED, Status.APPROVED)}),
+    (LifecycleKind.WORKER_CHANGE.value, Channel.INTERNET.value): frozenset(
+        {(Status.RECEIVED, Status.AWAITING_REVIEW)}),
     (LifecycleKind.BUSINESS_RENEWAL.value, Channel.INTERNET.value): frozenset(
         {(Status.RECEIVED, Status.AWAITING_PAYMENT), (Status.RECEIVED, Status.ISSUING)}),
 }

@@ -99,7 +99,7 @@ class Application(Base):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('business_registration','worker_registration','proxy_worker_registration',"
-            "'business_change','business_renewal','business_withdrawal')",
+            "'business_change','business_renewal','business_withdrawal','worker_change')",
             name="kind",
         ),
         CheckConstraint("channel IN ('internet','mail','counter')", name="channel"),

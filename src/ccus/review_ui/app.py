@@ -21,6 +21,7 @@ from ccus.review_ui.routes import (
     linked,
     portal,
     portal_admins,
+    portal_workers,
     review,
     web_auth,
     web_case,
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
     api.include_router(review.router)
     api.include_router(portal.router)
     api.include_router(portal_admins.router)
+    api.include_router(portal_workers.router)
     api.include_router(linked.router)
     # The staff screens (server-rendered pages, Japanese).
     for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router, web_counter.router):

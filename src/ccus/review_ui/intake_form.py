@@ -21,6 +21,7 @@ from pydantic_core import PydanticUndefined
 from ccus.models.application_types import ROLE_LABELS_JA, Channel, DocumentRole, Kind, required_documents
 from ccus.models.declared import DECLARED_MODELS
 from ccus.models.errors import FieldError
+from ccus.models.worker_details import DETAILED_ITEMS, EMPLOYMENT_INSURANCE_CATEGORY_JA
 from ccus.review_ui.labels import VALUE_JA
 
 PREFIX = "application"
@@ -67,6 +68,19 @@ LABELS_JA: dict[str, str] = {
     "proxy": "代行申請",
     "proxy.filer_business_id": "代行申請者の事業者ID",
     "proxy.relation": "代行申請者との関係",
+    # The employer's items (models/worker_details.py, guide p. 9).
+    **DETAILED_ITEMS,
+    "employer_items": "所属事業者が記入する項目",
+    "employer_items.health_insurer_name": "健康保険 保険者名称",
+    "employer_items.pension_office_name": "厚生年金 事業所名",
+    "employer_items.pension_office_number": "厚生年金 事業所番号",
+    "employer_items.employment_insurance_category": "雇用保険 被保険者種別",
+    "employer_items.kentaikyo_number": "建退共 被共済者番号",
+    "employer_items.chutaikyo_number": "中退共 被共済者番号",
+    "employer_items.linked_system": "就業履歴データ登録標準API連携認定システム",
+    "employer_items.linked_system.code": "API連携認定システム コード",
+    "employer_items.linked_system.name": "API連携認定システム システム名",
+    "employer_items.linked_system.personal_id": "技能者個人ID（管理用ID）",
 }
 
 HINTS_JA: dict[str, str] = {
@@ -94,6 +108,7 @@ CHOICES_JA: dict[str, dict[str, str]] = {
                               "exempt": "適用除外", "other": "その他"},
     "pension": {"employees": "厚生年金", "national": "国民年金", "receiving": "受給者", "none": "未加入"},
     "tier": {"basic": "簡略型", "detailed": "詳細型"},
+    "employer_items.employment_insurance_category": EMPLOYMENT_INSURANCE_CATEGORY_JA,
 }
 
 KIND_TITLES_JA: dict[str, str] = {
@@ -105,10 +120,21 @@ KIND_TITLES_JA: dict[str, str] = {
 # Scans a clerk may attach (every role but the pages of a mail form), most often needed first.
 _ATTACH_ORDER = (DocumentRole.FACE_PHOTO, DocumentRole.IDENTITY_DOCUMENT, DocumentRole.WORKER_CONSENT,
                  DocumentRole.EMPLOYER_CONSENT, DocumentRole.REGISTRY_EXTRACT, DocumentRole.LICENCE_COPY,
-                 DocumentRole.INSURANCE_PROOF, DocumentRole.OTHER)
+                 DocumentRole.INSURANCE_PROOF, DocumentRole.QUALIFICATION_CERTIFICATE, DocumentRole.OTHER)
 
 
-Widget = Literal["text", "email", "date", "number", "select", "lines"]
+# The detailed tier's repeating groups (資格・講習・表彰・健康診断・経歴, models/worker_details.py) are
+# keyed in one entry per line, the entry's items separated by "／" in this order (a "records" field).
+RECORD_COLUMNS_JA: dict[str, tuple[tuple[str, str], ...]] = {
+    "qualifications": (("name", "資格名"), ("number", "番号"), ("obtained_on", "取得日")),
+    "trainings": (("name", "講習名"), ("completed_on", "受講日"), ("organiser", "実施機関")),
+    "awards": (("name", "表彰名"), ("awarded_on", "受賞日"), ("awarded_by", "表彰者")),
+    "health_checks": (("kind", "種類（general／special）"), ("checked_on", "受診日"), ("institution", "医療機関")),
+    "careers": (("employer_name", "事業者名"), ("trade", "職種"), ("from_date", "開始日"), ("to_date", "終了日")),
+}
+RECORD_SEPARATORS = ("／", "/")
+
+Widget = Literal["text", "email", "date", "number", "select", "lines", "records"]
 
 
 @dataclass(frozen=True)
@@ -182,6 +208,9 @@ def _widget(rel: str, annotation: Any) -> Widget:
 
 
 def _leaf(rel: str, annotation: Any, required: bool, default: Any) -> FormField:
+    if rel in RECORD_COLUMNS_JA:
+        hint = "1行に1件：" + "／".join(label for _, label in RECORD_COLUMNS_JA[rel]) + "（詳細型のみ。日付は 2019-06-01 の形）"
+        return FormField(path=f"{PREFIX}.{rel}", label=LABELS_JA[rel], widget="records", required=False, hint=hint)
     widget = _widget(rel, annotation)
     names = CHOICES_JA.get(rel, {})
     choices = tuple((str(v), names.get(str(v), str(v))) for v in get_args(annotation)) if widget == "select" else ()
@@ -196,7 +225,7 @@ def _leaf(rel: str, annotation: Any, required: bool, default: Any) -> FormField:
     )
 
 
-def _walk(model: type[BaseModel], base: str = "") -> list[Section]:
+def _walk(model: type[BaseModel], base: str = "", optional_section: bool = False) -> list[Section]:
     sections: list[Section] = []
     current: list[FormField] = []
     for name, info in model.model_fields.items():
@@ -206,12 +235,25 @@ def _walk(model: type[BaseModel], base: str = "") -> list[Section]:
             if current:
                 sections.append(Section(LABELS_JA.get(base.rstrip(".")) if base else None, tuple(current)))
                 current = []
-            sections.extend(_walk(annotation, rel + "."))
+            sections.extend(_walk(annotation, rel + ".", optional_section or optional or not info.is_required()))
             continue
-        current.append(_leaf(rel, annotation, info.is_required() and not optional, info.default))
+        current.append(_leaf(rel, annotation, info.is_required() and not optional and not optional_section,
+                             info.default))
     if current:
         sections.append(Section(LABELS_JA.get(base.rstrip(".")) if base else None, tuple(current)))
     return sections
+
+
+def _optional_sections(model: type[BaseModel], base: str = "") -> list[str]:
+    """Paths of the nested models that may be left out (deepest first)."""
+    out: list[str] = []
+    for name, info in model.model_fields.items():
+        annotation, optional = _unwrap(info.annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            out = _optional_sections(annotation, f"{base}{name}.") + out
+            if optional or not info.is_required():
+                out.append(f"{base}{name}")
+    return out
 
 
 def form_for(kind: str) -> list[Section]:
@@ -233,7 +275,8 @@ def attachments_for(kind: str) -> list[Attachment]:
         need: Literal["required", "conditional", "optional"] = (
             "required" if role in always else "conditional" if role in ever else "optional")
         if k is Kind.BUSINESS_REGISTRATION and role in (DocumentRole.FACE_PHOTO, DocumentRole.IDENTITY_DOCUMENT,
-                                                        DocumentRole.WORKER_CONSENT, DocumentRole.EMPLOYER_CONSENT):
+                                                        DocumentRole.WORKER_CONSENT, DocumentRole.EMPLOYER_CONSENT,
+                                                        DocumentRole.QUALIFICATION_CERTIFICATE):
             continue
         if k is not Kind.BUSINESS_REGISTRATION and role in (DocumentRole.REGISTRY_EXTRACT, DocumentRole.LICENCE_COPY):
             continue
@@ -259,13 +302,33 @@ def declared_from(kind: str, values: dict[str, str]) -> dict[str, Any]:
         for part in sections:
             node = node.setdefault(part, {})
         raw = values.get(f.path, "")
-        if f.widget == "lines":
+        if f.widget == "records":
+            records = [_record(name, line) for line in raw.splitlines() if line.strip()]
+            if records:
+                node[name] = records
+        elif f.widget == "lines":
             items = [line.strip() for line in raw.splitlines() if line.strip()]
             if items:
                 node[name] = items
         elif raw.strip():
             node[name] = raw.strip().translate(_DIGITS) if f.widget == "number" else raw
+    for path in _optional_sections(DECLARED_MODELS[kind]):  # an optional section left blank is left out
+        *parents, name = path.split(".")
+        node = data
+        for part in parents:
+            node = node.get(part) or {}
+        if node.get(name) == {}:
+            del node[name]
     return data
+
+
+def _record(name: str, line: str) -> dict[str, str]:
+    """One line of a records field as the API's object: its items in the columns' order (an item
+    left empty is left out, so the model names it when it is required)."""
+    for sep in RECORD_SEPARATORS[1:]:
+        line = line.replace(sep, RECORD_SEPARATORS[0])
+    items = [part.strip() for part in line.split(RECORD_SEPARATORS[0])]
+    return {key: value for (key, _), value in zip(RECORD_COLUMNS_JA[name], items, strict=False) if value}
 
 
 @dataclass
@@ -278,7 +341,8 @@ class PlacedErrors:
 
 
 def place_errors(errors: list[FieldError], fields: list[FormField], attachments: list[Attachment]) -> PlacedErrors:
-    targets: list[tuple[str, str, str, bool]] = [(f.path, f.id, f.label, f.widget == "lines") for f in fields]
+    targets: list[tuple[str, str, str, bool]] = [(f.path, f.id, f.label, f.widget in ("lines", "records"))
+                                                 for f in fields]
     targets += [(a.path, a.id, a.label, False) for a in attachments]
     placed = PlacedErrors()
     for e in errors:
@@ -290,7 +354,7 @@ def place_errors(errors: list[FieldError], fields: list[FormField], attachments:
             continue
         path, ident, label, lines = hit
         message = e.message
-        rest = e.path[len(path) + 1:]
+        rest = e.path[len(path) + 1:].split(".", 1)[0]
         if lines and rest.isdigit():
             message = f"{int(rest) + 1}行目：{message}"
         placed.by_field.setdefault(path, []).append(message)

@@ -26,6 +26,7 @@ KIND_JA: Final[dict[str, str]] = {
     "worker_registration": "技能者登録",
     "proxy_worker_registration": "技能者登録（代行）",
     "business_change": "事業者情報変更",
+    "worker_change": "技能者情報変更（資格の追加）",
     "business_renewal": "事業者登録更新",
     "business_withdrawal": "事業者登録抹消",
 }

@@ -14,8 +14,9 @@ from prefect import task
 
 from ccus.infra.orchestrator import trigger
 from ccus.models.next_flows import after_release
+from ccus.services.clock import today_jst
 from ccus.services.operations import failures, redrive
-from ccus.services.registry import business_changes, renewal, withdrawal
+from ccus.services.registry import business_changes, renewal, withdrawal, worker_changes
 
 
 @task(name="redrive-stuck", retries=2, retry_delay_seconds=5)
@@ -49,7 +50,9 @@ def _each(ids: list[int], what: str, fn: Callable[[int], bool]) -> int:
 
 @task(name="apply-change")
 def apply_change(ids: list[int]) -> int:
-    return _each(ids, "apply change", business_changes.apply_change)
+    today = today_jst()
+    return _each(ids, "apply change",
+                 lambda i: business_changes.apply_change(i) or worker_changes.apply_change(i, today))
 
 
 # Renewal ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from ccus.models import (
     billing_tables,  # noqa: F401  (registers its tables on the metadata)
     lifecycle_tables,  # noqa: F401  (registers its tables on the metadata)
     secret_tables,  # noqa: F401  (registers its tables on the metadata)
+    worker_tables,  # noqa: F401  (registers its tables on the metadata)
 )
 from ccus.models.tables import Base
 

@@ -165,7 +165,7 @@ def _check_characters(declared: Any) -> None:
         raise ApplicationInvalid([FieldError(".".join(map(str, ("application", *path))), reason, ERROR_CODE)])
 
 
-def _store(inspected: list[tuple[IncomingFile, AttachmentInfo]]) -> list[str]:
+def store_documents(inspected: list[tuple[IncomingFile, AttachmentInfo]]) -> list[str]:
     """Put the documents in S3; the keys this call wrote (content already there is not counted)."""
     written = []
     for f, info in inspected:
@@ -175,7 +175,7 @@ def _store(inspected: list[tuple[IncomingFile, AttachmentInfo]]) -> list[str]:
     return written
 
 
-def _forget(keys: list[str]) -> None:
+def forget_documents(keys: list[str]) -> None:
     """Delete objects written for a submission whose row never committed, unless a document row of
     another case (same bytes, sent meanwhile) points at one."""
     if not keys:
@@ -218,12 +218,12 @@ def submit(
     if kind_enum is Kind.PROXY_WORKER_REGISTRATION:
         filed_by = ProxyWorkerRegistration.model_validate(clean).proxy.filer_business_id
     # Documents first, every check passed: durable in S3 before the case exists.
-    written = _store(inspected)
+    written = store_documents(inspected)
     try:
         return _record(kind_enum, channel, clean, inspected, idempotency_key, fingerprint, filed_by, actor,
                        received_by)
     except BaseException:
-        _forget(written)
+        forget_documents(written)
         raise
 
 

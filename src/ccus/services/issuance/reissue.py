@@ -1,4 +1,5 @@
-"""Card reissue (カード再発行): a lost or damaged card is replaced after the fee is paid.
+"""Card reissue (カード再発行): a lost or damaged card is replaced after the fee is paid; a card
+whose level changed (a qualification added by an approved change application) is replaced at once.
 
 The request is charged like an application (its number, ``R`` + the 申請番号 format, is the payer
 reference in the payment file). Once paid, one transaction invalidates the old card, creates the
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
@@ -20,10 +22,11 @@ from ccus.models.billing_tables import CardReissue, Charge
 from ccus.models.charges import reissue_fee
 from ccus.models.errors import Conflict
 from ccus.models.identifiers import application_number
-from ccus.models.tables import Card, Credential, PrintJob, Worker
+from ccus.models.tables import Application, Card, Credential, PrintJob, Worker
 from ccus.services.cases import audit
-from ccus.services.gate import bulk_move, move
+from ccus.services.gate import bulk_move, initial_status, move
 from ccus.services.issuance.cards import store_card_order
+from ccus.services.registry import worker_content
 
 VALID_CARD_STATES = ("ordered", "active")
 
@@ -72,6 +75,31 @@ def request(worker_id: str, reason: str, *, actor: str, today: date) -> ReissueR
         return ReissueRequest(number, fee.total)
 
 
+def request_level_change(session: Session, worker: Worker, change: Application, *, actor: str,
+                         today: date) -> str | None:
+    """A new card at the level the worker's qualifications now earn, after the approved ``change``
+    that added one: a reissue owing no fee, born ``issuing``, at most one per change (the database's
+    unique ``change_application_id``) and per card (``old_card_id``). None when the level is the
+    card's already, or the card has an open reissue (which is issued at the new level)."""
+    card = session.scalars(select(Card).where(Card.worker_pk == worker.id, Card.status.in_(VALID_CARD_STATES))
+                           .order_by(Card.id.desc()).with_for_update()).first()
+    if card is None:
+        return None
+    level = worker_content.level_of(session, worker.id)
+    if level.level == card.level:
+        return None
+    number = card_request_number(session, "R", today)
+    made = session.execute(insert(CardReissue).values(
+        request_number=number, old_card_id=card.id, reason="level_change", requested_by=actor,
+        change_application_id=change.id, status=initial_status(CardReissue, "issuing"),
+    ).on_conflict_do_nothing().returning(CardReissue.id)).scalar_one_or_none()
+    if made is None:
+        return None
+    audit(session, actor=actor, action="card.level_changed", application_id=change.id, worker_id=worker.worker_id,
+          old_level=card.level, new_level=level.level, request_number=number)
+    return number
+
+
 def issue_paid(today: date, limit: int = 100) -> int:
     """Issue the new card of every paid request; returns how many were issued."""
     with unit_of_work() as session:
@@ -89,7 +117,10 @@ def _issue_one(reissue_id: int, today: date) -> bool:
         assert old is not None
         worker = session.get(Worker, old.worker_pk)
         assert worker is not None
-        new = Card(worker_pk=worker.id, application_id=None, level=old.level, colour=old.colour,
+        # The level the worker's verified qualifications earn now (a lost card replaced after a new
+        # qualification comes back at the new level).
+        level = worker_content.level_of(session, worker.id)
+        new = Card(worker_pk=worker.id, application_id=None, level=level.level, colour=level.colour,
                    issued_on=today, expires_on=old.expires_on)
         session.add(new)
         session.flush()

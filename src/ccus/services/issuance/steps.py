@@ -54,8 +54,13 @@ from ccus.services.issuance.cards import store_card_order
 from ccus.services.issuance.filer import notify_filer
 from ccus.services.issuance.recipients import notice_recipient
 from ccus.services.operations import outbox
+from ccus.services.registry import worker_content
 
 ACTOR = "issuance"
+
+
+class EmployerNotRegistered(Conflict):
+    """The employer a worker quoted is not a registered, active business at issuance (final)."""
 
 
 class DeliveryUncertain(RuntimeError):
@@ -156,17 +161,24 @@ def ensure_worker(app_id: int, today: date) -> Issued:
             )
             session.add(worker)
             session.flush()
-            employer = None
             if d.get("employer_business_id"):
+                # The affiliation is never dropped: an employer that is not (or no longer) a registered,
+                # active business stops the issuance for an operator (the whole step rolls back).
                 employer = session.scalars(
                     select(Business).where(Business.business_id == d["employer_business_id"])).one_or_none()
-            if employer is not None:
+                if employer is None or employer.status != "active":
+                    raise EmployerNotRegistered(
+                        f"所属事業者の事業者ID {d['employer_business_id']} が有効な登録ではないため、"
+                        "所属を記録できません（発行を停止しました）。")
                 session.add(Affiliation(worker_pk=worker.id, business_pk=employer.id, since=today))
             has_id_doc = d.get("identity_document_type") != "none" and session.execute(
                 select(func.count()).select_from(Document).where(
                     Document.application_id == app.id, Document.role == DocumentRole.IDENTITY_DOCUMENT.value)
             ).scalar_one() > 0
-            session.add(Card(worker_pk=worker.id, application_id=app.id, level=1, colour="white",
+            # The detailed content and the qualifications review verified; they set the card level.
+            worker_content.record_registration(session, worker, app)
+            level = worker_content.level_of(session, worker.id)
+            session.add(Card(worker_pk=worker.id, application_id=app.id, level=level.level, colour=level.colour,
                              issued_on=today, expires_on=card_expiry(today, birth, bool(has_id_doc))))
             audit(session, actor=ACTOR, action="worker_id.issued", application_id=app.id,
                   worker_id=worker.worker_id)

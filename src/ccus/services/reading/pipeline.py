@@ -161,9 +161,12 @@ def _texts(docs: dict[str, list[Document]]) -> dict[str, list[DocumentText]]:
             for role, ds in docs.items()}
 
 
-def validation_flags(app: Application, docs: dict[str, list[Document]]) -> list[Flag]:
-    """The validation stage's flags (``models/checks.validation_flags``) on the case's documents."""
-    return checks.validation_flags(app.kind, app.channel, app.declared, _texts(docs))
+def validation_flags(app: Application, docs: dict[str, list[Document]], session: Session | None = None
+                     ) -> list[Flag]:
+    """The validation stage's flags (``models/checks.validation_flags``) on the case's documents
+    (with ``session``, the employer a worker quotes is looked up in the registry too)."""
+    lookup = (lambda business_id: _business(session, business_id)) if session is not None else None
+    return checks.validation_flags(app.kind, app.channel, app.declared, _texts(docs), lookup)
 
 
 def validate(ids: list[int], actor: str) -> int:
@@ -171,7 +174,7 @@ def validate(ids: list[int], actor: str) -> int:
         if app.status != Status.EXTRACTED.value:
             return
         # A lifecycle request by mail (様式X1) needs no documents: its checks are its reading's.
-        flags = validation_flags(app, docs_by_role(session, app.id)) if app.kind in REGISTRATION_KINDS else []
+        flags = validation_flags(app, docs_by_role(session, app.id), session) if app.kind in REGISTRATION_KINDS else []
         if app.channel == Channel.MAIL.value:
             # Paper is never refused: the model's errors and the reading's become flags.
             from ccus.services.reading import paper

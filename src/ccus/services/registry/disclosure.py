@@ -27,6 +27,7 @@ from ccus.models.errors import ApplicationInvalid, FieldError
 from ccus.models.lifecycle_tables import DisclosureSetting
 from ccus.models.tables import Affiliation, Application, Business, Card, Worker
 from ccus.services.cases import audit
+from ccus.services.registry import worker_content
 from ccus.services.registry.business_changes import RequestRefused, business_by_id, profile
 from ccus.services.registry.sites import uppers_of
 
@@ -86,7 +87,10 @@ def view_worker(viewer_business_id: str, worker_id: str) -> dict[str, Any]:
         fields = visible_fields(Subject.WORKER, items)
         reg = session.get(Application, worker.application_id)
         card = session.scalars(select(Card).where(Card.worker_pk == worker.id).order_by(Card.id.desc())).first()
-        data = {**(reg.declared if reg else {}), "name": worker.name, "name_kana": worker.name_kana,
+        # The registration as declared, then the registered content (qualifications verified by review,
+        # including those added by a change since).
+        data = {**(reg.declared if reg else {}), **worker_content.content(session, worker),
+                "name": worker.name, "name_kana": worker.name_kana,
                 "birth_date": worker.birth_date.isoformat(),
                 "card": {"level": card.level, "colour": card.colour, "expires_on": card.expires_on.isoformat(),
                          "status": card.status} if card else None}

@@ -40,6 +40,7 @@ from ccus.services.gate import bulk_move, initial_status, move
 from ccus.services.issuance.cards import store_card_order
 from ccus.services.issuance.reissue import card_request_number
 from ccus.services.operations import outbox
+from ccus.services.registry import worker_content
 from ccus.services.registry.business_changes import OPEN, RequestRefused, business_by_id
 from ccus.services.registry.notices import post
 
@@ -237,7 +238,8 @@ def _issue_card(renewal_id: int, today: date) -> bool:
             Document.application_id == worker.application_id, Document.role == DocumentRole.IDENTITY_DOCUMENT.value)))
         # The new card starts the day after the old one ends (or today, if it has already ended).
         start = max(today, old.expires_on + timedelta(days=1)) if old.expires_on >= today else today
-        new = Card(worker_pk=worker.id, application_id=None, level=old.level, colour=old.colour, issued_on=today,
+        level = worker_content.level_of(session, worker.id)  # the level its qualifications earn now
+        new = Card(worker_pk=worker.id, application_id=None, level=level.level, colour=level.colour, issued_on=today,
                    expires_on=card_expiry(start, worker.birth_date, has_id),
                    status=initial_status(Card, "ordered"))
         session.add(new)

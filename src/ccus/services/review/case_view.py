@@ -19,6 +19,7 @@ from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole, Kind
 from ccus.models.evidence import DocumentText, match_evidence
 from ccus.models.forms.catalogue import BY_KEY
 from ccus.models.persons import person_key
+from ccus.models.qualifications import card_level
 from ccus.models.review_deadline import review_due
 from ccus.models.review_rules import FIELDS, REASONS_BY_CODE, get_path, needs_second_approval
 from ccus.models.status_column import as_text
@@ -294,6 +295,7 @@ def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
             ev = "mismatch" if any("一致しません" in x.get("message", "") for x in field_flags) else ""
         rows.append(FieldRow(spec.path, spec.label, value, spec.correctable, ev, ev_doc, conf, field_flags,
                              spec.path in corrected_paths, spec.path in zoned))
+    rows += qualification_rows(app, docs, flags_by_field)
     views = [DocumentView(d.id, d.role, ROLE_LABELS_JA.get(DocumentRole(d.role), d.role), d.filename, d.media_type,
                           d.pages, d.size, d.ocr_confidence, d.ocr_text or "") for d in docs]
     firsts = [d.actor for d in decisions if d.step == "first"]
@@ -306,6 +308,28 @@ def load(session: Session, application_number: str, *, viewer: str) -> CaseView:
         first_approver=firsts[-1] if firsts else None,
         zone_pages=zones, superseded=superseded,
     )
+
+
+def qualification_rows(app: Application, docs: list[Document],
+                       flags_by_field: dict[str, list[dict[str, Any]]]) -> list[FieldRow]:
+    """A row per declared qualification (a registration's, or a change's) against the certificates
+    (``models/evidence.py``'s ``qualifications`` row), flagged when its certificate is missing; then
+    the card level the qualifications earn once verified."""
+    d = app.declared
+    quals = d.get("qualifications") or (d.get("changes") or {}).get("qualifications") or []
+    rows = []
+    for n, q in enumerate(quals):
+        path = f"qualifications.{n}"
+        ev, ev_doc, conf = _check(app.kind, "qualifications", q, docs)
+        field_flags = flags_by_field.get(path, [])
+        if field_flags and ev != "match":
+            ev = "mismatch"
+        rows.append(FieldRow(path, f"保有資格{n + 1}", f"{q.get('name')}（番号 {q.get('number')}・取得日 {q.get('obtained_on')}）",
+                             False, ev, ev_doc, conf, field_flags))
+    if quals:
+        level = card_level(q.get("name", "") for q in quals)
+        rows.append(FieldRow("card_level", "カードのレベル（申告の資格による）", level.label_ja, False, "", "", None))
+    return rows
 
 
 def _read_confidence(app: Application) -> dict[str, float]:

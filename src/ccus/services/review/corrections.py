@@ -86,7 +86,7 @@ def correct_field(application_number: str, *, path: str, value: str, reason: str
                               reason=reason.strip(), actor=actor)
         session.add(row)
         docs = pipeline.docs_by_role(session, app.id)
-        flags = [f.as_dict() for f in pipeline.validation_flags(app, docs)]
+        flags = [f.as_dict() for f in pipeline.validation_flags(app, docs, session)]
         if app.channel == Channel.MAIL.value:
             # Paper: the reading's flags stay, except those on the field the reviewer has now set.
             flags = [f for f in paper.model_flags(app) if f.get("field") != f"application.{path}"] + flags
