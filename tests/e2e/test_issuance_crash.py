@@ -148,7 +148,8 @@ def test_killed_print_batch_run_puts_each_postcard_in_exactly_one_batch(
         assert all(batch_id is not None and status_ == "purged" for batch_id, status_, _ in jobs)
         batches = {b.id: b for b in session.scalars(select(PrintBatch).where(
             PrintBatch.id.in_([j[0] for j in jobs])))}
-    assert len(jobs) == 2
+    per_business = samples.business(corporate_number=corporate_number()).data["admin_id_count"]
+    assert len(jobs) == 2 * per_business  # a postcard for each 管理者ID of each business
     for _, _, key in jobs:
         assert not s3.exists(key)  # the per-case copy with plaintext secrets is gone
     import io
