@@ -178,10 +178,21 @@ def test_refusals_are_shown_in_japanese_next_to_their_fields_with_values_kept(we
     assert _password_hash(biz.business_id) == before
 
 
-def test_an_idle_session_ends_and_the_sign_in_is_throttled(web: Any) -> None:
+def _expires_in_seconds(login_id: str) -> float:
+    with unit_of_work() as session:
+        return float(session.scalar(select(func.extract("epoch", PortalSession.expires_at - func.now())).where(
+            PortalSession.login_id == login_id, PortalSession.revoked_at.is_(None))) or 0)
+
+
+def test_a_used_session_slides_an_idle_one_ends_and_the_sign_in_is_throttled(web: Any) -> None:
     biz = make.business(must_change=False)
     client = _signed_in(web, biz.business_id)
+    assert 25 * 60 < _expires_in_seconds(biz.business_id) <= 30 * 60  # the staff screens' idle timeout
+    with unit_of_work() as session:
+        session.execute(update(PortalSession).where(PortalSession.login_id == biz.business_id)
+                        .values(expires_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 5)))
     assert client.get("/portal/notices").status_code == 200
+    assert _expires_in_seconds(biz.business_id) > 25 * 60  # used: 30 minutes again
     with unit_of_work() as session:
         session.execute(update(PortalSession).where(PortalSession.login_id == biz.business_id,
                                                     PortalSession.revoked_at.is_(None))

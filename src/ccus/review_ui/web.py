@@ -34,6 +34,11 @@ def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(JST).strftime(fmt) if value else "—"
 
 
+def _iso_jst(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An ISO timestamp (as the portal's services answer them) in JST."""
+    return _jst(datetime.fromisoformat(value), fmt) if value else "—"
+
+
 def _age(value: datetime | None) -> str:
     if value is None:
         return "—"
@@ -52,7 +57,7 @@ def _doc_role(role: str) -> str:
 
 
 templates.env.filters.update(
-    jst=_jst, age=_age, status_ja=lambda s: labels.STATUS_JA.get(s, s), kind_ja=lambda k: labels.KIND_JA.get(k, k),
+    jst=_jst, iso_jst=_iso_jst, age=_age, status_ja=lambda s: labels.STATUS_JA.get(s, s), kind_ja=lambda k: labels.KIND_JA.get(k, k),
     channel_ja=lambda c: labels.CHANNEL_JA.get(c, c), decision_ja=lambda d: labels.DECISION_JA.get(d, d),
     severity_ja=lambda s: labels.SEVERITY_JA.get(s, s), doc_role_ja=_doc_role,
 )

@@ -177,11 +177,11 @@ def resolve_browser(token: str) -> PortalUser | None:
     if user is None:
         return None
     now = datetime.now(UTC)
-    with unit_of_work() as session:
-        s = session.scalars(select(PortalSession).where(PortalSession.token_sha256 == _digest(token))
-                            .with_for_update()).one()
-        if now + IDLE_TIMEOUT - s.expires_at >= TOUCH_EVERY:
-            s.expires_at = min(now + IDLE_TIMEOUT, s.created_at + MAX_LIFETIME)
+    with unit_of_work() as session:  # one conditional UPDATE: nothing written (or locked) most of the time
+        session.execute(update(PortalSession).where(
+            PortalSession.token_sha256 == _digest(token), PortalSession.revoked_at.is_(None),
+            PortalSession.expires_at > now, PortalSession.expires_at <= now + IDLE_TIMEOUT - TOUCH_EVERY,
+        ).values(expires_at=func.least(now + IDLE_TIMEOUT, PortalSession.created_at + MAX_LIFETIME)))
     return user
 
 
