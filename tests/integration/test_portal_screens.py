@@ -211,3 +211,24 @@ def test_a_used_session_slides_an_idle_one_ends_and_the_sign_in_is_throttled(web
             break
     assert throttled is not None and throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
     assert "秒" in (field_error(throttled.text, "form") or "")
+
+
+def test_the_registrant_resets_and_removes_another_admin_id_on_the_screen(web: Any) -> None:
+    biz = make.business(admin_ids=3, must_change=False)
+    registrant = _signed_in(web, biz.business_id)
+    further = _signed_in(web, biz.admin_ids[1])
+    before = _password_hash(biz.admin_ids[1])
+    r = post(registrant, f"/portal/admin-ids/{biz.admin_ids[1]}/password-reset", page="/portal/admin-ids")
+    assert r.status_code == 303 and "done=admin_reset" in r.headers["location"]
+    assert _password_hash(biz.admin_ids[1]) != before  # a new initial password, on its postcard
+    assert further.get("/portal", follow_redirects=False).headers["location"].startswith("/portal/login")
+    assert sign_in(screen_client(web), biz.admin_ids[1], make.PASSWORD).status_code == 401
+    # The registrant's own ID is not reset or removed here.
+    r = post(registrant, f"/portal/admin-ids/{biz.business_id}/remove", {"confirm": "yes"}, page="/portal/admin-ids")
+    assert r.status_code == 409 and "登録責任者の管理者ID" in (field_error(r.text, biz.business_id) or "")
+    assert _admin_status(biz.business_id) == "active"
+    r = post(registrant, f"/portal/admin-ids/{biz.admin_ids[2]}/remove", {"confirm": "yes"}, page="/portal/admin-ids")
+    assert r.status_code == 303 and _admin_status(biz.admin_ids[2]) == "disabled"
+    listing = registrant.get("/portal/admin-ids").text
+    assert "削除済み" in listing and f"/portal/admin-ids/{biz.admin_ids[2]}/" not in listing
+    assert sign_in(screen_client(web), biz.admin_ids[2], make.PASSWORD).status_code == 403

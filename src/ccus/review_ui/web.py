@@ -82,7 +82,7 @@ def refused(request: Request, message: str, status_code: int = 409, back: str | 
     """The message page (the portal's own under /portal, the staff screens' elsewhere)."""
     if portal_screen(request):
         return page(request, "portal/message.html", status_code=status_code, title=title, message=message,
-                    back=back or "/portal/", signed=getattr(request.state, "portal_user", None))
+                    back=back or "/portal", signed=getattr(request.state, "portal_user", None))
     return page(request, "message.html", status_code=status_code, title=title, message=message,
                 back=back or request.headers.get("referer") or "/")
 
