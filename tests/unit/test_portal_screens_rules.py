@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ccus.review_ui.routes.web_portal import _safe_next, renewal_due
+from ccus.review_ui.routes.web_portal import renewal_due, safe_next
 from ccus.services.auth.portal_sign_in import csrf_of
 
 
@@ -24,6 +24,6 @@ def test_the_csrf_token_is_bound_to_its_session_and_does_not_reveal_it() -> None
 
 
 def test_after_sign_in_the_browser_goes_only_to_a_portal_screen() -> None:
-    assert _safe_next("/portal/notices?x=1") == "/portal/notices?x=1"
+    assert safe_next("/portal/notices?x=1") == "/portal/notices?x=1"
     for target in ("https://evil.example/portal", "//evil.example/portal", "/queue", "/portal\\..\\x", None, ""):
-        assert _safe_next(target) is None
+        assert safe_next(target) is None

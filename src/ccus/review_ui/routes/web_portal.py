@@ -45,7 +45,8 @@ PASSWORD_FIELD_OF = {"weak_password": "new_password", "same_password": "new_pass
                      "invalid_credentials": "current_password"}
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
+    """Where the browser goes after signing in: a portal screen of this site, nothing else."""
     if target and target.startswith(PORTAL_PATH) and not target.startswith("//") and "\\" not in target:
         return target
     return None
@@ -65,7 +66,7 @@ def _login_page(request: Request, *, errors: dict[str, str] | None = None, login
                 status_code: int = 200, message: str | None = None) -> HTMLResponse:
     token = secrets.token_urlsafe(32)
     response = page(request, "portal/login.html", status_code=status_code, login_csrf=token, errors=errors or {},
-                    login_id=login_id, message=message, next=_safe_next(request.query_params.get("next")) or "")
+                    login_id=login_id, message=message, next=safe_next(request.query_params.get("next")) or "")
     _set_cookie(request, response, PORTAL_LOGIN_CSRF_COOKIE, token, f"{PORTAL_PATH}/login", max_age=3600)
     return response
 
@@ -98,7 +99,7 @@ async def login(request: Request) -> Response:
             refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
     target = "/portal/password" if signed.must_change_password else (
-        _safe_next(str(form.get("next") or "")) or PORTAL_PATH)
+        safe_next(str(form.get("next") or "")) or PORTAL_PATH)
     response = see_other(target)
     _set_cookie(request, response, PORTAL_COOKIE, signed.token, PORTAL_PATH)
     response.delete_cookie(PORTAL_LOGIN_CSRF_COOKIE, path=f"{PORTAL_PATH}/login")
