@@ -156,6 +156,10 @@ def demo(keep_running: Annotated[bool, typer.Option(help="Leave the stack runnin
                 console.print(f"  {escape(line)}", soft_wrap=True)
         console.print(f"Mail received by the local SMTP server (Maildir): {settings.maildir / 'new'}")
         console.print("Copy a postcard PDF to a file: uv run ccus fetch s3://… postcard.pdf", soft_wrap=True)
+        business = next((r.registry_id for r in rows if r.kind == "business_registration"), None)
+        if business:
+            console.print(f"事業者ポータル: {settings.web_url}/portal/login  (事業者ID {business}, "
+                          f"password {demo_run.DEMO_PORTAL_PASSWORD})", soft_wrap=True)
         if any(r.status != "registered" for r in rows):
             raise typer.Exit(1)
     finally:

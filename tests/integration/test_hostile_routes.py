@@ -2,7 +2,7 @@
 
 The routes come from the app itself (``create_app().routes``). For each one the walker finds a
 credential the route admits (none, a staff session of some role with its CSRF token, a staff API
-token, a portal session, a linked system's key), then sends hostile path values (NUL, full-width
+token, a portal session, a portal screens' session with its CSRF token, a linked system's key), then sends hostile path values (NUL, full-width
 digits, a 400-digit number, ``../..``, U+202E, a lone surrogate, very long strings), hostile query
 values, JSON bodies whose fields hold NUL, 10**40, ``true``, nested objects…, form posts likewise, and
 multipart applications (internet and counter) whose declared fields and file names are hostile.
@@ -26,6 +26,7 @@ from ccus.models.lifecycle import CHANGEABLE_ITEMS
 from ccus.models.status import Status
 from ccus.models.tables import Application, Document
 from tests.support import lifecycle as make
+from tests.support import portal_screens
 from tests.support.counter import flatten
 from tests.support.hostile import (
     EXTRA_QUERY,
@@ -129,9 +130,9 @@ class Identities:
         self.web, self.world = web, world
         self.by_name: dict[str, Identity] = {}
         self.benign: dict[str, str] = {"application_number": world["queued"], "number": world["queued"],
-                                       "document_id": str(world["document_id"]), "page_no": "1", "notice_id": "1",
+                                       "document_id": str(world["document_id"]), "page_no": "1", "notice_id": "1", "act": "suspend",
                                        "username": world["throwaway"]}
-        for name in ("anonymous", *STAFF_HOME, "staff-api", "portal", "linked"):
+        for name in ("anonymous", *STAFF_HOME, "staff-api", "portal", "portal-web", "linked"):
             self.renew(name)
 
     def client(self) -> Any:
@@ -153,6 +154,9 @@ class Identities:
             self.by_name[name] = Identity(name, c, {"X-API-Key": self.world["linked_key"]})
         elif name == "portal":
             self.by_name[name] = self._portal(c)
+        elif name == "portal-web":
+            c.close()
+            self.by_name[name] = self._portal_web()
         else:
             self.by_name[name] = Identity(name, c)
 
@@ -165,6 +169,16 @@ class Identities:
         self.benign.update(worker_id=worker.worker_id, business_id=biz.business_id,
                            site_id=sites.register_site(biz.business_id, "見本現場", actor="test"))
         return Identity("portal", c, {"Authorization": f"Bearer {token['token']}"}, check="/api/v1/portal/home")
+
+    def _portal_web(self) -> Identity:
+        """The 登録責任者 of a business signed in to the portal's screens (a cookie and its CSRF token),
+        from an address of its own: the walk's failed sign-ins never throttle it."""
+        from fastapi.testclient import TestClient
+
+        biz = make.business(must_change=False, admin_ids=2)
+        c = TestClient(self.web, raise_server_exceptions=False, client=("walker-portal.test", 50001))
+        assert portal_screens.sign_in(c, biz.business_id, make.PASSWORD).status_code == 303
+        return Identity("portal-web", c, csrf=csrf_of(c.get("/portal").text), check="/portal")
 
     def in_order(self) -> list[Identity]:
         return list(self.by_name.values())

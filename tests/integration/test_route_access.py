@@ -15,6 +15,7 @@ from ccus.review_ui.app import create_app
 from ccus.services.auth import api_tokens
 from ccus.services.registry import attendance
 from tests.support import lifecycle as make
+from tests.support import portal_screens
 from tests.support.web import new_user, sign_in
 
 pytestmark = pytest.mark.integration
@@ -29,7 +30,8 @@ def _fill(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def clients(db: Any) -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]]:
-    """One client per caller: a staff session cookie and bearer token, a portal token, a linked key."""
+    """One client per caller: a staff session cookie and bearer token, a portal token and a portal
+    screens' cookie, a linked key."""
     app = create_app()
     made: dict[str, tuple[TestClient, dict[str, str]]] = {}
     for role in access.STAFF_ROLES:
@@ -44,6 +46,8 @@ def clients(db: Any) -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]]:
         client = TestClient(app)
         r = client.post("/api/v1/portal/sign-in", json={"login_id": biz.admin_ids[login], "password": make.PASSWORD})
         assert r.status_code == 200, r.text
+        # The same 管理者ID signed in to the portal's screens too (their cookie, in the client).
+        assert portal_screens.sign_in(client, biz.admin_ids[login], make.PASSWORD).status_code == 303
         made[caller] = (client, {"Authorization": f"Bearer {r.json()['token']}"})
     key = attendance.register_system("ルート検査システム").api_key
     made[access.LINKED_SYSTEM] = (TestClient(app), {"X-API-Key": key})
@@ -60,8 +64,10 @@ def _guarded_rows() -> list[access.RouteAccess]:
 def _refused(response: Any) -> bool:
     if response.status_code in (401, 403):
         return True
-    # A staff screen without a session sends the browser to the sign-in page.
-    return response.status_code == 303 and response.headers["location"].startswith("/login")
+    # A screen without a session sends the browser to its sign-in page (staff or portal); a portal
+    # screen signed in with the initial password, to the forced password change.
+    return response.status_code == 303 and response.headers["location"].startswith(
+        ("/login", "/portal/login", "/portal/password"))
 
 
 @pytest.mark.parametrize("caller", CALLERS)

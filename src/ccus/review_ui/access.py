@@ -57,6 +57,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/fonts/ipaexg.ttf"): "the screens' Japanese font",
     ("GET", "/login"): "the staff sign-in page",
     ("POST", "/login"): "staff sign-in (throttled; login CSRF cookie)",
+    ("GET", "/portal/login"): "the business portal's sign-in page",
+    ("POST", "/portal/login"): "portal sign-in on the screens (throttled; login CSRF cookie)",
     ("POST", "/api/v1/applications"): "an application from anyone (a proxy filing needs a business sign-in)",
     ("POST", "/api/v1/portal/sign-in"): "portal sign-in (throttled)",
     ("GET", "/openapi.json"): "the API's description",

@@ -1,5 +1,6 @@
 """The web application: the internet channel's API, the reviewers' API (OpenAPI at /docs) and the
-staff screens (sign-in, queue, case, dashboard, counter look-up and intake, accounts)."""
+staff screens (sign-in, queue, case, dashboard, counter look-up and intake, accounts), and the
+business portal's screens (/portal)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from ccus.review_ui.routes import (
     web_case,
     web_counter,
     web_manage,
+    web_portal,
+    web_portal_admins,
     web_queue,
 )
 from ccus.review_ui.web import HERE, install_error_pages
@@ -47,6 +50,9 @@ def create_app() -> FastAPI:
     api.include_router(linked.router)
     # The staff screens (server-rendered pages, Japanese).
     for router in (web_auth.router, web_queue.router, web_case.router, web_manage.router, web_counter.router):
+        api.include_router(router)
+    # The business portal's screens (事業者ポータル, /portal), over the portal API's services.
+    for router in (web_portal.router, web_portal_admins.router):
         api.include_router(router)
     install_error_pages(api)
     install_refusals(api)

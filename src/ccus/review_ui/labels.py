@@ -50,6 +50,13 @@ DONE_JA: Final[dict[str, str]] = {
     "rejected": "却下しました。",
     "user_saved": "アカウントを保存しました。",
     "user_deactivated": "アカウントを無効にしました。",
+    # 事業者ポータル
+    "portal_signed_out": "ログアウトしました。",
+    "notice_read": "既読にしました。",
+    "admin_suspended": "管理者IDの利用を停止しました。",
+    "admin_reinstated": "管理者IDの利用を再開しました。",
+    "admin_removed": "管理者IDを削除しました。",
+    "admin_reset": "新しい初期パスワードとセキュリティコードを圧着はがきでお送りします。次回ログイン時にパスワードの変更が必要です。",
 }
 
 VALUE_JA: Final[dict[str, dict[str, str]]] = {

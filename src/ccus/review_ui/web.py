@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from ccus.models.application_types import ROLE_LABELS_JA, DocumentRole
 from ccus.review_ui import labels
 from ccus.review_ui.auth import CsrfFailed, Forbidden, FormRefused, LoginRequired
+from ccus.review_ui.portal_auth import PasswordChangeRequired, PortalLoginRequired
 from ccus.services.clock import JST
 
 HERE = Path(__file__).parent
@@ -33,6 +34,11 @@ def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(JST).strftime(fmt) if value else "—"
 
 
+def _iso_jst(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An ISO timestamp (as the portal's services answer them) in JST."""
+    return _jst(datetime.fromisoformat(value), fmt) if value else "—"
+
+
 def _age(value: datetime | None) -> str:
     if value is None:
         return "—"
@@ -51,7 +57,7 @@ def _doc_role(role: str) -> str:
 
 
 templates.env.filters.update(
-    jst=_jst, age=_age, status_ja=lambda s: labels.STATUS_JA.get(s, s), kind_ja=lambda k: labels.KIND_JA.get(k, k),
+    jst=_jst, iso_jst=_iso_jst, age=_age, status_ja=lambda s: labels.STATUS_JA.get(s, s), kind_ja=lambda k: labels.KIND_JA.get(k, k),
     channel_ja=lambda c: labels.CHANNEL_JA.get(c, c), decision_ja=lambda d: labels.DECISION_JA.get(d, d),
     severity_ja=lambda s: labels.SEVERITY_JA.get(s, s), doc_role_ja=_doc_role,
 )
@@ -67,8 +73,16 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     return response
 
 
+def portal_screen(request: Request) -> bool:
+    return request.url.path == "/portal" or request.url.path.startswith("/portal/")
+
+
 def refused(request: Request, message: str, status_code: int = 409, back: str | None = None,
             title: str = "操作できません") -> HTMLResponse:
+    """The message page (the portal's own under /portal, the staff screens' elsewhere)."""
+    if portal_screen(request):
+        return page(request, "portal/message.html", status_code=status_code, title=title, message=message,
+                    back=back or "/portal", signed=getattr(request.state, "portal_user", None))
     return page(request, "message.html", status_code=status_code, title=title, message=message,
                 back=back or request.headers.get("referer") or "/")
 
@@ -87,6 +101,23 @@ def install_error_pages(api: FastAPI) -> None:
             return see_other(f"/login?next={quote(target, safe='')}")
         return refused(request, "ログインの有効期限が切れました。もう一度ログインしてください。", 401, back="/login",
                        title="ログインが必要です")
+
+    @api.exception_handler(PortalLoginRequired)
+    async def portal_login_required(request: Request, exc: PortalLoginRequired) -> Response:
+        if request.method == "GET":
+            from urllib.parse import quote
+
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return see_other(f"/portal/login?next={quote(target, safe='')}")
+        return refused(request, "ログインの有効期限が切れました。もう一度ログインしてください。", 401,
+                       back="/portal/login", title="ログインが必要です")
+
+    @api.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        if request.method == "GET":
+            return see_other("/portal/password")
+        return refused(request, "初期パスワードを変更してください（セキュリティコードが必要です）。", 403,
+                       back="/portal/password", title="パスワードの変更が必要です")
 
     @api.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:

@@ -15,15 +15,20 @@
 * A lapsed or withdrawn registration, or a suspended or removed 管理者ID (services/registry/admin_ids.py),
   cannot sign in; its sessions die.
 * Sessions are bearer tokens (256-bit random), stored as SHA-256, expiring after ``SESSION_TTL``.
+* The portal's screens (review_ui/routes/web_portal.py) open a browser session instead
+  (``browser=True``): its token (prefix ``ccusw_``) lives in an HttpOnly cookie, ends after the staff
+  screens' idle timeout and maximum lifetime (services/auth/staff_accounts.py), sliding on use, and
+  its CSRF token is an HMAC of the session token (``csrf_of``), so it needs no column of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -38,10 +43,12 @@ from ccus.models.passwords import password_problem as common_password_problem
 from ccus.models.tables import AdminId, Business, Credential
 from ccus.models.throttle import ACCOUNT, ADDRESS
 from ccus.services.auth import throttle
+from ccus.services.auth.staff_accounts import IDLE_TIMEOUT, MAX_LIFETIME, TOUCH_EVERY
 from ccus.services.cases import audit
 
 MAX_CODE_FAILURES = 5
 SESSION_TTL = timedelta(hours=8)
+API_PREFIX, BROWSER_PREFIX = "ccusp_", "ccusw_"
 ACTIVE = "active"
 PASSWORD_CHANGED = "パスワードの変更に成功しました。"
 
@@ -111,7 +118,9 @@ def _account(session: Session, login_id: str) -> tuple[AdminId, Business, Creden
     return (row[0], row[1], row[2]) if row else None
 
 
-def sign_in(login_id: str, password: str, client: str = "unknown") -> SignedIn:
+def sign_in(login_id: str, password: str, client: str = "unknown", *, browser: bool = False) -> SignedIn:
+    """Open a session of ``login_id``: a bearer token for the API, or (``browser``) a screen session
+    that ends after ``IDLE_TIMEOUT`` without use."""
     login_id = normalize_digits(login_id or "")
     well_formed = re.fullmatch(r"\d{14}", login_id) is not None
     _throttle(([_id_key(login_id)] if well_formed else []) + [_addr_key(client)])
@@ -129,16 +138,17 @@ def sign_in(login_id: str, password: str, client: str = "unknown") -> SignedIn:
         reason = {"lapsed": "登録の有効期間が満了しています。更新のお手続きについてはお問い合わせください。",
                   "withdrawn": "退会済みの事業者です。"}.get(biz.status, "このIDは利用できません。")
         raise PortalRefused(403, f"business_{biz.status}" if biz.status != ACTIVE else "admin_id_disabled", reason)
-    token = "ccusp_" + secrets.token_urlsafe(32)
+    token = (BROWSER_PREFIX if browser else API_PREFIX) + secrets.token_urlsafe(32)
     scope = "change_password" if cred.must_change else "full"
+    lifetime = IDLE_TIMEOUT if browser else SESSION_TTL
     with unit_of_work() as session:
         now_hash = session.scalar(select(Credential.password_hash).where(Credential.id == cred.id).with_for_update())
         if now_hash != cred.password_hash:  # changed since it was checked: the old password opens nothing
             raise BAD_LOGIN
         session.add(PortalSession(token_sha256=_digest(token), login_id=login_id, business_id=biz.business_id,
-                                  scope=scope, expires_at=func.now() + SESSION_TTL))
+                                  scope=scope, expires_at=func.now() + lifetime))
         audit(session, actor=f"portal:{login_id}", action="portal.signed_in", application_id=biz.application_id,
-              scope=scope)
+              scope=scope, browser=browser)
     return SignedIn(token, cred.must_change)
 
 
@@ -155,6 +165,29 @@ def resolve(token: str) -> PortalUser | None:
             return None
         s, biz = row[0], row[1]
         return PortalUser(s.login_id, biz.business_id, biz.id, biz.application_id, s.scope)
+
+
+def resolve_browser(token: str) -> PortalUser | None:
+    """The signed-in 管理者ID of a screen session's cookie, sliding its idle expiry (written at most
+    every ``TOUCH_EVERY``, never past ``MAX_LIFETIME`` after sign-in); None if ended or not a screen
+    session (an API token in the cookie opens nothing)."""
+    if not token.startswith(BROWSER_PREFIX):
+        return None
+    user = resolve(token)
+    if user is None:
+        return None
+    now = datetime.now(UTC)
+    with unit_of_work() as session:  # one conditional UPDATE: nothing written (or locked) most of the time
+        session.execute(update(PortalSession).where(
+            PortalSession.token_sha256 == _digest(token), PortalSession.revoked_at.is_(None),
+            PortalSession.expires_at > now, PortalSession.expires_at <= now + IDLE_TIMEOUT - TOUCH_EVERY,
+        ).values(expires_at=func.least(now + IDLE_TIMEOUT, PortalSession.created_at + MAX_LIFETIME)))
+    return user
+
+
+def csrf_of(token: str) -> str:
+    """The CSRF token of a screen session: an HMAC keyed by the session's secret token."""
+    return hmac.new(token.encode(), b"ccus-portal-csrf", hashlib.sha256).hexdigest()
 
 
 def sign_out(token: str) -> None:

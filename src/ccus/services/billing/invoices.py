@@ -235,11 +235,25 @@ def _site_usage_invoice(prime_pk: int, period: str, before: date, today: date) -
         return invoice.invoice_number
 
 
+def _as_dict(i: Invoice) -> dict[str, Any]:
+    return {"invoice_number": i.invoice_number, "kind": i.kind, "label": KIND_LABELS[i.kind],
+            "period": i.period, "amount": i.amount, "issued_on": i.issued_on.isoformat(),
+            "due_on": i.due_on.isoformat(), "status": i.status, "breakdown": i.breakdown,
+            "paid_on": i.paid_on.isoformat() if i.paid_on else None}
+
+
 def unpaid_invoices(business_id: str) -> list[dict[str, Any]]:
     """The business's open invoices, oldest due first (what the portal's 請求 screen lists)."""
     with unit_of_work() as session:
         rows = session.scalars(select(Invoice).join(Business, Business.id == Invoice.business_pk).where(
             Business.business_id == business_id, Invoice.status == "open").order_by(Invoice.due_on, Invoice.id)).all()
-        return [{"invoice_number": i.invoice_number, "kind": i.kind, "label": KIND_LABELS[i.kind],
-                 "period": i.period, "amount": i.amount, "issued_on": i.issued_on.isoformat(),
-                 "due_on": i.due_on.isoformat(), "status": i.status, "breakdown": i.breakdown} for i in rows]
+        return [_as_dict(i) for i in rows]
+
+
+def paid_invoices(business_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The business's paid invoices, latest payment first (the portal's 料金 screen, 支払済み)."""
+    with unit_of_work() as session:
+        rows = session.scalars(select(Invoice).join(Business, Business.id == Invoice.business_pk).where(
+            Business.business_id == business_id, Invoice.status == "paid")
+            .order_by(Invoice.paid_on.desc(), Invoice.id.desc()).limit(limit)).all()
+        return [_as_dict(i) for i in rows]

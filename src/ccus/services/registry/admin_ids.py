@@ -90,8 +90,14 @@ def _refuse_state(row: AdminId, act: str) -> Conflict:
 
 
 def list_ids(user: PortalUser) -> list[dict[str, Any]]:
-    """The business's 管理者IDs, with their state and whether each has its credential yet."""
+    """The business's 管理者IDs, for the 登録責任者 (the API's list)."""
     require_registrant(user)
+    return ids_of_business(user)
+
+
+def ids_of_business(user: PortalUser) -> list[dict[str, Any]]:
+    """The signed-in business's 管理者IDs, with their state and whether each has its credential yet:
+    what every 管理者ID of the business sees on the portal's 管理者ID screen (only the 登録責任者 acts)."""
     with unit_of_work() as session:
         rows = session.execute(select(AdminId, Credential.must_change)
                                .outerjoin(Credential, Credential.subject_id == AdminId.admin_id)

@@ -48,6 +48,18 @@ def list_for(session: Session, business: Business, *, unread_only: bool = False)
              "read": n.read_at is not None} for n in rows]
 
 
+def one_for(session: Session, business: Business, notice_id: int) -> dict[str, Any] | None:
+    """One notice of ``business`` (the portal's detail), None if it is not this business's."""
+    n = session.scalars(select(PortalNotice).where(
+        PortalNotice.id == notice_id,
+        or_(PortalNotice.business_id == business.business_id, PortalNotice.application_id == business.application_id),
+    )).one_or_none()
+    if n is None:
+        return None
+    return {"id": n.id, "title": n.title, "body": n.body, "created_at": n.created_at.isoformat(),
+            "read": n.read_at is not None}
+
+
 def mark_read(session: Session, business: Business, notice_id: int) -> bool:
     result = session.execute(update(PortalNotice).where(
         PortalNotice.id == notice_id,
