@@ -232,3 +232,21 @@ def test_the_registrant_resets_and_removes_another_admin_id_on_the_screen(web: A
     listing = registrant.get("/portal/admin-ids").text
     assert "削除済み" in listing and f"/portal/admin-ids/{biz.admin_ids[2]}/" not in listing
     assert sign_in(screen_client(web), biz.admin_ids[2], make.PASSWORD).status_code == 403
+
+
+def test_the_admin_id_screen_states_the_monthly_fee_the_addition_is_charged_at(web: Any) -> None:
+    import re
+
+    from ccus.models.lifecycle_tables import Invoice
+
+    biz = make.business(admin_ids=1, must_change=False)
+    client = _signed_in(web, biz.business_id)
+    stated = re.search(r"1IDあたり月([\d,]+)円", client.get("/portal/admin-ids").text)
+    assert stated is not None
+    per_month = int(stated.group(1).replace(",", ""))
+    r = post(client, "/portal/admin-ids", {"request_key": "monthly-fee"}, page="/portal/admin-ids")
+    assert r.status_code == 303
+    added = r.headers["location"].rsplit("=", 1)[1]
+    with unit_of_work() as session:
+        amount = session.scalar(select(Invoice.amount).where(Invoice.breakdown["added_admin_id"].astext == added))
+    assert amount is not None and amount > 0 and amount % per_month == 0  # whole months at the stated price

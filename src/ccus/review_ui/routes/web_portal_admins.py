@@ -38,7 +38,8 @@ def _list_page(request: Request, signed: PortalScreenUser, *, errors: dict[str, 
     errors = {(key if key in known or key == "add" else "form"): text for key, text in (errors or {}).items()}
     return page(request, "portal/admin_ids.html", status_code=status_code, signed=signed, rows=rows,
                 errors=errors, added=added if added in known else None,
-                states=admin_ids.STATE_WORDS, request_key=secrets.token_urlsafe(16))
+                states=admin_ids.STATE_WORDS, request_key=secrets.token_urlsafe(16),
+                monthly_fee=f"{admin_ids.monthly_fee(signed.user, today_jst()):,}")
 
 
 @router.get("/portal/admin-ids")

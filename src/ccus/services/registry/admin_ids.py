@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ccus.infra.db import unit_of_work
 from ccus.models.errors import Conflict, Forbidden, NotFound
+from ccus.models.fees import admin_id_monthly_fee
 from ccus.models.japanese import normalize_digits
 from ccus.models.lifecycle_tables import Invoice
 from ccus.models.tables import AdminId, Application, Business, Credential
@@ -106,6 +107,12 @@ def ids_of_business(user: PortalUser) -> list[dict[str, Any]]:
                  "suspended_by_registrant": a.suspended_by_registrant_at is not None,
                  "has_credential": must_change is not None, "initial_password_pending": bool(must_change)}
                 for a, must_change in rows]
+
+
+def monthly_fee(user: PortalUser, today: date) -> int:
+    """What an added 管理者ID costs the signed-in business a month on ``today`` (shown before adding)."""
+    with unit_of_work() as session:
+        return admin_id_monthly_fee(today, _business(session, user).one_person_contractor)
 
 
 def _request_key(user: PortalUser, key: str | None) -> str | None:
