@@ -60,21 +60,27 @@ def fresh_database(stack: Any) -> Iterator[str]:
 
 @pytest.fixture
 def app_on(fresh_database: str) -> Iterator[str]:
-    """The application's services pointed at the fresh database for the test."""
+    """The application's services pointed at the fresh database for the test, and at a bucket of
+    its own: the fresh database numbers its cases and cards from 1 again, and their print files
+    (``postcards/<申請番号>/…``, ``card-orders/card-<id>/…``) must not overwrite the session's."""
     import os
 
-    from ccus.infra.settings import reset_settings
+    from ccus.infra.services.s3 import s3_healthy
+    from ccus.infra.settings import get_settings, reset_settings
 
-    saved = os.environ.get("DATABASE_URL")
+    saved = {name: os.environ.get(name) for name in ("DATABASE_URL", "S3_BUCKET")}
     os.environ["DATABASE_URL"] = fresh_database
+    os.environ["S3_BUCKET"] = f"ccus-{fresh_database.rsplit('/', 1)[1].replace('_', '-')}"
     reset_settings()
     try:
+        assert s3_healthy(get_settings(), create_bucket=True)
         yield fresh_database
     finally:
-        if saved is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         reset_settings()
 
 
