@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from ccus import sample_applications as samples
 from ccus.infra import s3
@@ -119,3 +119,40 @@ def test_a_batch_being_built_cannot_be_marked_printed_nor_fetched(db: Any) -> No
         printing.read_print_file(f"print-batches/{number}/postcards.pdf")
     assert number in _drain()
     assert printing.mark_printed(number) and not printing.mark_printed(number)
+
+
+def _sealed_under_another_key(job: PrintJob) -> None:
+    """The carrier's object replaced by one sealed under a key its print job does not hold (an
+    object overwritten by another writer, or damaged)."""
+    from ccus.infra import sealed
+
+    sealed.put(job.s3_key, b"%PDF-1.4 not this job's", sealed.new_data_key())
+
+
+def test_a_carrier_that_does_not_open_under_its_key_is_set_aside_and_the_batch_goes_on(db: Any) -> None:
+    from ccus.models.tables import AuditLog
+
+    bad, good = _postcard_job(), _postcard_job()
+    _sealed_under_another_key(bad)
+    numbers = _drain()
+    status, number, batch_status = _state(good.id)
+    assert (status, batch_status) == ("purged", "ready") and number in numbers
+    assert _state(bad.id) == ("unreadable", None, None)
+    with unit_of_work() as session:
+        batch = session.scalars(select(PrintBatch).where(PrintBatch.batch_number == number)).one()
+        assert batch.items == session.scalar(select(func.count()).select_from(PrintJob)
+                                             .where(PrintJob.batch_id == batch.id))
+        assert session.scalars(select(AuditLog.detail).where(
+            AuditLog.action == "print_job.unreadable", AuditLog.application_id == bad.application_id)).one()[
+            "effect_key"] == bad.effect_key
+    assert printing.make_batch("postcard") is None  # set aside once, not tried again
+
+
+def test_a_batch_of_unreadable_carriers_only_is_dropped_and_leaves_nothing_building(db: Any) -> None:
+    _drain()  # whatever earlier tests left waiting
+    bad = _postcard_job()
+    _sealed_under_another_key(bad)
+    assert _drain() == []
+    assert _state(bad.id) == ("unreadable", None, None)
+    with unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(PrintBatch).where(PrintBatch.status == "building")) == 0

@@ -75,8 +75,9 @@ SMALL: dict[str, tuple[set[str], dict[str, set[str]], set[str]]] = {
         "awaiting_payment": {"issuing"}, "issuing": {"issued"}, "issued": set(),
     }, {"issued"}),
     "print_jobs": ({"rendered"}, {
-        "rendered": {"final"}, "final": {"batched"}, "batched": {"purged"}, "purged": set(),
-    }, {"purged"}),
+        "rendered": {"final"}, "final": {"batched", "unreadable"}, "batched": {"purged"}, "purged": set(),
+        "unreadable": set(),
+    }, {"purged", "unreadable"}),
     "print_batches": ({"building"}, {"building": {"ready"}, "ready": {"printed"}, "printed": set()}, {"printed"}),
     "charges": ({"open", "paid"}, {"open": {"paid"}, "paid": {"refunded"}, "refunded": set()}, {"refunded"}),
     "invoices": ({"open"}, {"open": {"paid", "void"}, "paid": set(), "void": set()}, {"paid", "void"}),

@@ -161,13 +161,15 @@ class PrintJobStatus(StrEnum):
     FINAL = "final"  # released: the next print batch takes it
     BATCHED = "batched"  # in a print batch
     PURGED = "purged"  # its own files deleted once the batch was printed
+    UNREADABLE = "unreadable"  # its file is not sealed under its key: set aside, the batch went on
 
 
 PRINT_JOB: Machine[PrintJobStatus] = Machine("print_jobs", PrintJobStatus, frozenset({PrintJobStatus.RENDERED}), _table([
     (PrintJobStatus.RENDERED, {PrintJobStatus.FINAL}),
-    (PrintJobStatus.FINAL, {PrintJobStatus.BATCHED}),
+    (PrintJobStatus.FINAL, {PrintJobStatus.BATCHED, PrintJobStatus.UNREADABLE}),
     (PrintJobStatus.BATCHED, {PrintJobStatus.PURGED}),
     (PrintJobStatus.PURGED, set()),
+    (PrintJobStatus.UNREADABLE, set()),
 ]))
 
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, text, update
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from ccus.infra import faults, s3, sealed
@@ -31,10 +33,14 @@ from ccus.infra.postcard_pdf import postcard_manifest_csv
 from ccus.models.billing_tables import PrintBatch
 from ccus.models.spreadsheet_cells import neutralise_row
 from ccus.models.tables import Application, Business, PrintJob
+from ccus.services.cases import audit
 from ccus.services.clock import now_jst
 from ccus.services.gate import bulk_move, initial_status, may_move, target_status
 
 KINDS = {"postcard": "P", "card_order": "C"}
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,10 @@ def make_batch(kind: str, *, limit: int = 500) -> str | None:
         raise ValueError(kind)
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
         try:
-            batch_id = _resume_abandoned(kind, lock) or _claim(kind, limit, lock)
-            if batch_id is None:
+            built = _claim_and_build(kind, limit, lock)
+            if built is None:
                 return None
-            number = _build(batch_id)
+            batch_id, number = built
             faults.point("printing.batch_uploaded")
             _finish(batch_id)
         finally:  # the connection goes back to the pool: it must not keep the lock
@@ -76,6 +82,15 @@ def make_batch(kind: str, *, limit: int = 500) -> str | None:
     faults.point("printing.batch_committed")
     purge_batched_carriers()
     return number
+
+
+def _claim_and_build(kind: str, limit: int, lock: Connection) -> tuple[int, str] | None:
+    """The batch resumed or claimed, and its number once built (a batch whose carriers were all set
+    aside is dropped, and the next one claimed); None when nothing waits."""
+    while (batch_id := _resume_abandoned(kind, lock) or _claim(kind, limit, lock)) is not None:
+        if (number := _build(batch_id)) is not None:
+            return batch_id, number
+    return None
 
 
 _BUILD_LOCK = 0x5042  # advisory lock namespace of print batch builders ("PB")
@@ -130,27 +145,63 @@ def _claim(kind: str, limit: int, lock: Connection) -> int | None:
         return batch.id
 
 
-def _build(batch_id: int) -> str:
-    """Fetch, merge and upload a claimed batch's files; no transaction is open meanwhile."""
+def _build(batch_id: int) -> str | None:
+    """Fetch, merge and upload a claimed batch's files; no transaction is open meanwhile. A carrier
+    whose file does not open under its key is set aside (``_set_aside``) and the batch is built
+    from the others; None when none was left (the batch is dropped)."""
     with unit_of_work() as session:
         batch = session.get_one(PrintBatch, batch_id)
         jobs = list(session.scalars(select(PrintJob).where(PrintJob.batch_id == batch_id).order_by(PrintJob.id)))
-        rows = _postcard_rows(session, jobs) if batch.kind == "postcard" else []
         session.expunge_all()
     assert batch.data_key is not None
     faults.point("printing.batch_claimed")
+    files: dict[int, tuple[bytes, ...]] = {}
+    unreadable: list[PrintJob] = []
+    for j in jobs:
+        try:
+            files[j.id] = ((_job_file(j, j.s3_key),) if batch.kind == "postcard" else
+                           (_job_file(j, j.s3_key), _job_file(j, preview_key(j.s3_key))))
+            if batch.kind != "postcard":
+                json.loads(files[j.id][0])
+        except (InvalidTag, ValueError) as exc:  # a missing object raises otherwise: retried as a whole
+            log.warning("print job %s set aside: its file does not open under its key (%s)",
+                        j.effect_key, type(exc).__name__)
+            unreadable.append(j)
+    if unreadable:
+        jobs = [j for j in jobs if j.id in files]
+        if not _set_aside(batch_id, unreadable, remaining=len(jobs)):
+            return None
     if batch.kind == "postcard":
-        sealed.put(batch.s3_key, merge_pdfs([_job_file(j, j.s3_key) for j in jobs]), batch.data_key)
+        with unit_of_work() as session:
+            rows = _postcard_rows(session, jobs)
+        sealed.put(batch.s3_key, merge_pdfs([files[j.id][0] for j in jobs]), batch.data_key)
         manifest = postcard_manifest_csv(batch.batch_number, rows)
     else:
-        orders = [json.loads(_job_file(j, j.s3_key)) for j in jobs]
+        orders = [json.loads(files[j.id][0]) for j in jobs]
         body = "\n".join(json.dumps(o, ensure_ascii=False) for o in orders).encode() + b"\n"
         sealed.put(batch.s3_key, body, batch.data_key)
-        sealed.put(batch_previews_key(batch.batch_number),
-                   merge_pdfs([_job_file(j, preview_key(j.s3_key)) for j in jobs]), batch.data_key)
+        sealed.put(batch_previews_key(batch.batch_number), merge_pdfs([files[j.id][1] for j in jobs]), batch.data_key)
         manifest = _card_manifest(batch.batch_number, orders)
     s3.put_bytes(batch.manifest_key, manifest, "text/csv")
     return batch.batch_number
+
+
+def _set_aside(batch_id: int, unreadable: list[PrintJob], *, remaining: int) -> bool:
+    """One short transaction: the unreadable carriers leave the batch as ``unreadable`` (an
+    operator re-renders them; each in the audit log); the batch keeps the others, or is dropped
+    when none is left. True if the batch goes on."""
+    ids = [j.id for j in unreadable]
+    with unit_of_work() as session:
+        bulk_move(session, PrintJob, "unreadable", PrintJob.id.in_(ids))
+        session.execute(update(PrintJob).where(PrintJob.id.in_(ids)).values(batch_id=None))
+        for j in unreadable:
+            audit(session, actor="system", action="print_job.unreadable", application_id=j.application_id,
+                  effect_key=j.effect_key, s3_key=j.s3_key)
+        if remaining:
+            session.execute(update(PrintBatch).where(PrintBatch.id == batch_id).values(items=remaining))
+        else:
+            session.execute(delete(PrintBatch).where(PrintBatch.id == batch_id))
+    return remaining > 0
 
 
 def _finish(batch_id: int) -> None:
