@@ -59,6 +59,23 @@ def _runs_flows(path: Path, seen: dict[Path, bool]) -> bool:
     return found
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the type checker now if its test was selected (tests/support/background.py)."""
+    from tests.support.background import MYPY_RUN, MYPY_TEST, start_mypy
+
+    if len(session.items) > 1 and any(item.nodeid == MYPY_TEST for item in session.items):
+        session.config.stash[MYPY_RUN] = start_mypy()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from tests.support.background import MYPY_RUN
+
+    proc = config.stash.get(MYPY_RUN, None)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give ``prefect_server`` to the stack tests of modules that run flows, and run those modules
     after the others (in their own order), so the server starts while the database-only tests run."""
