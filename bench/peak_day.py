@@ -55,7 +55,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-out = Console(highlight=False)
+out = Console(highlight=False, width=200)
 err = Console(stderr=True, highlight=False)
 
 FULL_DAY = 1500
@@ -136,8 +136,8 @@ def internet_applications(count: int, rng: random.Random, filer_id: str, filer_n
 
 # --- the HTTP clients (run in other processes) ---------------------------------------------------------
 
-def client_process(args: tuple[str, list[Submission], str | None, str | None]) -> list[tuple[str, float, int]]:
-    """One client: sends its share in order; returns (申請番号 or error, seconds, HTTP status) each."""
+def client_process(args: tuple[str, list[Submission], str | None, str | None]) -> list[tuple[str, float, float, int]]:
+    """One client: sends its share in order; returns (申請番号 or error, start, end, HTTP status) each."""
     import httpx
 
     base_url, items, filer_id, password = args
@@ -149,12 +149,11 @@ def client_process(args: tuple[str, list[Submission], str | None, str | None]) -
             r.raise_for_status()
             auth = {"Authorization": f"Bearer {r.json()['token']}"}
         for s in items:
-            started = time.perf_counter()
+            started = time.time()
             r = client.post("/api/v1/applications", data=s.fields, files=s.files,
                             headers={"Idempotency-Key": s.key, **(auth if s.proxy else {})})
-            seconds = time.perf_counter() - started
             number = r.json().get("application_number", "") if r.status_code == 201 else r.text[:200]
-            results.append((number, seconds, r.status_code))
+            results.append((number, started, time.time(), r.status_code))
     return results
 
 
@@ -176,12 +175,20 @@ def _group(cmdline: str) -> str:
     return "other"
 
 
-def tree_cpu(pid: int) -> float:
+def tree_cpu(pid: int, exclude: frozenset[int] = frozenset()) -> float:
     """CPU seconds the process ``pid`` and all its descendants have used so far: every live
-    process's own time plus its reaped children's (which include theirs)."""
+    process's own time plus its reaped children's (which include theirs); the subtrees of
+    ``exclude`` left out."""
     try:
         root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
+        procs = [root]
+        for child in root.children(recursive=True):
+            try:
+                if child.pid in exclude or any(a.pid in exclude for a in child.parents()):
+                    continue
+            except psutil.NoSuchProcess:
+                continue
+            procs.append(child)
     except psutil.NoSuchProcess:
         return 0.0
     total = 0.0
@@ -212,7 +219,7 @@ class Cpu:
         used: Counter[str] = Counter()
         for pid, group in self.roots.items():
             used[group] += tree_cpu(pid)
-        used["bench (this process + clients)"] = tree_cpu(os.getpid())
+        used["bench (this process + clients)"] = tree_cpu(os.getpid(), frozenset(self.roots))
         used["whole machine"] = machine_busy()
         return dict(used)
 
@@ -313,6 +320,29 @@ def flow_run_report(api_url: str, since: datetime) -> list[dict[str, Any]]:
     return runs
 
 
+def settle(api_url: str, limit: float = 240.0) -> None:
+    """Wait (up to ``limit`` s) until no flow run is pending or running and none is due: the
+    first scheduled runs of the deployments and the set-up's own runs are not counted in the day."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    busy = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
+        any_=[StateType.PENDING, StateType.RUNNING, StateType.SCHEDULED])))
+    deadline = time.monotonic() + limit
+    with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            now = datetime.now(UTC)
+            runs = [r for r in client.read_flow_runs(flow_run_filter=busy, limit=200)
+                    if r.state is not None and (not r.state.is_scheduled() or
+                                                (r.expected_start_time is not None and r.expected_start_time <= now))]
+            if not runs:
+                return
+            err.print(f"waiting for {len(runs)} set-up flow runs to end …")
+            time.sleep(5)
+
+
 def print_flow_runs(runs: list[dict[str, Any]], t0: datetime) -> None:
     table = Table(title="Flow runs of the day (times in s from the start of intake)")
     for col in ("deployment", "created", "by", "states (s)", "now"):
@@ -403,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             err.print(f"{len(submissions)} internet applications, {len(sizes)} attachments, "
                       f"{sum(sizes) / max(1, len(sizes)) / 1024:.0f} KiB average")
 
+            settle(settings.prefect_api)
             pids = {name: running_pid(settings, name) for name in SERVICES}
             cpu = Cpu({k: v for k, v in pids.items() if v})
             since_id = max_case_id()
@@ -445,7 +476,10 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
             part.write_bytes(env.data)
             part.rename(folders.inbox / env.name)
         if envelopes:  # what the scanner's 2-minute schedule would start; started now, not waited for
-            run_deployment_now("mail-intake/mail-intake", timeout=0)
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            with temporary_settings(updates={PREFECT_API_URL: settings.prefect_api}):
+                run_deployment_now("mail-intake/mail-intake", timeout=0)
         chunks = [submissions[i::args.clients] for i in range(args.clients)]
         ctx = multiprocessing.get_context("spawn")
         task = progress.add_task(f"intake over HTTP ({args.clients} client processes)", total=len(submissions))
@@ -456,17 +490,17 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
                 progress.update(task, completed=sum(statuses(since_id).values()) - _paper_cases(since_id))
                 time.sleep(0.5)
             results = [r for chunk in pending.get() for r in chunk]
-        http_seconds = time.monotonic() - started
         progress.update(task, completed=len(submissions))
-        refused = [r for r in results if r[2] != 201]
-        latencies = sorted(r[1] for r in results)
+        refused = [r for r in results if r[3] != 201]
+        latencies = sorted(r[2] - r[1] for r in results)
         p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0
-        # paper intake done: the inbox and the work folder empty
-        while any(folders.inbox.glob("*.pdf")) or any(folders.work.glob("*")):
+        http_seconds = (max(r[2] for r in results) - min(r[1] for r in results)) if results else 0.0
+        # paper intake done: every envelope processed or quarantined
+        while sum(1 for d in (folders.processed, folders.quarantine) for f in d.rglob("*.pdf")) < len(envelopes):
             time.sleep(0.5)
         intake_seconds = time.monotonic() - started
         day.phases.append(Phase("intake", intake_seconds, _delta(before, cpu.snapshot()),
-                                f"HTTP {len(results) - len(refused)}/{len(results)} in {http_seconds:.1f} s "
+                                f"HTTP {len(results) - len(refused)}/{len(results)} in {http_seconds:.1f} s (first request to last answer) "
                                 f"({len(results) / max(http_seconds, 1e-9):.1f} apps/s, p95 {p95 * 1000:.0f} ms); "
                                 f"paper {len(envelopes)} envelopes", total))
         if refused:
@@ -596,33 +630,36 @@ def pay_all(since_id: int) -> int:
 def report(args: argparse.Namespace, day: Day, n_net: int, n_paper: int,
            load_before: tuple[float, float, float], load_after: tuple[float, float, float]) -> None:
     cores = psutil.cpu_count() or 1
-    groups = sorted({g for p in day.phases for g in p.cpu if g not in ("whole machine",)})
+    bench, machine = "bench (this process + clients)", "whole machine"
+    groups = sorted({g for p in day.phases for g in p.cpu if g not in (bench, machine)})
     table = Table(title=f"A peak day of {n_net + n_paper} applications ({n_net} internet, {n_paper} paper), "
-                        f"{args.clients} clients, seed {args.seed}; {cores} cores, shared")
-    table.add_column("phase")
-    table.add_column("wall s", justify="right")
-    for g in groups:
-        table.add_column(f"CPU s: {g}", justify="right")
-    table.add_column("stack CPU s", justify="right")
-    table.add_column("machine busy CPU s", justify="right")
-    table.add_column("note")
-    total_wall = total_stack = total_machine = 0.0
+                        f"{args.clients} clients, seed {args.seed}; {cores} cores, shared", width=200)
+    table.add_column("")
     for p in day.phases:
-        stack = sum(v for k, v in p.cpu.items() if k not in ("whole machine", "bench (this process + clients)"))
-        total_wall += p.seconds
-        total_stack += stack
-        total_machine += p.cpu.get("whole machine", 0.0)
-        table.add_row(p.name, f"{p.seconds:.1f}", *[f"{p.cpu.get(g, 0.0):.1f}" for g in groups],
-                      f"{stack:.1f}", f"{p.cpu.get('whole machine', 0.0):.1f}", p.note)
-    sums = {g: sum(p.cpu.get(g, 0.0) for p in day.phases) for g in groups}
-    table.add_row("[bold]day[/]", f"[bold]{total_wall:.1f}[/]", *[f"{sums[g]:.1f}" for g in groups],
-                  f"[bold]{total_stack:.1f}[/]", f"{total_machine:.1f}", "")
+        table.add_column(p.name, justify="right")
+    table.add_column("day", justify="right")
+
+    def row(label: str, values: list[float], fmt: str = "{:.1f}") -> None:
+        table.add_row(label, *[fmt.format(v) for v in values], fmt.format(sum(values)))
+
+    row("wall s", [p.seconds for p in day.phases])
+    for g in groups:
+        row(f"CPU s: {g}", [p.cpu.get(g, 0.0) for p in day.phases])
+    stack = [sum(v for k, v in p.cpu.items() if k not in (bench, machine)) for p in day.phases]
+    row("[bold]CPU s: the stack[/]", stack)
+    row(f"CPU s: {bench}", [p.cpu.get(bench, 0.0) for p in day.phases])
+    row("CPU s: whole machine (shared)", [p.cpu.get(machine, 0.0) for p in day.phases])
     out.print(table)
+    for p in day.phases:
+        if p.note:
+            out.print(f"  {p.name}: {p.note}")
+    total_wall = sum(p.seconds for p in day.phases)
+    total_stack = sum(stack)
+    total_machine = sum(p.cpu.get(machine, 0.0) for p in day.phases)
     n = n_net + n_paper
     scale = FULL_DAY / max(n, 1)
     cpu_bound = total_stack * scale / 2 / 60
     linear = total_wall * scale / 60
-    stall = day.stall.get("still_for", 0.0) + (args.stall_wait if day.stall else 0.0) * 0
     out.print(f"machine load average before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
               f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}; the stack used "
               f"{100 * total_stack / max(total_machine, 1e-9):.0f} % of the CPU the machine spent during the day")
@@ -632,7 +669,7 @@ def report(args: argparse.Namespace, day: Day, n_net: int, n_paper: int,
     if day.stall.get("waiting"):
         out.print(f"[yellow]stall[/]: at {day.stall['at']:.0f} s into the pipeline phase nothing had moved for "
                   f"{day.stall['still_for']:.0f} s; waiting: {day.stall['waiting']}; the pipeline was run by hand "
-                  f"(the phase includes the wait; {stall:.0f} s of it)")
+                  f"(the phase includes the wait)")
     else:
         out.print("no stall: every case was drained by the product's own triggers")
     timeline = day.stall.get("timeline") or []
