@@ -136,22 +136,21 @@ def internet_applications(count: int, rng: random.Random, filer_id: str, filer_n
 
 # --- the HTTP clients (run in other processes) ---------------------------------------------------------
 
-def client_process(args: tuple[str, list[Submission], str | None, str | None]) -> list[tuple[str, float, float, int]]:
+def client_process(args: tuple[str, list[Submission], dict[str, str]]) -> list[tuple[str, float, float, int]]:
     """One client: sends its share in order; returns (申請番号 or error, start, end, HTTP status) each."""
     import httpx
 
-    base_url, items, filer_id, password = args
+    base_url, items, auth = args
     results = []
     with httpx.Client(base_url=base_url, timeout=300) as client:
-        auth: dict[str, str] = {}
-        if filer_id and any(s.proxy for s in items):
-            r = client.post("/api/v1/portal/sign-in", json={"login_id": filer_id, "password": password})
-            r.raise_for_status()
-            auth = {"Authorization": f"Bearer {r.json()['token']}"}
         for s in items:
             started = time.time()
-            r = client.post("/api/v1/applications", data=s.fields, files=s.files,
-                            headers={"Idempotency-Key": s.key, **(auth if s.proxy else {})})
+            try:
+                r = client.post("/api/v1/applications", data=s.fields, files=s.files,
+                                headers={"Idempotency-Key": s.key, **(auth if s.proxy else {})})
+            except httpx.HTTPError as exc:  # reported, never raised: the pool could not send it back
+                results.append((type(exc).__name__, started, time.time(), 0))
+                continue
             number = r.json().get("application_number", "") if r.status_code == 201 else r.text[:200]
             results.append((number, started, time.time(), r.status_code))
     return results
@@ -411,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             deploy_all()
             err.print("deployments registered; a registered business for the proxy filings (`ccus demo`) …")
             from ccus import demo
+            from ccus import sample_applications as sa
 
             rows = demo.run(settings.web_url)
             filer_id = rows[0].registry_id
@@ -438,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
             cpu = Cpu({k: v for k, v in pids.items() if v})
             since_id = max_case_id()
             t0 = datetime.now(UTC)
-            run_day(args, settings, day, cpu, since_id, submissions, envelopes, filer_id, tokens,
+            run_day(args, settings, day, cpu, since_id, submissions, envelopes, filer_id,
+                    sa.business().data["registrant"]["email"], tokens,
                     run_deployment_now, run_here, trigger_after)
             runs = flow_run_report(settings.prefect_api, t0)
             triggers = failed_triggers(settings.log_dir)
@@ -457,8 +458,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_id: int,
-            submissions: list[Submission], envelopes: list[Any], filer_id: str, tokens: list[str],
+            submissions: list[Submission], envelopes: list[Any], filer_id: str, filer_email: str, tokens: list[str],
             run_deployment_now: Any, run_here: Any, trigger_after: Any) -> None:
+    import httpx
+
     from ccus import demo
     from ccus.models.next_flows import Event
     from ccus.services.intake.postal import Folders
@@ -468,6 +471,8 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
                TimeElapsedColumn())
     with Progress(*columns, console=err) as progress:
         # intake: the clients in other processes, the envelopes into the scanner's inbox at once
+        with httpx.Client(base_url=settings.web_url, timeout=120) as client:  # the filer signs in once
+            portal = demo.portal_session(client, filer_id, filer_email)
         before = cpu.snapshot()
         started = time.monotonic()
         folders = Folders(settings.mail_intake_root).create()
@@ -484,8 +489,7 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
         ctx = multiprocessing.get_context("spawn")
         task = progress.add_task(f"intake over HTTP ({args.clients} client processes)", total=len(submissions))
         with ctx.Pool(args.clients) as pool:
-            pending = pool.map_async(client_process, [(settings.web_url, c, filer_id, demo.DEMO_PORTAL_PASSWORD)
-                                                      for c in chunks if c])
+            pending = pool.map_async(client_process, [(settings.web_url, c, portal) for c in chunks if c])
             while not pending.ready():
                 progress.update(task, completed=sum(statuses(since_id).values()) - _paper_cases(since_id))
                 time.sleep(0.5)
