@@ -249,7 +249,12 @@ def statuses(since_id: int) -> Counter[str]:
     with unit_of_work() as session:
         rows = session.execute(select(Application.status, func.count()).where(Application.id > since_id)
                                .group_by(Application.status))
-        return Counter({str(s): int(n) for s, n in rows})
+        counts = Counter({str(s): int(n) for s, n in rows})
+        # cases of the automatic stages leased by a drain at work (the rest wait for one to claim them)
+        counts["(leased)"] = int(session.scalar(select(func.count()).where(
+            Application.id > since_id, Application.status.in_(PIPELINE_STATUSES),
+            Application.claimed_until > func.now())) or 0)
+        return counts
 
 
 def max_case_id() -> int:
@@ -302,12 +307,12 @@ def flow_run_report(api_url: str, since: datetime) -> list[dict[str, Any]]:
             expected_start_time=FlowRunFilterExpectedStartTime(after_=since - timedelta(minutes=15),
                                                                before_=datetime.now(UTC))), limit=200)
         for run in page:
-            if run.created is not None and run.created < since:
-                continue
+            history = sorted(client.read_flow_run_states(run.id), key=lambda s: s.timestamp)
+            if not any(s.timestamp >= since for s in history):
+                continue  # over before the day began
             if run.deployment_id not in names:
                 names[run.deployment_id] = (client.read_deployment(run.deployment_id).name
                                             if run.deployment_id else "(no deployment)")
-            history = sorted(client.read_flow_run_states(run.id), key=lambda s: s.timestamp)
             runs.append({
                 "deployment": names[run.deployment_id], "name": run.name,
                 "created": run.created, "auto_scheduled": run.auto_scheduled,
@@ -491,7 +496,8 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
         with ctx.Pool(args.clients) as pool:
             pending = pool.map_async(client_process, [(settings.web_url, c, portal) for c in chunks if c])
             while not pending.ready():
-                progress.update(task, completed=sum(statuses(since_id).values()) - _paper_cases(since_id))
+                progress.update(task, completed=sum(statuses(since_id).values()) - statuses(since_id)["(leased)"]
+                                - _paper_cases(since_id))
                 time.sleep(0.5)
             results = [r for chunk in pending.get() for r in chunk]
         progress.update(task, completed=len(submissions))
@@ -509,13 +515,13 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
                                 f"paper {len(envelopes)} envelopes", total))
         if refused:
             err.print(f"[red]{len(refused)} submissions refused[/], e.g. {refused[0]}")
-        taken = sum(statuses(since_id).values())
+        taken = len(results) - len(refused) + len(envelopes)  # one case an envelope (no page-set faults)
 
         # pipeline: the product's triggers only, unless it stalls
         before = cpu.snapshot()
 
         def on_stall(counts: Counter[str], still: float) -> None:
-            waiting = {s: counts[s] for s in PIPELINE_STATUSES if counts[s]}
+            waiting = {s: counts[s] for s in (*PIPELINE_STATUSES, "(leased)") if counts[s]}
             day.stall = {"at": time.monotonic() - pipeline_started, "still_for": still, "waiting": waiting,
                          "counts": dict(counts)}
             err.print(f"[yellow]stall[/]: nothing moved for {still:.0f} s, waiting {waiting}; running the pipeline by hand")
@@ -525,7 +531,7 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
 
         pipeline_started = time.monotonic()
         seconds, timeline = wait_until(
-            "pipeline → awaiting review", lambda c: taken - sum(c[s] for s in PIPELINE_STATUSES), since_id,
+            "pipeline → awaiting review", _past_pipeline, since_id,
             progress, taken, stall_wait=args.stall_wait, on_stall=on_stall)
         # from the end of the HTTP intake: the paper intake runs the pipeline on its cases too
         day.phases.append(Phase("pipeline to awaiting review", seconds, _delta(before, cpu.snapshot()),
@@ -560,6 +566,10 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
         seconds, _ = wait_until("issuance", lambda c: c["registered"], since_id, progress, approved,
                                 stall_wait=args.stall_wait, on_stall=lambda c, s: _by_hand("issuance", run_here))
         day.phases.append(Phase("issuance", seconds, _delta(before, cpu.snapshot()), "", approved))
+
+
+def _past_pipeline(counts: Counter[str]) -> int:
+    return sum(n for status, n in counts.items() if status not in PIPELINE_STATUSES and status != "(leased)")
 
 
 def _by_hand(what: str, run_here: Any) -> None:
@@ -678,8 +688,9 @@ def report(args: argparse.Namespace, day: Day, n_net: int, n_paper: int,
         out.print("no stall: every case was drained by the product's own triggers")
     timeline = day.stall.get("timeline") or []
     if timeline:
-        out.print("pipeline timeline (s: cases still in the automatic stages): " + ", ".join(
-            f"{t:.0f}: {sum(c.get(s, 0) for s in PIPELINE_STATUSES)}" for t, c in timeline))
+        out.print("pipeline timeline (s: cases still in the automatic stages / of which leased by a drain at work): "
+                  + ", ".join(f"{t:.0f}: {sum(c.get(s, 0) for s in PIPELINE_STATUSES)}/{c.get('(leased)', 0)}"
+                              for t, c in timeline))
     out.print(json.dumps({"phases": [{"name": p.name, "seconds": round(p.seconds, 1),
                                       "cpu": {k: round(v, 1) for k, v in p.cpu.items()}} for p in day.phases]},
                          ensure_ascii=False))
