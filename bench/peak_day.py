@@ -541,9 +541,10 @@ def run_day(args: argparse.Namespace, settings: Any, day: Day, cpu: Cpu, since_i
         # review through the reviewers' API
         before = cpu.snapshot()
         started = time.monotonic()
-        approved, not_approved = review_all(settings.web_url, tokens, since_id, progress)
+        approved, refusals = review_all(settings.web_url, tokens, since_id, progress)
         day.phases.append(Phase("review (reviewer API)", time.monotonic() - started, _delta(before, cpu.snapshot()),
-                                f"{approved} approved, {not_approved} left (refused or not awaiting review)", approved))
+                                f"{approved} approved; refused by the review rules (left to a reviewer's corrections): "
+                                f"{refusals or 'none'}", approved))
 
         # charging: the approvals started the issuance deployment
         before = cpu.snapshot()
@@ -594,7 +595,7 @@ def _delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float
     return {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
 
 
-def review_all(base_url: str, tokens: list[str], since_id: int, progress: Progress) -> tuple[int, int]:
+def review_all(base_url: str, tokens: list[str], since_id: int, progress: Progress) -> tuple[int, dict[str, int]]:
     import httpx
     from sqlalchemy import select
 
@@ -606,6 +607,7 @@ def review_all(base_url: str, tokens: list[str], since_id: int, progress: Progre
             Application.id > since_id, Application.status == "awaiting_review").order_by(Application.id)))
     task = progress.add_task("review (reviewer API)", total=len(numbers))
     approved = 0
+    refusals: Counter[str] = Counter()
     with httpx.Client(base_url=base_url, timeout=120) as client:
         for number in numbers:
             for token in tokens:
@@ -615,9 +617,11 @@ def review_all(base_url: str, tokens: list[str], since_id: int, progress: Progre
                 if r.status_code != 200 or r.json().get("status") != "awaiting_second_approval":
                     break
             approved += r.status_code == 200
+            if r.status_code != 200:
+                refusals[str(r.json().get("detail", {}).get("code", r.status_code))] += 1
             progress.advance(task)
     progress.remove_task(task)
-    return approved, len(numbers) - approved
+    return approved, dict(refusals)
 
 
 def pay_all(since_id: int) -> int:
